@@ -1,0 +1,3 @@
+// Records the build's provenance and counts.
+MERGE (b:Build {version: $version})
+SET b += $props

@@ -1,0 +1,4 @@
+// Upserts products; row.props holds all properties (title, description, catalog attributes) and replaces stale ones.
+UNWIND $rows AS row
+MERGE (p:Product {product_id: row.product_id})
+SET p = row.props, p.product_id = row.product_id, p.last_build = $version

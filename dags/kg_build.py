@@ -1,0 +1,85 @@
+"""kg_build: a catalog → concept knowledge graph in Neo4j + a versioned training snapshot, daily.
+
+Each task is one call into kgbuild and passes only the work-directory path on; Neo4j is reached through the
+Airflow connection ``neo4j_default``. Params: ``catalog`` (file path or URL), ``workdir``, and ``settings``
+(build settings by name, e.g. {"clip_model": "none", "id_col": "id"}; unset ones come from KGBUILD_* variables).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+
+@dag(
+    dag_id="kg_build",
+    schedule="@daily",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+    params={
+        "catalog": Param("", type="string", description="Catalog file (CSV, TSV, JSONL or Parquet)."),
+        "workdir": Param("kgbuild-work", type="string", description="Work directory of this catalog."),
+        "settings": Param({}, type="object", description="Build settings overriding KGBUILD_* variables."),
+    },
+    tags=["kgbuild"],
+)
+def kg_build():
+    @task
+    def begin(params=None) -> str:
+        from kgbuild import pipeline
+        from kgbuild.settings import Settings
+
+        build = pipeline.begin_build(params["catalog"], params["workdir"], Settings.from_overrides(params["settings"]))
+        return build["workdir"]
+
+    @task
+    def ingest(workdir: str) -> str:
+        from kgbuild import pipeline
+
+        pipeline.run_stage("ingest", workdir)
+        return workdir
+
+    @task
+    def concepts(workdir: str) -> str:
+        from kgbuild import pipeline
+
+        pipeline.run_stage("concepts", workdir)
+        return workdir
+
+    @task
+    def hierarchy(workdir: str) -> str:
+        from kgbuild import pipeline
+
+        pipeline.run_stage("hierarchy", workdir)
+        return workdir
+
+    @task
+    def images(workdir: str) -> str:
+        from kgbuild import pipeline
+
+        pipeline.run_stage("images", workdir)
+        return workdir
+
+    @task
+    def load(workdir: str) -> str:
+        from kgbuild import pipeline
+        from kgbuild.graph import Graph
+
+        with Graph.from_airflow("neo4j_default") as graph:
+            pipeline.run_stage("load", workdir, graph=graph)
+        return workdir
+
+    @task
+    def snapshot(workdir: str) -> str:
+        from kgbuild import pipeline
+
+        return pipeline.run_stage("snapshot", workdir)["path"]
+
+    snapshot(load(images(hierarchy(concepts(ingest(begin()))))))
+
+
+dag = kg_build()

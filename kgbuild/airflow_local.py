@@ -1,0 +1,79 @@
+"""Runs the real ``kg_build`` DAG in this process with Airflow's ``dag.test()`` on SQLite metadata.
+
+Airflow reads its configuration when first imported, so :func:`configure` must run before any ``import airflow``;
+values already in the environment (a real deployment's) are left alone.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from kgbuild.graph import Neo4jSettings
+
+DAGS_DIR = Path(__file__).resolve().parents[1] / "dags"
+DAG_ID = "kg_build"
+NEO4J_CONN_ID = "neo4j_default"
+
+
+def configure(airflow_home: Path) -> None:
+    """Points Airflow at a local home with SQLite metadata, this project's DAG folder, and the Neo4j connection
+    ``neo4j_default`` built from NEO4J_* (unless AIRFLOW_CONN_NEO4J_DEFAULT is already set)."""
+    airflow_home.mkdir(parents=True, exist_ok=True)
+    defaults = {
+        "AIRFLOW_HOME": str(airflow_home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
+        f"AIRFLOW_CONN_{NEO4J_CONN_ID.upper()}": _neo4j_connection(),
+    }
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+
+
+def _neo4j_connection() -> str:
+    neo4j = Neo4jSettings()
+    scheme, _, address = neo4j.uri.partition("://")
+    host, _, port = address.partition(":")
+    return json.dumps(
+        {
+            "conn_type": "neo4j",
+            "host": host,
+            "port": int(port or 7687),
+            "login": neo4j.user,
+            "password": neo4j.password.get_secret_value() if neo4j.password else None,
+            "schema": neo4j.database,
+            "extra": {"neo4j_scheme": scheme.startswith("neo4j"), "certs_trusted_ca": scheme.endswith("+s")},
+        }
+    )
+
+
+def migrate() -> None:
+    result = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"airflow db migrate failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+
+
+def load_dag() -> Any:
+    spec = importlib.util.spec_from_file_location(DAG_ID, DAGS_DIR / f"{DAG_ID}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.dag
+
+
+def run_dag(catalog: Path, workdir: Path, settings: dict[str, Any]) -> dict[str, str]:
+    """Runs kg_build once over ``catalog``; returns each task's final state. Raises if the run did not succeed."""
+    configure(workdir / "airflow")
+    migrate()
+    dag_run = load_dag().test(
+        run_conf={"catalog": str(catalog), "workdir": str(workdir), "settings": settings}
+    )
+    states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+    if str(dag_run.state) != "success":
+        raise RuntimeError(f"DAG run {dag_run.run_id} ended {dag_run.state}: {states}")
+    return states

@@ -1,0 +1,193 @@
+"""``kgbuild`` command line: a verb per job. Every build setting is a flag here and a KGBUILD_* variable."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kgbuild import pipeline
+from kgbuild.settings import Settings
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
+neo4j_app = typer.Typer(help="Run the local Neo4j 5.26 server (no Docker needed).", no_args_is_help=True)
+app.add_typer(neo4j_app, name="neo4j")
+console = Console()
+
+WORKDIR = typer.Option(Path("kgbuild-work"), "--workdir", "-w", envvar="KGBUILD_WORKDIR", help="Work directory of this catalog.")
+
+
+def with_settings(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Adds one ``--flag`` per :class:`Settings` field to ``command``, which receives them as ``settings``."""
+    fields = Settings.model_fields
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        overrides = {name: kwargs.pop(name) for name in fields}
+        return command(*args, settings=_settings(overrides), **kwargs)
+
+    own = [p for p in inspect.signature(command).parameters.values() if p.name != "settings"]
+    extra = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(
+                None, f"--{name.replace('_', '-')}", help=f"{field.description} (env {Settings.env_name(name)}; default {field.default})",
+                rich_help_panel="Build settings",
+            ),
+            annotation=Optional[_flag_type(field.annotation)],
+        )
+        for name, field in fields.items()
+    ]
+    wrapper.__signature__ = inspect.Signature(own + extra)  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _flag_type(annotation: Any) -> type:
+    for candidate in (bool, int, float, Path, str):
+        if annotation is candidate or candidate in getattr(annotation, "__args__", ()):
+            return candidate
+    return str
+
+
+def _settings(overrides: dict[str, Any]) -> Settings:
+    try:
+        return Settings.from_overrides(overrides)
+    except ValueError as error:
+        _fail(f"invalid settings: {error}")
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def _guarded(call: Callable[[], Any]) -> Any:
+    """Runs ``call``, turning expected failures (bad catalog, missing model, Neo4j down) into a clear message."""
+    from neo4j.exceptions import Neo4jError, ServiceUnavailable
+
+    from kgbuild.ingest import CatalogError
+    from kgbuild.models import ModelUnavailable
+    from kgbuild.neo4j_local import Neo4jLaunchError
+
+    try:
+        return call()
+    except (CatalogError, ModelUnavailable, Neo4jLaunchError, ServiceUnavailable, Neo4jError, RuntimeError) as error:
+        _fail(str(error))
+
+
+@app.command()
+@with_settings
+def build(
+    catalog: Path = typer.Argument(..., help="Catalog file: CSV, TSV, JSONL or Parquet."),
+    workdir: Path = WORKDIR,
+    *,
+    settings: Settings,
+) -> None:
+    """Build CATALOG's concept graph in this process: all stages, Neo4j from NEO4J_* variables, then a snapshot."""
+    reports = _guarded(lambda: pipeline.run_build(catalog, workdir, settings))
+    _print_reports(reports)
+
+
+@app.command()
+@with_settings
+def begin(
+    catalog: Path = typer.Argument(..., help="Catalog file: CSV, TSV, JSONL or Parquet."),
+    workdir: Path = WORKDIR,
+    *,
+    settings: Settings,
+) -> None:
+    """Start a build (or resume the unfinished one) without running stages; then run `kgbuild stage`."""
+    build_record = _guarded(lambda: pipeline.begin_build(catalog, workdir, settings))
+    console.print(f"build {build_record['version']} in {build_record['workdir']}")
+
+
+@app.command()
+def stage(
+    name: str = typer.Argument(..., help=f"One of: {', '.join(pipeline.STAGES)}."),
+    workdir: Path = WORKDIR,
+) -> None:
+    """Run one stage of the current build in WORKDIR (a completed stage is skipped)."""
+    if name not in pipeline.STAGES:
+        _fail(f"unknown stage {name!r}; stages: {', '.join(pipeline.STAGES)}")
+    console.print_json(json.dumps(_guarded(lambda: pipeline.run_stage(name, workdir))))
+
+
+@app.command()
+def demo(
+    workdir: Path = WORKDIR,
+    clip_model: str = typer.Option(
+        "none", "--clip-model", envvar="KGBUILD_CLIP_MODEL", help="open_clip model, or 'none' for text-evidence grounding."
+    ),
+) -> None:
+    """Generate the demo catalog, start the local Neo4j (unless NEO4J_URI is set) and run the kg_build DAG."""
+    from kgbuild import demo as demo_module
+
+    result = _guarded(lambda: demo_module.run_demo(workdir.absolute(), {"clip_model": clip_model}))
+    table = Table("graph", "count in build", "count in Neo4j", title=f"kg_build DAG: build {result.version}")
+    for name, count in result.expected.items():
+        table.add_row(name, str(count), str(result.actual.get(name, 0)))
+    console.print(table)
+    console.print(f"grounding mode : {result.grounding}")
+    console.print(f"catalog        : {result.catalog}")
+    console.print(f"snapshot       : {result.snapshot}")
+    console.print(f"Neo4j Bolt     : {result.bolt_uri}")
+    if result.browser_url:
+        console.print(f"Neo4j Browser  : {result.browser_url}  (user neo4j, password from NEO4J_PASSWORD)")
+    console.print("first query    : MATCH (c:Concept)-[:DEPICTED_BY]->(i:Image) RETURN c, i LIMIT 50")
+    if result.expected != result.actual:
+        _fail("the graph in Neo4j does not match the build")
+
+
+def _print_reports(reports: dict[str, dict[str, Any]]) -> None:
+    table = Table("stage", "report", title="kgbuild build")
+    for stage_name, report in reports.items():
+        table.add_row(stage_name, json.dumps(report, sort_keys=True))
+    console.print(table)
+
+
+def _local_server(home: Optional[Path], workdir: Path, bolt_port: int, http_port: int) -> Any:
+    from kgbuild.neo4j_local import LocalNeo4j
+    from kgbuild.workdir import Layout
+
+    return LocalNeo4j(home or Layout(workdir).neo4j_home, bolt_port=bolt_port, http_port=http_port)
+
+
+HOME = typer.Option(None, "--home", help="Server folder (default WORKDIR/neo4j).")
+BOLT_PORT = typer.Option(7687, "--bolt-port", envvar="KGBUILD_NEO4J_BOLT_PORT")
+HTTP_PORT = typer.Option(7474, "--http-port", envvar="KGBUILD_NEO4J_HTTP_PORT")
+
+
+@neo4j_app.command("start")
+def neo4j_start(home: Optional[Path] = HOME, workdir: Path = WORKDIR, bolt_port: int = BOLT_PORT, http_port: int = HTTP_PORT) -> None:
+    """Start the server (password: NEO4J_PASSWORD) and wait until Bolt accepts connections."""
+    server = _local_server(home, workdir, bolt_port, http_port)
+    _guarded(server.start)
+    console.print_json(json.dumps(server.status()))
+
+
+@neo4j_app.command("stop")
+def neo4j_stop(home: Optional[Path] = HOME, workdir: Path = WORKDIR) -> None:
+    """Shut the server down cleanly."""
+    stopped = _local_server(home, workdir, 0, 0).stop()
+    console.print("stopped" if stopped else "not running")
+
+
+@neo4j_app.command("status")
+def neo4j_status(home: Optional[Path] = HOME, workdir: Path = WORKDIR, bolt_port: int = BOLT_PORT, http_port: int = HTTP_PORT) -> None:
+    """Whether the server runs, its pid, addresses and log."""
+    status = _local_server(home, workdir, bolt_port, http_port).status()
+    console.print_json(json.dumps(status))
+    if not status["running"]:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    sys.exit(app())

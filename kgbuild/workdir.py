@@ -1,0 +1,110 @@
+"""The work-directory layout (one per catalog) and atomic writes into it."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+@dataclass(frozen=True)
+class Layout:
+    root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root).absolute())
+
+    @property
+    def build_file(self) -> Path:
+        """The current build: version, catalog, settings (written by begin_build)."""
+        return self.root / "build.json"
+
+    def stage_marker(self, stage: str) -> Path:
+        return self.root / "stages" / f"{stage}.json"
+
+    @property
+    def products(self) -> Path:
+        return self.root / "ingest" / "products.parquet"
+
+    def quarantine(self, stage: str) -> Path:
+        return self.root / "quarantine" / f"{stage}.parquet"
+
+    @property
+    def mined_concepts(self) -> Path:
+        return self.root / "concepts" / "concepts.parquet"
+
+    @property
+    def product_concepts(self) -> Path:
+        return self.root / "concepts" / "product_concepts.parquet"
+
+    @property
+    def concepts(self) -> Path:
+        """Concepts with their is-a parent and level: the hierarchy stage's output."""
+        return self.root / "hierarchy" / "concepts.parquet"
+
+    @property
+    def images(self) -> Path:
+        return self.root / "images" / "images.parquet"
+
+    @property
+    def concept_images(self) -> Path:
+        return self.root / "images" / "concept_images.parquet"
+
+    @property
+    def snapshots(self) -> Path:
+        return self.root / "snapshots"
+
+    @property
+    def latest_pointer(self) -> Path:
+        return self.snapshots / "LATEST"
+
+    @property
+    def neo4j_home(self) -> Path:
+        return self.root / "neo4j"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.root / "airflow"
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yields a temporary path beside ``target``; renames it onto ``target`` only if the block succeeds."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_parquet(frame: pd.DataFrame, target: Path, schema: pa.Schema | None = None) -> Path:
+    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    with atomic_path(target) as tmp:
+        pq.write_table(table, tmp)
+    return target
+
+
+def read_parquet(path: Path) -> pd.DataFrame:
+    return pq.read_table(path).to_pandas()
+
+
+def write_json(data: Any, target: Path) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    return target
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text())
