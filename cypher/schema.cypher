@@ -1,7 +1,7 @@
 // kgbuild graph schema, applied before every load (idempotent).
 // (:Product {product_id, title, description?, last_build, ...catalog attributes})
 // (:Image {image_id, uri, sha256, last_build})            image_id derives from the image bytes' sha256
-// (:Concept {concept_id, name, kind, level, product_count, last_build})
+// (:Concept {concept_id, name, aliases, kind, level, product_count, last_build})   kind: category, colour, brand, ...
 // (:Build {version, catalog, catalog_sha256, grounding, started_at, finished_at, ...counts})
 // (:Product)-[:HAS_IMAGE]->(:Image)
 // (:Product)-[:MENTIONS {field}]->(:Concept)
@@ -11,4 +11,4 @@ CREATE CONSTRAINT product_id IF NOT EXISTS FOR (p:Product) REQUIRE p.product_id 
 CREATE CONSTRAINT image_id IF NOT EXISTS FOR (i:Image) REQUIRE i.image_id IS UNIQUE;
 CREATE CONSTRAINT concept_id IF NOT EXISTS FOR (c:Concept) REQUIRE c.concept_id IS UNIQUE;
 CREATE CONSTRAINT build_version IF NOT EXISTS FOR (b:Build) REQUIRE b.version IS UNIQUE;
-CREATE FULLTEXT INDEX concept_names IF NOT EXISTS FOR (c:Concept) ON EACH [c.name];
+CREATE FULLTEXT INDEX concept_names IF NOT EXISTS FOR (c:Concept) ON EACH [c.name, c.aliases];

@@ -79,7 +79,7 @@ def _guarded(call: Callable[[], Any]) -> Any:
 
     try:
         return call()
-    except (CatalogError, ModelUnavailable, Neo4jLaunchError, ServiceUnavailable, Neo4jError, RuntimeError) as error:
+    except (CatalogError, ModelUnavailable, Neo4jLaunchError, ServiceUnavailable, Neo4jError, RuntimeError, ValueError, FileNotFoundError) as error:
         _fail(str(error))
 
 
@@ -144,6 +144,29 @@ def demo(
     console.print("first query    : MATCH (c:Concept)-[:DEPICTED_BY]->(i:Image) RETURN c, i LIMIT 50")
     if result.expected != result.actual:
         _fail("the graph in Neo4j does not match the build")
+
+
+@app.command("eval")
+def evaluate(
+    workdir: Path = WORKDIR,
+    label: list[str] = typer.Option([], "--label", "-l", help="Catalog label column to score against (repeatable)."),
+) -> None:
+    """Score a built WORKDIR against the catalog's own label columns (coverage, recall, purity); writes
+    WORKDIR/reports/eval.json."""
+    from kgbuild import evaluate as evaluation
+
+    figures = _guarded(lambda: evaluation.report(workdir, label))
+    scores = Table("label", "products", "coverage", "recall", "purity", title=f"kgbuild eval: build {figures['version']}")
+    for name, score in figures["labels"].items():
+        scores.add_row(name, str(score["products"]), *(str(score[k]) for k in ("coverage", "recall", "purity")))
+    console.print(scores)
+    console.print(f"concepts: {figures['concepts']} {figures['concepts_by_kind']}")
+    console.print("largest categories: " + ", ".join(f"{name} ({count})" for name, count in figures["largest_categories"]))
+    timing = Table("stage", "seconds", "products/s", title="time per stage")
+    for stage_name, seconds in figures["stage_seconds"].items():
+        timing.add_row(stage_name, str(seconds), str(figures["products_per_second"].get(stage_name, "")))
+    console.print(timing)
+    console.print(f"written: {Path(workdir) / 'reports' / 'eval.json'}")
 
 
 def _print_reports(reports: dict[str, dict[str, Any]]) -> None:

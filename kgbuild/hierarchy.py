@@ -1,8 +1,9 @@
 """is-a hierarchy stage: each concept points to its nearest more general concept.
 
 A phrase is-a the phrase with its outermost modifier removed ("short sleeve t-shirt in white" → "short sleeve
-t-shirt" → "sleeve t-shirt" → "t-shirt"); when that phrase is not a concept, removal goes on until one is or only
-the head noun would remain. The result is a forest: acyclic (a parent is always shorter) with one parent per concept.
+t-shirt" → "sleeve t-shirt" → "t-shirt"); when that phrase is not a concept of the same kind, removal goes on until
+one is or only the head would remain. The result is a forest per kind: acyclic (a parent is always shorter) with one
+parent per concept. Ids derive from names, so a new concept attaches without moving existing ones.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from kgbuild.concepts import LINKING_PREPOSITIONS
+from kgbuild.lexicon import LINKING
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_parquet, write_parquet
 
@@ -22,6 +23,7 @@ SCHEMA = pa.schema(
         ("concept_id", pa.string()),
         ("name", pa.string()),
         ("kind", pa.string()),
+        ("aliases", pa.list_(pa.string())),
         ("product_count", pa.int64()),
         ("parent_id", pa.string()),
         ("level", pa.int64()),
@@ -33,7 +35,7 @@ def generalize(name: str) -> str | None:
     """The phrase with its outermost modifier removed, or None for a single head word."""
     words = name.split()
     for index in range(len(words) - 2, 0, -1):  # "X in Y" / "X with Y": drop the trailing "in Y"
-        if words[index] in LINKING_PREPOSITIONS:
+        if words[index] in LINKING:
             return " ".join(words[:index])
     return " ".join(words[1:]) if len(words) > 1 else None
 
@@ -66,13 +68,19 @@ def levels(parent_of: dict[str, str | None]) -> dict[str, int]:
 
 
 def build(concepts: pd.DataFrame) -> pd.DataFrame:
-    names = concepts["name"].tolist()
-    parent_of = parents(names)
-    id_of = dict(zip(concepts["name"], concepts["concept_id"]))
-    depth = levels(parent_of)
+    parent_ids: dict[str, str | None] = {}
+    depths: dict[str, int] = {}
+    for _, group in concepts.groupby("kind", sort=False):
+        names = group["name"].tolist()
+        id_of = dict(zip(group["name"], group["concept_id"]))
+        parent_of = parents(names)
+        depth = levels(parent_of)
+        for name in names:
+            parent_ids[id_of[name]] = id_of[parent_of[name]] if parent_of[name] else None
+            depths[id_of[name]] = depth[name]
     result = concepts.copy()
-    result["parent_id"] = [id_of[parent_of[n]] if parent_of[n] else None for n in names]
-    result["level"] = [depth[n] for n in names]
+    result["parent_id"] = result["concept_id"].map(parent_ids)
+    result["level"] = result["concept_id"].map(depths)
     return result[SCHEMA.names]
 
 

@@ -94,6 +94,12 @@ def mmr(relevance: np.ndarray, embeddings: np.ndarray, keep: int, diversity: flo
 
 def run(layout: Layout, settings: Settings) -> dict[str, Any]:
     products = read_parquet(layout.products)
+    referenced = int(products["image_uri"].notna().sum())
+    if settings.skip_images:
+        write_parquet(pd.DataFrame(columns=IMAGE_SCHEMA.names), layout.images, IMAGE_SCHEMA)
+        write_parquet(pd.DataFrame(columns=CONCEPT_IMAGE_SCHEMA.names), layout.concept_images, CONCEPT_IMAGE_SCHEMA)
+        quarantine.write([], layout.quarantine(STAGE))
+        return {"mode": settings.grounding_mode, "input_rows": 0, "accepted": 0, "quarantined": 0, "not_read": referenced}
     concepts = read_parquet(layout.concepts)
     links = read_parquet(layout.product_concepts)
     images, decoded, rejected = _inspect_all(products, settings)
@@ -104,7 +110,6 @@ def run(layout: Layout, settings: Settings) -> dict[str, Any]:
     else:
         chosen = _ground_by_clip(concepts, images, decoded, settings)
     write_parquet(chosen, layout.concept_images, CONCEPT_IMAGE_SCHEMA)
-    referenced = int(products["image_uri"].notna().sum())
     report = {
         "mode": settings.grounding_mode,
         "input_rows": referenced,

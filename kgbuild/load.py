@@ -68,7 +68,15 @@ def _product_row(product: Any) -> dict[str, Any]:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    rows = frame.to_dict(orient="records")
+    return [{key: _plain(value) for key, value in row.items()} for row in rows]
+
+
+def _plain(value: Any) -> Any:
+    """Driver-friendly values: lists from arrays, None for missing scalars."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return None if value is pd.NA or (isinstance(value, float) and value != value) else value
 
 
 def _build_properties(build: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:

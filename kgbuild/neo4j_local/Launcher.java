@@ -3,6 +3,7 @@ import java.util.Map;
 
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.QueryExecutionException;
 
 /**
  * Runs an embedded Neo4j Community DBMS until it is terminated.
@@ -20,8 +21,7 @@ public class Launcher {
             dbms = new DatabaseManagementServiceBuilder(Path.of(args[0]).toAbsolutePath())
                     .loadPropertiesFromFile(Path.of(args[1]).toAbsolutePath())
                     .build();
-            dbms.database("system").executeTransactionally(
-                    "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+            setPassword(dbms, password);
         } catch (RuntimeException e) {
             if (dbms != null) {
                 dbms.shutdown();
@@ -35,6 +35,18 @@ public class Launcher {
         }));
         System.out.println("kgbuild-neo4j READY");
         System.out.flush();
+    }
+
+    private static void setPassword(DatabaseManagementService dbms, String password) {
+        try {
+            dbms.database("system").executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        } catch (QueryExecutionException e) {
+            // A restart with an unchanged password: Neo4j refuses to "change" it, and nothing needs doing.
+            if (!e.getMessage().contains("cannot be the same")) {
+                throw e;
+            }
+        }
     }
 
     private static void fail(String message, int status) {

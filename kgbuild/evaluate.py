@@ -1,0 +1,103 @@
+"""``kgbuild eval``: how well a built work directory's concepts cover a catalog's own label columns.
+
+For each label column L (e.g. articleType), with names compared case-, hyphen-, punctuation- and plural-insensitively
+and a label "A and B" matching either part:
+
+* coverage: product-weighted share of products whose L value matches some concept's name or alias;
+* recall: share of products linked to a concept matching their own L value;
+* purity: over concepts matching some value V of L, the product-weighted share of their products whose L is V.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kgbuild.synonyms import match_key
+from kgbuild.workdir import Layout, read_json, read_parquet, write_json
+
+_PARTS = re.compile(r"\s+(?:and|&)\s+")
+
+
+def label_keys(value: str) -> set[str]:
+    """Keys a label value is matched by: the whole value and each part of "A and B"."""
+    return {match_key(value), *(match_key(part) for part in _PARTS.split(value.lower()))} - {""}
+
+
+def evaluate(layout: Layout, labels: list[str]) -> dict[str, Any]:
+    products = read_parquet(layout.products)
+    attributes = products["attributes"].map(json.loads)
+    concepts = read_parquet(layout.concepts)
+    links = read_parquet(layout.product_concepts)
+    concepts_of = links.groupby("product_id")["concept_id"].agg(set).to_dict()
+    products_of = links.groupby("concept_id")["product_id"].agg(set).to_dict()
+    concept_keys = {
+        row.concept_id: {match_key(name) for name in [row.name, *list(row.aliases)]} for row in concepts.itertuples()
+    }
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for concept_id, keys in concept_keys.items():
+        for key in keys:
+            by_key[key].add(concept_id)
+    result: dict[str, Any] = {}
+    for label in labels:
+        values = pd.Series([a.get(label) for a in attributes], index=products["product_id"]).dropna()
+        if values.empty:
+            raise ValueError(f"label column {label!r} is not among the catalog's attributes")
+        result[label] = _scores(values, by_key, concepts_of, products_of)
+    return result
+
+
+def _scores(values: pd.Series, by_key: dict[str, set[str]], concepts_of: dict, products_of: dict) -> dict[str, Any]:
+    covered = recalled = 0
+    matching_values: dict[str, set[str]] = defaultdict(set)  # concept → label values it matches
+    for product_id, value in values.items():
+        matches = set().union(*(by_key.get(key, set()) for key in label_keys(value)))
+        covered += bool(matches)
+        recalled += bool(matches & concepts_of.get(product_id, set()))
+        for concept_id in matches:
+            matching_values[concept_id].add(value)
+    pure = total = 0
+    for concept_id, matched in matching_values.items():
+        members = [values.get(p) for p in products_of.get(concept_id, ())]
+        total += len(members)
+        pure += sum(1 for v in members if v in matched)
+    return {
+        "products": int(len(values)),
+        "coverage": round(covered / len(values), 4),
+        "recall": round(recalled / len(values), 4),
+        "purity": round(pure / total, 4) if total else None,
+        "uncovered_values": values[[not any(by_key.get(k) for k in label_keys(v)) for v in values]].value_counts().head(15).to_dict(),
+    }
+
+
+def report(workdir: Path, labels: list[str]) -> dict[str, Any]:
+    """The figures for ``kgbuild eval``, also written to WORKDIR/reports/eval.json."""
+    layout = Layout(workdir)
+    build = read_json(layout.build_file)
+    concepts = read_parquet(layout.concepts)
+    categories = concepts[concepts["kind"] == "category"].sort_values(["product_count", "name"], ascending=[False, True])
+    stage_seconds = {
+        stage: read_json(layout.stage_marker(stage))["seconds"]
+        for stage in build["completed"]
+        if layout.stage_marker(stage).is_file()
+    }
+    products = read_json(layout.stage_marker("ingest"))["report"]["accepted"] if "ingest" in stage_seconds else None
+    figures = {
+        "version": build["version"],
+        "catalog": build["catalog"],
+        "labels": evaluate(layout, labels) if labels else {},
+        "concepts": int(len(concepts)),
+        "concepts_by_kind": concepts["kind"].value_counts().to_dict(),
+        "largest_categories": [[row.name, int(row.product_count)] for row in categories.head(50).itertuples()],
+        "stage_seconds": stage_seconds,
+        "products_per_second": {
+            stage: round(products / seconds, 1) for stage, seconds in stage_seconds.items() if products and seconds
+        },
+    }
+    write_json(figures, layout.root / "reports" / "eval.json")
+    return figures

@@ -1,0 +1,141 @@
+"""Near-synonym merging, layered from safe to fuzzy, always within one concept kind:
+
+1. the same comparison key (case, hyphens, spaces, punctuation and plural ignored: "sun glasses" = "sunglasses");
+2. spelling variants: the same number of words and the same head, every differing word pair sharing a stem of
+   at least four letters, and sentence-transformers embeddings (all-MiniLM-L6-v2) and string similarity both
+   above their thresholds. So "stripe shirt" / "striped shirt" merge, while related but different products stay
+   apart: "striped shirt" / "striped t-shirt", "kurta" / "kurti", "printed shirt" / "striped shirt", and a phrase
+   and its own refinement ("leather shoe" / "classic leather shoe").
+
+The canonical name is the variant with the most products; the others become aliases.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any
+
+import numpy as np
+
+from kgbuild import lexicon
+from kgbuild.settings import Settings
+
+CATEGORY = "category"
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_STEM = 4
+_COMPOUND_EVIDENCE = 3
+
+
+def singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if re.search(r"(?:ss|ch|sh|x)es$", word):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def match_key(text: str) -> str:
+    """Comparison key: lower case, no punctuation, hyphens or spaces, each word singular ("T-Shirts" → "tshirt")."""
+    words = _NON_ALNUM.sub(" ", text.lower().replace("-", "")).split()
+    return "".join(singular(w) for w in words)
+
+
+@dataclass
+class Concept:
+    kind: str
+    name: str
+    aliases: set[str] = field(default_factory=set)
+    products: dict[str, str] = field(default_factory=dict)  # product id → field it was found in
+
+
+def merge(members: dict[tuple[str, str], dict[str, str]], encoder: Any, settings: Settings) -> list[Concept]:
+    by_key: dict[tuple[str, str], list[tuple[str, dict[str, str]]]] = defaultdict(list)
+    for (kind, name), products in members.items():
+        by_key[(kind, match_key(name))].append((name, products))
+    concepts = [_combine(kind, variants) for (kind, _), variants in by_key.items()]
+    if encoder is None:
+        return concepts
+    candidates = [c for c in concepts if c.kind == CATEGORY and len(c.products) >= settings.min_support]
+    others = [c for c in concepts if c not in candidates]
+    return others + _merge_by_embedding(candidates, encoder, settings)
+
+
+def _combine(kind: str, variants: list[tuple[str, dict[str, str]]]) -> Concept:
+    variants = sorted(variants, key=lambda v: (-len(v[1]), len(v[0]), v[0]))
+    concept = Concept(kind, variants[0][0])
+    for name, products in variants:
+        _absorb(concept, name, products)
+    return concept
+
+
+def _absorb(concept: Concept, name: str, products: dict[str, str]) -> None:
+    if name != concept.name:
+        concept.aliases.add(name)
+    for product_id, found_in in products.items():
+        concept.products.setdefault(product_id, found_in)
+
+
+def _merge_by_embedding(concepts: list[Concept], encoder: Any, settings: Settings) -> list[Concept]:
+    if len(concepts) < 2:
+        return concepts
+    names = [c.name for c in concepts]
+    vectors = encoder.encode(names, batch_size=256, normalize_embeddings=True, convert_to_numpy=True)
+    similarity = vectors @ vectors.T
+    parent = list(range(len(concepts)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in zip(*np.nonzero(np.triu(similarity >= settings.merge_cosine, k=1))):
+        if _spelling_variants(names[i], names[j]) and SequenceMatcher(None, names[i], names[j]).ratio() >= settings.merge_string:
+            parent[root(int(i))] = root(int(j))
+    groups: dict[int, list[Concept]] = defaultdict(list)
+    for index, concept in enumerate(concepts):
+        groups[root(index)].append(concept)
+    merged = []
+    for group in groups.values():
+        group.sort(key=lambda c: (-len(c.products), len(c.name), c.name))
+        head = group[0]
+        for other in group[1:]:
+            _absorb(head, other.name, other.products)
+            head.aliases |= other.aliases
+        merged.append(head)
+    return merged
+
+
+def _spelling_variants(a: str, b: str) -> bool:
+    words_a, words_b = a.split(), b.split()
+    if len(words_a) != len(words_b) or match_key(words_a[-1]) != match_key(words_b[-1]):
+        return False
+    return all(x[:_STEM] == y[:_STEM] and min(len(x), len(y)) >= _STEM for x, y in zip(words_a, words_b) if x != y)
+
+
+def drop_absorbed_heads(concepts: list[Concept], share: float) -> list[Concept]:
+    """Removes a category concept when one compound covers at least ``share`` of its products ("flops" inside
+    "flip flops"), so the compound becomes the head. It takes evidence: at least three products, a modifier that
+    modifies no other head, and a modifier that is no typed attribute ("casual shoes" is no compound)."""
+    categories = {c.name: c for c in concepts if c.kind == CATEGORY}
+    heads_of_modifier: dict[str, set[str]] = defaultdict(set)
+    for name in categories:
+        first, _, rest = name.partition(" ")
+        if rest:
+            heads_of_modifier[first].add(rest)
+    absorbed = set()
+    for name, concept in categories.items():
+        first, _, rest = name.partition(" ")
+        if not rest or rest not in categories or first in lexicon.LINKING or len(heads_of_modifier[first]) > 1:
+            continue
+        if any(first in vocabulary for vocabulary in lexicon.attribute_kinds().values()):
+            continue
+        head = categories[rest]
+        if len(head.products) >= _COMPOUND_EVIDENCE and len(concept.products) >= share * len(head.products):
+            absorbed.add(rest)
+    return [c for c in concepts if not (c.kind == CATEGORY and c.name in absorbed)]
