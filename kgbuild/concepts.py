@@ -7,8 +7,8 @@ Per text (titles by default; ``text_cols`` adds descriptions):
 2. The brand is removed: taken from a brand column when the catalog has one, else learned from the catalog
    (words before an audience word such as "Men", and leading words that recur across unrelated product types).
 3. Audience, colour, pattern, material and style words become typed concepts (``kind``) linked to the product.
-4. The title's main phrase (the segment whose last word most often ends titles in this catalog) gives the
-   category concepts: the head noun and each longer modifier+head phrase, plus "X with/in Y".
+4. The title's main phrase (of the segments not introduced by "with"/"in", the one whose last word most often
+   ends titles in this catalog) gives the category concepts: the head noun and each longer modifier+head phrase, plus "X with/in Y".
 5. Near-synonyms merge into one canonical concept with aliases (see :mod:`kgbuild.synonyms`), concepts below
    ``min_support`` products are dropped, and a head that almost only occurs inside one compound ("flops" in
    "flip flops") gives way to the compound.
@@ -229,6 +229,8 @@ def analyze(words: list[Word], vocabulary: Vocabulary, max_words: int) -> Mentio
     candidates = [i for i, (_, _, phrase) in enumerate(segments) if phrase]
     if not candidates:
         return mention
+    # A segment after "with"/"in" describes the product ("... with Zip Closure"); it is the main one only if alone.
+    candidates = [i for i in candidates if segments[i][0] is None] or candidates
     main = max(candidates, key=lambda i: (vocabulary.head_score[segments[i][2][-1]], i))
     run = segments[main][2][-max_words:]
     mention.phrases.extend(" ".join(run[start:]) for start in range(len(run) - 1, -1, -1))

@@ -120,18 +120,13 @@ def _spelling_variants(a: str, b: str) -> bool:
 
 def drop_absorbed_heads(concepts: list[Concept], share: float) -> list[Concept]:
     """Removes a category concept when one compound covers at least ``share`` of its products ("flops" inside
-    "flip flops"), so the compound becomes the head. It takes evidence: at least three products, a modifier that
-    modifies no other head, and a modifier that is no typed attribute ("casual shoes" is no compound)."""
+    "flip flops"), so the compound becomes the head. It takes evidence (at least three products) and a modifier
+    that is no typed attribute ("casual shoes" is no compound)."""
     categories = {c.name: c for c in concepts if c.kind == CATEGORY}
-    heads_of_modifier: dict[str, set[str]] = defaultdict(set)
-    for name in categories:
-        first, _, rest = name.partition(" ")
-        if rest:
-            heads_of_modifier[first].add(rest)
     absorbed = set()
     for name, concept in categories.items():
         first, _, rest = name.partition(" ")
-        if not rest or rest not in categories or first in lexicon.LINKING or len(heads_of_modifier[first]) > 1:
+        if not rest or rest not in categories or first in lexicon.LINKING:
             continue
         if any(first in vocabulary for vocabulary in lexicon.attribute_kinds().values()):
             continue
