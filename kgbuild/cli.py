@@ -156,10 +156,12 @@ def evaluate(
     from kgbuild import evaluate as evaluation
 
     figures = _guarded(lambda: evaluation.report(workdir, label))
-    scores = Table("label", "products", "coverage", "recall", "purity", title=f"kgbuild eval: build {figures['version']}")
+    columns = ("coverage", "recall", "purity", "image_precision_at_10")
+    scores = Table("label", "products", *columns, title=f"kgbuild eval: build {figures['version']}")
     for name, score in figures["labels"].items():
-        scores.add_row(name, str(score["products"]), *(str(score[k]) for k in ("coverage", "recall", "purity")))
+        scores.add_row(name, str(score["products"]), *(str(score[k]) for k in columns))
     console.print(scores)
+    console.print(f"images: {figures['images']}")
     console.print(f"concepts: {figures['concepts']} {figures['concepts_by_kind']}")
     console.print("largest categories: " + ", ".join(f"{name} ({count})" for name, count in figures["largest_categories"]))
     timing = Table("stage", "seconds", "products/s", title="time per stage")

@@ -40,6 +40,7 @@ CONCEPT_SCHEMA = pa.schema(
         ("kind", pa.string()),
         ("aliases", pa.list_(pa.string())),
         ("product_count", pa.int64()),
+        ("embedding", pa.list_(pa.float32())),  # sentence embedding of the name, for Neo4j's vector index
     ]
 )
 PRODUCT_CONCEPT_SCHEMA = pa.schema([("product_id", pa.string()), ("concept_id", pa.string()), ("field", pa.string())])
@@ -243,8 +244,9 @@ def analyze(words: list[Word], vocabulary: Vocabulary, max_words: int) -> Mentio
     return mention
 
 
-def mine(products: pd.DataFrame, nlp: Any, settings: Settings, encoder: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(concepts, product_concepts) for products with product_id, the text columns and attributes."""
+def mine(products: pd.DataFrame, nlp: Any, settings: Settings, encoder: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(concepts, product_concepts) for products with product_id, the text columns and attributes; ``encoder`` (a
+    sentence-transformers model) merges near-synonyms and embeds concept names."""
     attributes = products["attributes"].map(json.loads)
     brand_values = [a.get(settings.brand_col) for a in attributes]
     texts: list[tuple[str, str, list[Word]]] = []
@@ -262,11 +264,11 @@ def mine(products: pd.DataFrame, nlp: Any, settings: Settings, encoder: Any = No
         mention = analyze(words, vocabulary, settings.max_phrase_words)
         for key in [*mention.attributes, *((CATEGORY, p) for p in mention.phrases)]:
             members[key].setdefault(product_id, column)
-    merged = synonyms.merge(members, encoder, settings)
-    return _tables(merged, settings)
+    merged = synonyms.merge(members, encoder if settings.merge_cosine < 1 else None, settings)
+    return _tables(merged, settings, encoder)
 
 
-def _tables(merged: list[synonyms.Concept], settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _tables(merged: list[synonyms.Concept], settings: Settings, encoder: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     kept = [c for c in merged if len(c.products) >= settings.min_support]
     kept = synonyms.drop_absorbed_heads(kept, settings.compound_share)
     kept.sort(key=lambda c: (c.kind, c.name))
@@ -277,6 +279,9 @@ def _tables(merged: list[synonyms.Concept], settings: Settings) -> tuple[pd.Data
             "kind": [c.kind for c in kept],
             "aliases": [sorted(c.aliases) for c in kept],
             "product_count": [len(c.products) for c in kept],
+            "embedding": list(encoder.encode([c.name for c in kept], batch_size=256, normalize_embeddings=True))
+            if kept
+            else [],
         },
         columns=CONCEPT_SCHEMA.names,
     )
@@ -289,8 +294,7 @@ def _tables(merged: list[synonyms.Concept], settings: Settings) -> tuple[pd.Data
 
 def run(layout: Layout, settings: Settings) -> dict[str, Any]:
     products = read_parquet(layout.products)
-    encoder = models.sentence_encoder(settings) if settings.merge_cosine < 1 else None
-    concepts, links = mine(products, models.spacy_pipeline(settings), settings, encoder)
+    concepts, links = mine(products, models.spacy_pipeline(settings), settings, models.sentence_encoder(settings))
     write_parquet(links, layout.product_concepts, PRODUCT_CONCEPT_SCHEMA)
     write_parquet(concepts, layout.mined_concepts, CONCEPT_SCHEMA)
     categories = set(concepts.loc[concepts["kind"] == CATEGORY, "concept_id"])

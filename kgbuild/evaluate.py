@@ -5,7 +5,12 @@ and a label "A and B" matching either part:
 
 * coverage: product-weighted share of products whose L value matches some concept's name or alias;
 * recall: share of products linked to a concept matching their own L value;
-* purity: over concepts matching some value V of L, the product-weighted share of their products whose L is V.
+* purity: over concepts matching some value V of L, the product-weighted share of their products whose L is V;
+* image_precision_at_k: over concepts matching a value V, the share of their chosen images (rank ≤ k) whose
+  product's L is V.
+
+Image coverage (label-free): the share of grounded concepts (``grounded_kinds``) with at least one image, and of category concepts with at least
+three products that have at least three images.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ def label_keys(value: str) -> set[str]:
     return {match_key(value), *(match_key(part) for part in _PARTS.split(value.lower()))} - {""}
 
 
-def evaluate(layout: Layout, labels: list[str]) -> dict[str, Any]:
+def evaluate(layout: Layout, labels: list[str], k: int = 10) -> dict[str, Any]:
     products = read_parquet(layout.products)
     attributes = products["attributes"].map(json.loads)
     concepts = read_parquet(layout.concepts)
@@ -43,16 +48,35 @@ def evaluate(layout: Layout, labels: list[str]) -> dict[str, Any]:
     for concept_id, keys in concept_keys.items():
         for key in keys:
             by_key[key].add(concept_id)
+    chosen = read_parquet(layout.concept_images) if layout.concept_images.is_file() else pd.DataFrame(columns=["concept_id", "product_id", "rank"])
+    images_of = chosen[chosen["rank"] <= k].groupby("concept_id")["product_id"].agg(list).to_dict()
     result: dict[str, Any] = {}
     for label in labels:
         values = pd.Series([a.get(label) for a in attributes], index=products["product_id"]).dropna()
         if values.empty:
             raise ValueError(f"label column {label!r} is not among the catalog's attributes")
-        result[label] = _scores(values, by_key, concepts_of, products_of)
+        result[label] = _scores(values, by_key, concepts_of, products_of, images_of, k)
     return result
 
 
-def _scores(values: pd.Series, by_key: dict[str, set[str]], concepts_of: dict, products_of: dict) -> dict[str, Any]:
+def image_coverage(layout: Layout) -> dict[str, Any]:
+    grounded_kinds = read_json(layout.build_file)["settings"]["grounded_kinds"]
+    concepts = read_parquet(layout.concepts)
+    concepts = concepts[concepts["kind"].isin(grounded_kinds)]
+    chosen = read_parquet(layout.concept_images)
+    image_count = chosen.groupby("concept_id").size()
+    counts = concepts["concept_id"].map(image_count).fillna(0)
+    eligible = (concepts["kind"] == "category") & (concepts["product_count"] >= 3)
+    return {
+        "concepts_with_images": round(float((counts > 0).mean()), 4) if len(concepts) else None,
+        "category_concepts_3_products": int(eligible.sum()),
+        "of_those_with_3_images": round(float((counts[eligible] >= 3).mean()), 4) if eligible.any() else None,
+    }
+
+
+def _scores(
+    values: pd.Series, by_key: dict[str, set[str]], concepts_of: dict, products_of: dict, images_of: dict, k: int
+) -> dict[str, Any]:
     covered = recalled = 0
     matching_values: dict[str, set[str]] = defaultdict(set)  # concept → label values it matches
     for product_id, value in values.items():
@@ -61,16 +85,20 @@ def _scores(values: pd.Series, by_key: dict[str, set[str]], concepts_of: dict, p
         recalled += bool(matches & concepts_of.get(product_id, set()))
         for concept_id in matches:
             matching_values[concept_id].add(value)
-    pure = total = 0
+    pure = total = right_images = chosen_images = 0
     for concept_id, matched in matching_values.items():
         members = [values.get(p) for p in products_of.get(concept_id, ())]
         total += len(members)
         pure += sum(1 for v in members if v in matched)
+        pictured = [values.get(p) for p in images_of.get(concept_id, ())]
+        chosen_images += len(pictured)
+        right_images += sum(1 for v in pictured if v in matched)
     return {
         "products": int(len(values)),
         "coverage": round(covered / len(values), 4),
         "recall": round(recalled / len(values), 4),
         "purity": round(pure / total, 4) if total else None,
+        f"image_precision_at_{k}": round(right_images / chosen_images, 4) if chosen_images else None,
         "uncovered_values": values[[not any(by_key.get(k) for k in label_keys(v)) for v in values]].value_counts().head(15).to_dict(),
     }
 
@@ -91,6 +119,7 @@ def report(workdir: Path, labels: list[str]) -> dict[str, Any]:
         "version": build["version"],
         "catalog": build["catalog"],
         "labels": evaluate(layout, labels) if labels else {},
+        "images": image_coverage(layout) if layout.concept_images.is_file() else None,
         "concepts": int(len(concepts)),
         "concepts_by_kind": concepts["kind"].value_counts().to_dict(),
         "largest_categories": [[row.name, int(row.product_count)] for row in categories.head(50).itertuples()],

@@ -62,23 +62,24 @@ class Graph:
         finally:
             driver.close()
 
-    def run_file(self, name: str, **parameters: Any) -> list[dict[str, Any]]:
-        """Runs each statement of ``cypher/<name>.cypher`` in its own managed write transaction; returns the last's rows."""
+    def run_file(self, cypher_file: str, /, **parameters: Any) -> list[dict[str, Any]]:
+        """Runs each statement of ``cypher/<cypher_file>.cypher`` in its own managed write transaction; returns the
+        last one's rows."""
         rows: list[dict[str, Any]] = []
-        for statement in statements(name):
+        for statement in statements(cypher_file):
             rows = self.driver.execute_query(statement, parameters, database_=self.database, result_transformer_=_data)
         return rows
 
-    def read_file(self, name: str, **parameters: Any) -> list[dict[str, Any]]:
-        (statement,) = statements(name)
+    def read_file(self, cypher_file: str, /, **parameters: Any) -> list[dict[str, Any]]:
+        (statement,) = statements(cypher_file)
         return self.driver.execute_query(
             statement, parameters, database_=self.database, routing_="r", result_transformer_=_data
         )
 
-    def load(self, name: str, rows: Iterable[dict[str, Any]], batch_size: int, **parameters: Any) -> int:
-        """Sends ``rows`` to the single ``UNWIND $rows`` statement of ``cypher/<name>.cypher`` in batches, each in a
-        managed transaction (retried on transient errors). Returns the number of rows sent."""
-        (statement,) = statements(name)
+    def load(self, cypher_file: str, rows: Iterable[dict[str, Any]], batch_size: int, /, **parameters: Any) -> int:
+        """Sends ``rows`` to the single ``UNWIND $rows`` statement of ``cypher/<cypher_file>.cypher`` in batches, each
+        in a managed transaction (retried on transient errors). Returns the number of rows sent."""
+        (statement,) = statements(cypher_file)
         sent = 0
         with self.driver.session(database=self.database) as session:
             for batch in _batches(rows, batch_size):

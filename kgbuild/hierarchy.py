@@ -27,6 +27,7 @@ SCHEMA = pa.schema(
         ("product_count", pa.int64()),
         ("parent_id", pa.string()),
         ("level", pa.int64()),
+        ("embedding", pa.list_(pa.float32())),
     ]
 )
 

@@ -3,16 +3,23 @@
 Every referenced image is read once, hashed (sha256 = identity, so byte-identical images are one image) and
 decoded; bad ones are quarantined with a reason and the build goes on. Then, per concept:
 
-* CLIP (FashionKLIP): encode the prompt "a photo of {concept}" and all images, take the ``top_k`` images by cosine
-  similarity, re-rank them by Maximal Marginal Relevance with ``mmr_diversity`` and keep ``images_per_concept``.
-* text evidence (``--clip-model none``): images of the products linked to the concept, most specific title first
-  (score = concept words / title words), keeping ``images_per_concept``.
+* CLIP (FashionKLIP): the concept is encoded with each prompt template ("a photo of {concept}", ...) and the
+  embeddings are averaged. Candidates are the images of the concept's own products plus the ``global_candidates``
+  most similar images of the catalog. The ``top_k`` by cosine similarity are re-ranked by Maximal Marginal Relevance
+  (``mmr_diversity``), skipping near-duplicates (cosine ≥ ``near_duplicate`` between embeddings centred on the
+  catalog's mean image), and ``images_per_concept`` are kept.
+  Image and prompt embeddings are cached by content hash across builds (:mod:`kgbuild.embedding_cache`).
+Only concepts of ``grounded_kinds`` get images (brands and audiences are not visual).
+
+* text evidence (``--clip-model none``): the images of the concept's own products, most typical first: a product
+  scores the cosine between its category concepts and the mean of those of all the concept's products.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +31,7 @@ from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
 from kgbuild import models, quarantine
-from kgbuild.concepts import prepare
+from kgbuild.embedding_cache import EmbeddingCache, text_key
 from kgbuild.quarantine import Rejected
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_parquet, write_parquet
@@ -47,23 +54,18 @@ CONCEPT_IMAGE_SCHEMA = pa.schema(
 TEXT_EVIDENCE_MODEL = "text-evidence"
 
 
-@dataclass(frozen=True)
-class Inspected:
-    sha256: str
-    image: Image.Image
-
-
 def image_id(sha256: str) -> str:
     return "img_" + sha256[:20]
 
 
-def inspect(uri: str) -> Inspected:
-    """Reads and fully decodes one image; raises ValueError with a reason a person can act on."""
+def read_image(uri: str) -> tuple[str, Image.Image]:
+    """(sha256 of the bytes, decoded RGB image); raises ValueError with a reason a person can act on."""
     try:
         with fsspec.open(uri, "rb") as stream:
             data = stream.read()
     except FileNotFoundError:
-        raise ValueError("image file not found") from None
+        remote = "://" in uri and not uri.startswith("file://")
+        raise ValueError("image URL unreachable or not found" if remote else "image file not found") from None
     except Exception as error:  # fsspec backends raise their own error types for unreachable URLs
         raise ValueError(f"image cannot be read: {type(error).__name__}: {error}") from None
     if not data:
@@ -75,131 +77,237 @@ def inspect(uri: str) -> Inspected:
         raise ValueError("not an image (unrecognised format)") from None
     except (OSError, SyntaxError) as error:
         raise ValueError(f"image cannot be decoded (truncated or corrupt): {error}") from None
-    return Inspected(hashlib.sha256(data).hexdigest(), image.convert("RGB"))
+    return hashlib.sha256(data).hexdigest(), image.convert("RGB")
 
 
-def mmr(relevance: np.ndarray, embeddings: np.ndarray, keep: int, diversity: float) -> list[int]:
-    """Maximal Marginal Relevance: indices chosen one by one, trading relevance against similarity to those chosen."""
+@dataclass(frozen=True)
+class Loaded:
+    index: int
+    sha256: str | None
+    reason: str | None
+    pixels: Any  # preprocessed tensor in CLIP mode, else None
+
+
+class ImageSource:
+    """Map-style dataset for torch's DataLoader: reads, hashes, verifies and (optionally) preprocesses each image."""
+
+    def __init__(self, uris: list[str], preprocess: Any = None) -> None:
+        self.uris, self.preprocess = uris, preprocess
+
+    def __len__(self) -> int:
+        return len(self.uris)
+
+    def __getitem__(self, index: int) -> Loaded:
+        try:
+            sha256, image = read_image(self.uris[index])
+        except ValueError as error:
+            return Loaded(index, None, str(error), None)
+        return Loaded(index, sha256, None, self.preprocess(image) if self.preprocess else None)
+
+
+def mmr(
+    relevance: np.ndarray,
+    embeddings: np.ndarray,
+    keep: int,
+    diversity: float,
+    duplicate: float = 1.01,
+    identity: np.ndarray | None = None,
+) -> list[int]:
+    """Maximal Marginal Relevance: indices chosen one by one, trading relevance against similarity to those chosen.
+    A candidate whose ``identity`` embedding (default: ``embeddings``) is at least ``duplicate``-similar to a chosen
+    one's is never chosen."""
     if len(relevance) == 0:
         return []
-    chosen = [int(np.argmax(relevance))]
-    remaining = [i for i in range(len(relevance)) if i != chosen[0]]
     pairwise = embeddings @ embeddings.T
+    same = pairwise if identity is None else identity @ identity.T
+    chosen = [int(np.argmax(relevance))]
+    remaining = [i for i in range(len(relevance)) if i != chosen[0] and same[i, chosen[0]] < duplicate]
     while remaining and len(chosen) < keep:
         redundancy = pairwise[np.ix_(remaining, chosen)].max(axis=1)
         scores = (1 - diversity) * relevance[remaining] - diversity * redundancy
         chosen.append(remaining.pop(int(np.argmax(scores))))
+        remaining = [i for i in remaining if same[i, chosen[-1]] < duplicate]
     return chosen
 
 
 def run(layout: Layout, settings: Settings) -> dict[str, Any]:
     products = read_parquet(layout.products)
-    referenced = int(products["image_uri"].notna().sum())
+    referenced = products[products["image_uri"].notna()]
     if settings.skip_images:
         write_parquet(pd.DataFrame(columns=IMAGE_SCHEMA.names), layout.images, IMAGE_SCHEMA)
         write_parquet(pd.DataFrame(columns=CONCEPT_IMAGE_SCHEMA.names), layout.concept_images, CONCEPT_IMAGE_SCHEMA)
         quarantine.write([], layout.quarantine(STAGE))
-        return {"mode": settings.grounding_mode, "input_rows": 0, "accepted": 0, "quarantined": 0, "not_read": referenced}
+        return {"mode": settings.grounding_mode, "input_rows": 0, "accepted": 0, "quarantined": 0, "not_read": len(referenced)}
     concepts = read_parquet(layout.concepts)
     links = read_parquet(layout.product_concepts)
-    images, decoded, rejected = _inspect_all(products, settings)
+    encoder = None if settings.text_evidence else models.clip_encoder(settings)
+    cache = _caches(layout, settings, encoder)
+    clock = time.perf_counter()
+    images, rejected, encoded = _read_all(referenced, settings, encoder, cache)
     write_parquet(images, layout.images, IMAGE_SCHEMA)
     quarantine.write(rejected, layout.quarantine(STAGE))
-    if settings.text_evidence:
-        chosen = _ground_by_text(concepts, links, products, images, settings)
+    seconds = {"images": time.perf_counter() - clock}
+    grounded = concepts[concepts["kind"].isin(settings.grounded_kinds)]
+    if encoder is None:
+        chosen = _ground_by_text(grounded, links, images, settings)
     else:
-        chosen = _ground_by_clip(concepts, images, decoded, settings)
+        clock = time.perf_counter()
+        concept_vectors = _concept_vectors(grounded["name"].tolist(), settings, encoder, cache["text"])
+        seconds["prompts"] = time.perf_counter() - clock
+        chosen = _ground_by_clip(grounded, concept_vectors, links, images, settings, encoder, cache["image"])
+    seconds["grounding"] = time.perf_counter() - clock - seconds.get("prompts", 0)
     write_parquet(chosen, layout.concept_images, CONCEPT_IMAGE_SCHEMA)
     report = {
         "mode": settings.grounding_mode,
-        "input_rows": referenced,
+        "input_rows": len(referenced),
         "accepted": len(images),
         "quarantined": len(rejected),
         "unique_images": int(images["sha256"].nunique()),
+        "encoded_images": encoded,
+        "cached_images": int(images["sha256"].nunique()) - encoded if encoder else 0,
         "concepts_with_images": int(chosen["concept_id"].nunique()),
         "concept_images": len(chosen),
+        "phase_seconds": {phase: round(value, 3) for phase, value in seconds.items()},
     }
     assert report["input_rows"] == report["accepted"] + report["quarantined"], report
     return report
 
 
-def _inspect_all(products: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, dict[str, Image.Image], list[Rejected]]:
-    rows, rejected, decoded = [], [], {}
-    referenced = products[products["image_uri"].notna()]
-    for product in tqdm(referenced.itertuples(index=False), total=len(referenced), desc="images", unit="img"):
-        try:
-            found = inspect(product.image_uri)
-        except ValueError as error:
-            raw = {"image_uri": product.image_uri}
-            rejected.append(Rejected(product.source_row, product.product_id, STAGE, settings.image_col, str(error), raw))
-            continue
-        rows.append((product.product_id, image_id(found.sha256), product.image_uri, found.sha256))
-        if not settings.text_evidence:
-            decoded.setdefault(found.sha256, found.image)
-    return pd.DataFrame(rows, columns=IMAGE_SCHEMA.names), decoded, rejected
+def _caches(layout: Layout, settings: Settings, encoder: models.ClipEncoder | None) -> dict[str, EmbeddingCache]:
+    if encoder is None:
+        return {}
+    folder = settings.cache_dir or layout.cache
+    return {kind: EmbeddingCache(folder, encoder.model_id, encoder.weights_sha256, kind) for kind in ("image", "text")}
 
 
-def _ground_by_text(
-    concepts: pd.DataFrame, links: pd.DataFrame, products: pd.DataFrame, images: pd.DataFrame, settings: Settings
-) -> pd.DataFrame:
-    title_words = {pid: len(prepare(title).split()) for pid, title in zip(products["product_id"], products["title"])}
-    concept_words = dict(zip(concepts["concept_id"], concepts["name"].str.split().str.len()))
+def _read_all(
+    referenced: pd.DataFrame, settings: Settings, encoder: models.ClipEncoder | None, cache: dict[str, EmbeddingCache]
+) -> tuple[pd.DataFrame, list[Rejected], int]:
+    """Reads every referenced image once; in CLIP mode encodes those not in the cache. Returns (images, rejected,
+    number encoded)."""
+    from torch.utils.data import DataLoader
+
+    source = ImageSource(referenced["image_uri"].tolist(), encoder.preprocess if encoder else None)
+    loader = DataLoader(source, batch_size=settings.clip_batch_size, num_workers=settings.clip_workers, collate_fn=list)
+    rows, rejected, encoded = [], [], 0
+    for batch in tqdm(loader, desc="images", unit="batch"):
+        pending: dict[str, Any] = {}
+        for item in batch:
+            product = referenced.iloc[item.index]
+            if item.reason:
+                raw = {"image_uri": product.image_uri}
+                rejected.append(Rejected(product.source_row, product.product_id, STAGE, settings.image_col, item.reason, raw))
+                continue
+            rows.append((product.product_id, image_id(item.sha256), product.image_uri, item.sha256))
+            if encoder is not None and item.sha256 not in cache["image"]:
+                pending.setdefault(item.sha256, item.pixels)
+        if pending:
+            vectors = _encode_pixels(list(pending.values()), encoder)
+            for sha256, vector in zip(pending, vectors):
+                cache["image"].put(sha256, vector)
+            encoded += len(pending)
+    if encoder is not None:
+        cache["image"].save()
+    return pd.DataFrame(rows, columns=IMAGE_SCHEMA.names), rejected, encoded
+
+
+def _ground_by_text(concepts: pd.DataFrame, links: pd.DataFrame, images: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    from scipy import sparse
+
+    categories = concepts.loc[concepts["kind"] == "category", "concept_id"]
+    category_links = links[links["concept_id"].isin(set(categories))]
+    product_ids = pd.Index(sorted(set(links["product_id"])))
+    column_of = {cid: i for i, cid in enumerate(categories)}
+    incidence = sparse.csr_matrix(
+        (
+            np.ones(len(category_links)),
+            (product_ids.get_indexer(category_links["product_id"]), category_links["concept_id"].map(column_of)),
+        ),
+        shape=(len(product_ids), max(len(column_of), 1)),
+    )
+    norms = np.sqrt(np.asarray(incidence.multiply(incidence).sum(axis=1))).ravel()
     candidates = links.merge(images, on="product_id")
-    candidates["score"] = [
-        min(1.0, concept_words[c] / max(title_words[p], 1))
-        for c, p in zip(candidates["concept_id"], candidates["product_id"])
-    ]
+    scores = np.zeros(len(candidates))
+    for group in candidates.groupby("concept_id").groups.values():
+        rows = product_ids.get_indexer(candidates.loc[group, "product_id"])
+        centroid = np.asarray(incidence[rows].mean(axis=0)).ravel()
+        dot = incidence[rows] @ centroid
+        scores[candidates.index.get_indexer(group)] = dot / np.maximum(norms[rows] * np.linalg.norm(centroid), 1e-12)
+    candidates["score"] = scores
     candidates = candidates.sort_values(["concept_id", "score", "product_id"], ascending=[True, False, True])
     candidates = candidates.drop_duplicates(["concept_id", "sha256"])
     candidates["rank"] = candidates.groupby("concept_id").cumcount() + 1
     chosen = candidates[candidates["rank"] <= settings.images_per_concept]
-    return chosen.assign(image_uri=chosen["uri"], model=TEXT_EVIDENCE_MODEL)[CONCEPT_IMAGE_SCHEMA.names]
+    return chosen.assign(image_uri=chosen["uri"], model=TEXT_EVIDENCE_MODEL)[CONCEPT_IMAGE_SCHEMA.names].reset_index(drop=True)
 
 
 def _ground_by_clip(
-    concepts: pd.DataFrame, images: pd.DataFrame, decoded: dict[str, Image.Image], settings: Settings
+    concepts: pd.DataFrame,
+    concept_vectors: np.ndarray,
+    links: pd.DataFrame,
+    images: pd.DataFrame,
+    settings: Settings,
+    encoder: models.ClipEncoder,
+    image_cache: EmbeddingCache,
 ) -> pd.DataFrame:
-    import torch
-
-    encoder = models.clip_encoder(settings)
-    pool = images.sort_values("product_id").drop_duplicates("sha256")  # one entry per distinct image
+    pool = images.sort_values("product_id").drop_duplicates("sha256").reset_index(drop=True)  # one row per distinct image
     if pool.empty or concepts.empty:
         return pd.DataFrame(columns=CONCEPT_IMAGE_SCHEMA.names)
-    with torch.inference_mode():
-        image_embeddings = _encode_images([decoded[sha] for sha in pool["sha256"]], encoder, settings.clip_batch_size)
-        prompts = [settings.prompt.format(concept=name) for name in concepts["name"]]
-        text_embeddings = _encode_texts(prompts, encoder, settings.clip_batch_size)
-    similarity = text_embeddings @ image_embeddings.T
-    top_k = min(settings.top_k, len(pool))
+    image_vectors = np.stack([image_cache.get(sha) for sha in pool["sha256"]])
+    # Near-duplicates are judged without the component all catalog images share (it dominates weak encoders).
+    identity = _normalized(image_vectors - image_vectors.mean(axis=0))
+    similarity = concept_vectors @ image_vectors.T
+    position_of_sha = dict(zip(pool["sha256"], pool.index))
+    with_images = links.merge(images[["product_id", "sha256"]], on="product_id")
+    own = with_images.groupby("concept_id")["sha256"].agg(lambda s: {position_of_sha[x] for x in s}).to_dict()
+    linked_product = with_images.drop_duplicates(["concept_id", "sha256"]).set_index(["concept_id", "sha256"])["product_id"]
     rows = []
-    for concept_index, concept in enumerate(concepts["concept_id"]):
-        candidates = np.argsort(-similarity[concept_index], kind="stable")[:top_k]
-        order = mmr(similarity[concept_index, candidates], image_embeddings[candidates], settings.images_per_concept, settings.mmr_diversity)
+    for index, concept in enumerate(concepts["concept_id"]):
+        nearest = np.argsort(-similarity[index], kind="stable")[: settings.global_candidates]
+        candidates = np.array(sorted(own.get(concept, set()) | set(nearest.tolist())))
+        candidates = candidates[np.argsort(-similarity[index, candidates], kind="stable")][: settings.top_k]
+        order = mmr(
+            similarity[index, candidates], image_vectors[candidates], settings.images_per_concept,
+            settings.mmr_diversity, settings.near_duplicate, identity[candidates],
+        )
         for rank, position in enumerate(order, start=1):
             image = pool.iloc[candidates[position]]
-            score = float(similarity[concept_index, candidates[position]])
-            rows.append((concept, image["image_id"], image["product_id"], image["uri"], score, rank, encoder.model_id))
+            product_id = linked_product.get((concept, image["sha256"]), image["product_id"])
+            rows.append(
+                (concept, image["image_id"], product_id, image["uri"], float(similarity[index, candidates[position]]), rank, encoder.model_id)
+            )
     return pd.DataFrame(rows, columns=CONCEPT_IMAGE_SCHEMA.names)
 
 
-def _encode_images(pictures: list[Image.Image], encoder: models.ClipEncoder, batch_size: int) -> np.ndarray:
+def _concept_vectors(names: list[str], settings: Settings, encoder: models.ClipEncoder, cache: EmbeddingCache) -> np.ndarray:
+    """Mean of the normalized prompt-template embeddings of each concept, normalized again."""
+    if not names:
+        return np.empty((0, 0))
+    texts = [template.format(concept=name) for name in names for template in settings.prompts]
+    missing = sorted({t for t in texts if text_key(t) not in cache})
+    for start in range(0, len(missing), settings.clip_batch_size):
+        batch = missing[start : start + settings.clip_batch_size]
+        for text, vector in zip(batch, _encode_texts(batch, encoder)):
+            cache.put(text_key(text), vector)
+    cache.save()
+    vectors = np.stack([cache.get(text_key(t)) for t in texts]).reshape(len(names), len(settings.prompts), -1)
+    return _normalized(vectors.mean(axis=1))
+
+
+def _encode_pixels(pixels: list[Any], encoder: models.ClipEncoder) -> np.ndarray:
     import torch
 
-    batches = []
-    for start in tqdm(range(0, len(pictures), batch_size), desc="clip images", unit="batch"):
-        pixels = torch.stack([encoder.preprocess(p) for p in pictures[start : start + batch_size]]).to(encoder.device)
-        batches.append(_normalized(encoder.model.encode_image(pixels)))
-    return np.concatenate(batches)
+    with torch.inference_mode():
+        return _normalized(encoder.model.encode_image(torch.stack(pixels).to(encoder.device)).float().cpu().numpy())
 
 
-def _encode_texts(texts: list[str], encoder: models.ClipEncoder, batch_size: int) -> np.ndarray:
-    batches = []
-    for start in range(0, len(texts), batch_size):
-        tokens = encoder.tokenizer(texts[start : start + batch_size]).to(encoder.device)
-        batches.append(_normalized(encoder.model.encode_text(tokens)))
-    return np.concatenate(batches)
+def _encode_texts(texts: list[str], encoder: models.ClipEncoder) -> np.ndarray:
+    import torch
+
+    with torch.inference_mode():
+        tokens = encoder.tokenizer(texts).to(encoder.device)
+        return _normalized(encoder.model.encode_text(tokens).float().cpu().numpy())
 
 
-def _normalized(features: Any) -> np.ndarray:
-    array = features.float().cpu().numpy()
-    return array / np.maximum(np.linalg.norm(array, axis=1, keepdims=True), 1e-12)
+def _normalized(array: np.ndarray) -> np.ndarray:
+    return array / np.maximum(np.linalg.norm(array, axis=-1, keepdims=True), 1e-12)

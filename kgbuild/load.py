@@ -42,9 +42,9 @@ def run(layout: Layout, settings: Settings, graph: Graph) -> dict[str, Any]:
     build = read_json(layout.build_file)
     version = build["version"]
     batch = settings.load_batch_size
-    graph.run_file("schema")
     products = read_parquet(layout.products)
     concepts = read_parquet(layout.concepts)
+    graph.run_file("schema", embedding_dimensions=build["models"]["embedding_dimensions"])
     graph.load("load/products", (_product_row(p) for p in products.itertuples(index=False)), batch, version=version)
     graph.load("load/images", _records(read_parquet(layout.images)), batch, version=version)
     graph.load("load/concepts", _records(concepts.drop(columns=["parent_id"])), batch, version=version)
@@ -84,6 +84,9 @@ def _build_properties(build: dict[str, Any], counts: dict[str, int]) -> dict[str
         "catalog": build["catalog"],
         "catalog_sha256": build["catalog_sha256"],
         "grounding": build["models"]["grounding"],
+        "clip_model": build["models"].get("clip"),
+        "clip_weights_sha256": build["models"].get("clip_weights_sha256"),
+        "spacy_model": build["models"]["spacy"],
         "started_at": build["started_at"],
         "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **{f"count_{name}": count for name, count in counts.items()},

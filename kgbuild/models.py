@@ -130,9 +130,8 @@ def preflight(settings: Settings) -> dict[str, Any]:
     """Loads every model the build will use, so that a missing one stops the build before any work."""
     models: dict[str, Any] = {"spacy": spacy_model_name(settings), "grounding": settings.grounding_mode}
     spacy_pipeline(settings)
-    if settings.merge_cosine < 1:
-        sentence_encoder(settings)
-        models["embeddings"] = settings.embedding_model
+    models["embeddings"] = settings.embedding_model
+    models["embedding_dimensions"] = int(sentence_encoder(settings).encode(["dimension probe"]).shape[1])
     if not (settings.text_evidence or settings.skip_images):
         encoder = clip_encoder(settings)
         models.update(clip=encoder.model_id, clip_weights_sha256=encoder.weights_sha256)

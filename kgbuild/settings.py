@@ -57,18 +57,41 @@ class Settings(BaseSettings):
     clip_config: Path | None = Field(None, description="Extra open_clip model config JSON to register (custom models).")
     device: str = Field("cpu", description="Torch device for encoders, e.g. cpu or cuda.")
     clip_batch_size: int = Field(64, ge=1, description="Images per CLIP forward pass.")
-    prompt: str = Field("a photo of {concept}", description="Text prompt that encodes a concept.")
+    clip_workers: int = Field(0, ge=0, description="Data-loader worker processes that read and preprocess images.")
+    prompts: Annotated[list[str], NoDecode] = Field(
+        ["a photo of {concept}", "a product photo of {concept}", "a close-up photo of {concept}"],
+        description="Prompt templates encoding a concept, separated by ';' (their embeddings are averaged).",
+    )
+    grounded_kinds: Annotated[list[str], NoDecode] = Field(
+        ["category", "colour", "pattern", "material", "style"],
+        description="Concept kinds that get images, comma-separated (brands and audiences are not visual).",
+    )
+    global_candidates: int = Field(20, ge=0, description="Images by CLIP similarity added to a concept's own products' images.")
     top_k: int = Field(20, ge=1, description="Images retrieved per concept before re-ranking.")
     mmr_diversity: float = Field(0.8, ge=0.0, le=1.0, description="MMR diversity weight (0 = pure relevance).")
     images_per_concept: int = Field(10, ge=1, description="Images kept per concept after MMR.")
+    near_duplicate: float = Field(0.97, gt=0, le=1, description="Cosine (of mean-centred embeddings) at which two images count as one.")
+    cache_dir: Path | None = Field(None, description="Embedding cache folder (default WORKDIR/cache), shared across builds.")
 
     # Loading.
     load_batch_size: int = Field(5000, ge=1, description="Rows per UNWIND batch when loading Neo4j.")
 
-    @field_validator("text_cols", mode="before")
+    @field_validator("text_cols", "grounded_kinds", mode="before")
     @classmethod
-    def _split_text_cols(cls, value: Any) -> Any:
+    def _split_commas(cls, value: Any) -> Any:
         return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("prompts", mode="before")
+    @classmethod
+    def _split_prompts(cls, value: Any) -> Any:
+        return [part.strip() for part in value.split(";") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("prompts")
+    @classmethod
+    def _prompts_name_the_concept(cls, value: list[str]) -> list[str]:
+        if not value or any("{concept}" not in p for p in value):
+            raise ValueError("every prompt must contain {concept}")
+        return value
 
     @property
     def text_evidence(self) -> bool:

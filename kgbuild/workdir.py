@@ -59,6 +59,10 @@ class Layout:
         return self.root / "images" / "concept_images.parquet"
 
     @property
+    def cache(self) -> Path:
+        return self.root / "cache"
+
+    @property
     def snapshots(self) -> Path:
         return self.root / "snapshots"
 

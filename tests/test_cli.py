@@ -65,3 +65,11 @@ def test_myntra_sample_builds_with_text_evidence(tmp_path, graph):
     assert counts["Concept"] == len(concepts) == manifest["rows"]["concepts"]
     assert counts["DEPICTED_BY"] == manifest["rows"]["concept_images"]
     assert counts["MENTIONS"] == manifest["rows"]["product_concepts"]
+
+
+def test_list_settings_parse_from_flag_text_and_prompts_must_name_the_concept():
+    settings = Settings(text_cols="title, description", prompts="a photo of {concept}; {concept} on a model")
+    assert settings.text_cols == ["title", "description"]
+    assert settings.prompts == ["a photo of {concept}", "{concept} on a model"]
+    with pytest.raises(ValueError, match="must contain"):
+        Settings(prompts="a photo")

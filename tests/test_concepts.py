@@ -147,6 +147,7 @@ def test_hierarchy_skips_missing_levels_stays_within_a_kind_and_is_acyclic():
             "kind": ["category"] * 4 + ["colour"] * 2,
             "aliases": [[]] * 6,
             "product_count": [5, 3, 2, 4, 3, 2],
+            "embedding": [[0.0, 1.0]] * 6,
         }
     )
     built = hierarchy.build(frame).set_index("name")

@@ -17,8 +17,11 @@ def test_dag_has_one_task_per_stage_and_runs_daily():
     assert dag.schedule == "@daily"
 
 
-def test_dag_builds_demo_catalog_into_neo4j(tmp_path, graph, demo_catalog):
+def test_dag_builds_demo_catalog_into_neo4j_through_the_airflow_connection_only(tmp_path, graph, demo_catalog, monkeypatch):
+    for name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)  # the DAG may reach Neo4j only through neo4j_default
     states = airflow_local.run_dag(demo_catalog, tmp_path, {"clip_model": "none"})
+    monkeypatch.undo()
     assert states == {task: "success" for task in ["begin", *pipeline.STAGES]}
     layout = Layout(tmp_path)
     snapshot = layout.snapshots / layout.latest_pointer.read_text().strip()

@@ -25,19 +25,26 @@ def jpeg(colour=(200, 30, 40)) -> bytes:
         (jpeg()[:300], "image cannot be decoded (truncated or corrupt)"),
     ],
 )
-def test_inspect_rejects_bad_images_with_reason(tmp_path, content, reason):
+def test_read_image_rejects_bad_images_with_reason(tmp_path, content, reason):
     path = tmp_path / "x.jpg"
     if content is not None:
         path.write_bytes(content)
     with pytest.raises(ValueError) as error:
-        images.inspect(str(path))
+        images.read_image(str(path))
     assert str(error.value).startswith(reason)
 
 
-def test_inspect_identifies_identical_bytes(tmp_path):
+def test_unreachable_image_url_is_a_reason_not_a_crash():
+    from conftest import free_port
+
+    with pytest.raises(ValueError, match="image URL unreachable or not found"):
+        images.read_image(f"http://127.0.0.1:{free_port()}/x.jpg")
+
+
+def test_read_image_identifies_identical_bytes(tmp_path):
     (tmp_path / "a.jpg").write_bytes(jpeg())
     (tmp_path / "b.jpg").write_bytes(jpeg())
-    assert images.inspect(str(tmp_path / "a.jpg")).sha256 == images.inspect(str(tmp_path / "b.jpg")).sha256
+    assert images.read_image(str(tmp_path / "a.jpg"))[0] == images.read_image(str(tmp_path / "b.jpg"))[0]
 
 
 def test_mmr_prefers_a_diverse_second_pick():
@@ -47,6 +54,7 @@ def test_mmr_prefers_a_diverse_second_pick():
     assert images.mmr(relevance, embeddings, keep=2, diversity=0.8) == [0, 2]
     assert images.mmr(relevance, embeddings, keep=2, diversity=0.0) == [0, 1]
     assert images.mmr(relevance, embeddings, keep=5, diversity=0.8) == [0, 2, 1]
+    assert images.mmr(relevance, embeddings, keep=5, diversity=0.8, duplicate=0.99) == [0, 2]  # 1 is a near-copy of 0
 
 
 def stage_inputs(tmp_path, settings):
@@ -85,18 +93,20 @@ def test_text_evidence_grounding_quarantines_bad_images_and_dedupes(tmp_path):
     assert quarantined.loc["5", "reason"] == "not an image (unrecognised format)"
     assert quarantined.loc["4", "field"] == "image" and quarantined.loc["4", "source_row"] == 4
     chosen = read_parquet(layout.concept_images)
-    # Products 1 and 2 share bytes: one image only; shortest title (most specific match) first.
+    # Products 1 and 2 share bytes: one image only; equally typical products in id order.
     assert chosen["product_id"].tolist() == ["1", "3"]
     assert chosen["rank"].tolist() == [1, 2]
-    assert chosen["score"].tolist() == [0.5, pytest.approx(1 / 3)]
+    assert chosen["score"].tolist() == [pytest.approx(1.0), pytest.approx(1.0)]
     assert set(chosen["model"]) == {images.TEXT_EVIDENCE_MODEL}
 
 
-def test_clip_grounding_with_tiny_model(tmp_path, tiny_clip):
+def test_clip_grounding_with_tiny_model_caches_embeddings(tmp_path, tiny_clip):
     settings = Settings(**tiny_clip, images_per_concept=2, top_k=20)
     layout, dress = stage_inputs(tmp_path, settings)
     report = images.run(layout, settings)
     assert report["mode"] == "clip" and report["unique_images"] == 2
+    assert (report["encoded_images"], report["cached_images"]) == (2, 0)
+    assert images.run(layout, settings)["encoded_images"] == 0  # same bytes, same model: all from the cache
     chosen = read_parquet(layout.concept_images)
     assert chosen["concept_id"].tolist() == [dress, dress]
     assert chosen["rank"].tolist() == [1, 2]
@@ -111,3 +121,37 @@ def test_unloadable_clip_weights_name_the_setting(tmp_path):
         models.preflight(Settings(clip_model="ViT-B-32", clip_pretrained=str(tmp_path / "absent.pt")))
     message = str(error.value)
     assert "KGBUILD_CLIP_MODEL" in message and "--clip-pretrained" in message and "--clip-model none" in message
+
+
+def test_rebuilds_encode_only_new_images(tmp_path, tiny_clip, demo_catalog):
+    """A second build of the same catalog encodes nothing; adding 30 products with new images encodes exactly 30."""
+    from kgbuild import pipeline
+
+    frame = pd.read_csv(demo_catalog, dtype=str)
+    frame["image"] = [str(demo_catalog.parent / p) for p in frame["image"]]
+    base = frame.iloc[:200]
+    extra_folder = tmp_path / "extra"
+    extra_folder.mkdir()
+    extra = []
+    for i in range(30):
+        path = extra_folder / f"n{i}.jpg"
+        path.write_bytes(jpeg((i * 8, 255 - i * 8, (i * 37) % 256)))
+        extra.append({**base.iloc[i].to_dict(), "product_id": f"N{i:03d}", "image": str(path)})
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    base.to_csv(first, index=False)
+    pd.concat([base, pd.DataFrame(extra)]).to_csv(second, index=False)
+    settings = Settings(**tiny_clip)
+    workdir = tmp_path / "work"
+
+    def encoded(catalog):
+        pipeline.begin_build(catalog, workdir, settings)
+        for stage in ("ingest", "concepts", "hierarchy", "images"):
+            report = pipeline.run_stage(stage, workdir)
+        pipeline.run_stage("snapshot", workdir)  # finishes the build, so the next one starts anew
+        return report
+
+    unique = base["image"].map(lambda p: images.read_image(p)[0]).nunique()
+    assert encoded(first)["encoded_images"] == unique
+    again = encoded(first)
+    assert (again["encoded_images"], again["cached_images"]) == (0, unique)
+    assert encoded(second)["encoded_images"] == 30

@@ -8,24 +8,9 @@ from kgbuild import pipeline
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_json
 
+from graph_state import graph_state
+
 pytestmark = pytest.mark.neo4j
-
-
-def graph_state(graph):
-    """Every Product/Concept/Image node's properties and every edge between them, without build stamps."""
-    nodes = graph.driver.execute_query(
-        "MATCH (n:Product|Concept|Image) RETURN labels(n)[0] AS label, properties(n) AS props"
-    ).records
-    edges = graph.driver.execute_query(
-        "MATCH (a:Product|Concept)-[r]->(b:Concept|Image) "
-        "RETURN coalesce(a.product_id, a.concept_id) AS a, type(r) AS type, properties(r) AS props, "
-        "coalesce(b.concept_id, b.image_id) AS b"
-    ).records
-    strip = lambda props: tuple(sorted((k, str(v)) for k, v in props.items() if k != "last_build"))
-    return (
-        sorted((r["label"], strip(r["props"])) for r in nodes),
-        sorted((r["a"], r["type"], strip(r["props"]), r["b"]) for r in edges),
-    )
 
 
 def snapshot_of(layout: Layout):

@@ -2,5 +2,5 @@
 UNWIND $rows AS row
 MERGE (c:Concept {concept_id: row.concept_id})
 SET c.name = row.name, c.aliases = row.aliases, c.kind = row.kind, c.level = row.level,
-    c.product_count = row.product_count,
+    c.product_count = row.product_count, c.embedding = row.embedding,
     c.last_build = $version

@@ -1,0 +1,54 @@
+"""Embeddings kept across builds, keyed by content: the sha256 of an image's bytes or of a prompt's text, within
+one model (its id and weights checksum). An unchanged image or prompt is never encoded twice."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kgbuild.workdir import atomic_path
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class EmbeddingCache:
+    """One Parquet file per (model, kind): columns key and embedding (float32 list)."""
+
+    def __init__(self, folder: Path, model_id: str, weights_sha256: str | None, kind: str) -> None:
+        model_key = hashlib.sha256(f"{model_id}|{weights_sha256}".encode()).hexdigest()[:16]
+        self.path = Path(folder) / f"{kind}-{model_key}.parquet"
+        self._vectors: dict[str, np.ndarray] = {}
+        if self.path.is_file():
+            table = pq.read_table(self.path)
+            keys = table.column("key").to_pylist()
+            matrix = np.stack(table.column("embedding").to_numpy(zero_copy_only=False)) if keys else np.empty((0, 0))
+            self._vectors = dict(zip(keys, matrix.astype(np.float32)))
+        self._added = 0
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._vectors
+
+    def get(self, key: str) -> np.ndarray:
+        return self._vectors[key]
+
+    def put(self, key: str, vector: np.ndarray) -> None:
+        self._vectors[key] = np.asarray(vector, dtype=np.float32)
+        self._added += 1
+
+    def save(self) -> None:
+        """Writes the cache atomically when something was added."""
+        if not self._added:
+            return
+        keys = sorted(self._vectors)
+        table = pa.table(
+            {"key": keys, "embedding": pa.array([self._vectors[k].tolist() for k in keys], type=pa.list_(pa.float32()))}
+        )
+        with atomic_path(self.path) as tmp:
+            pq.write_table(table, tmp)
+        self._added = 0

@@ -1,0 +1,113 @@
+"""The Neo4j graph: schema, idempotent and incremental loads, and the Browser query library, on the real server."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kgbuild import load, pipeline
+from kgbuild.graph import CYPHER_DIR
+from kgbuild.settings import Settings
+from kgbuild.workdir import Layout, read_json
+
+from graph_state import concept_embeddings, graph_state, same_embeddings
+
+pytestmark = pytest.mark.neo4j
+SETTINGS = Settings(clip_model="none")
+
+
+@pytest.fixture(scope="module")
+def demo_rows(demo_catalog):
+    frame = pd.read_csv(demo_catalog, dtype=str)
+    frame["image"] = [str(demo_catalog.parent / p) for p in frame["image"]]
+    return frame
+
+
+def write(frame, path: Path) -> Path:
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_schema_constraints_and_indexes(graph, tmp_path, demo_catalog):
+    pipeline.run_build(demo_catalog, tmp_path, SETTINGS, graph)
+    constraints = {r["name"]: r for r in graph.driver.execute_query("SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties").records}
+    assert {name: (c["type"], c["labelsOrTypes"], c["properties"]) for name, c in constraints.items()} == {
+        "product_id": ("UNIQUENESS", ["Product"], ["product_id"]),
+        "image_id": ("UNIQUENESS", ["Image"], ["image_id"]),
+        "concept_id": ("UNIQUENESS", ["Concept"], ["concept_id"]),
+        "build_version": ("UNIQUENESS", ["Build"], ["version"]),
+    }
+    indexes = {r["name"]: r["type"] for r in graph.driver.execute_query("SHOW INDEXES YIELD name, type").records}
+    assert indexes["concept_names"] == "FULLTEXT" and indexes["concept_embeddings"] == "VECTOR"
+
+
+def test_loading_the_same_build_twice_changes_nothing(graph, tmp_path, demo_catalog):
+    pipeline.run_build(demo_catalog, tmp_path, SETTINGS, graph)
+    before, counts = graph_state(graph), graph.counts()
+    load.run(Layout(tmp_path), SETTINGS, graph)
+    assert graph_state(graph) == before and graph.counts() == counts
+
+
+def test_add_change_remove_sequence_equals_a_fresh_build(graph, tmp_path, demo_rows):
+    first = demo_rows.iloc[:150]
+    second = demo_rows.iloc[20:200].copy()
+    second.loc[second.index[:10], "title"] = second["title"][:10].str.replace("Men", "Women", regex=False) + " with Pocket"
+    third = demo_rows.iloc[40:240].copy()
+    third.loc[third.index[:5], "colour"] = "teal"  # an attribute change
+    third.loc[third.index[5:15], "image"] = list(demo_rows["image"].iloc[:10])  # images swapped to others' files
+    third = third.drop(third.index[20:30])  # removed products
+    for number, frame in enumerate([first, second, third]):
+        pipeline.run_build(write(frame, tmp_path / f"catalog{number}.csv"), tmp_path / "incremental", SETTINGS, graph)
+    incremental, incremental_embeddings = graph_state(graph), concept_embeddings(graph)
+    assert {p for label, props in incremental[0] if label == "Product" for k, p in props if k == "product_id"} == set(third["product_id"])
+
+    graph.driver.execute_query("MATCH (n) DETACH DELETE n")
+    pipeline.run_build(tmp_path / "catalog2.csv", tmp_path / "fresh", SETTINGS, graph)
+    assert graph_state(graph) == incremental
+    assert same_embeddings(concept_embeddings(graph), incremental_embeddings)
+    first_ids = set(pd.read_parquet(Layout(tmp_path / "incremental").concepts)["concept_id"])
+    assert first_ids == set(pd.read_parquet(Layout(tmp_path / "fresh").concepts)["concept_id"])
+
+
+QUERY_PARAMETERS = {
+    "graph_stats": {},
+    "top_concepts": {"limit": 5},
+    "concept_subtree": {"name": "sunglasses"},
+    "products_for_concept_path": {"name": "sunglasses", "also": "black", "limit": 100},
+    "concepts_of_product": {"product_id": "P00001"},
+    "images_for_concept": {"name": "sneakers"},
+    "orphan_check": {},
+    "cycle_check": {},
+    "concept_search": {"query": "sunglas*", "limit": 5},
+    "similar_concepts": {"name": "sneakers", "limit": 5},
+}
+
+
+def test_every_query_file_runs_with_expected_rows(graph, tmp_path, demo_catalog, demo_rows):
+    pipeline.run_build(demo_catalog, tmp_path, SETTINGS, graph)
+    files = {path.stem for path in (CYPHER_DIR / "queries").glob("*.cypher")}
+    assert files == set(QUERY_PARAMETERS), "every query in cypher/queries needs parameters and expectations here"
+    rows = {name: graph.read_file(f"queries/{name}", **params) for name, params in QUERY_PARAMETERS.items()}
+    layout = Layout(tmp_path)
+
+    stats = {(r["kind"], r["name"]): r["count"] for r in rows["graph_stats"]}
+    assert stats[("node", "Product")] == 240 and stats[("relationship", "IS_A")] == graph.counts()["IS_A"]
+    top = rows["top_concepts"]
+    assert len(top) == 5 and [r["products"] for r in top] == sorted((r["products"] for r in top), reverse=True)
+    concepts = pd.read_parquet(layout.concepts)
+    assert top[0]["products"] == concepts.loc[concepts["kind"] == "category", "product_count"].max()
+    subtree = rows["concept_subtree"]
+    assert (subtree[0]["concept"], subtree[0]["depth"]) == ("sunglasses", 0)
+    assert {"wayfarer sunglasses", "aviator sunglasses"} <= {r["concept"] for r in subtree if r["depth"] == 1}
+    expected = demo_rows[(demo_rows["category"] == "Sunglasses") & (demo_rows["colour"] == "black")]["product_id"]
+    assert [r["product_id"] for r in rows["products_for_concept_path"]] == sorted(expected)
+    first = demo_rows.iloc[0]
+    of_product = {(r["kind"], r["concept"]) for r in rows["concepts_of_product"]}
+    assert {("brand", first["brand"].lower()), ("colour", first["colour"]), ("category", first["category"].lower())} <= of_product
+    assert [r["rank"] for r in rows["images_for_concept"]] == list(range(1, len(rows["images_for_concept"]) + 1))
+    assert 3 <= len(rows["images_for_concept"]) <= 10
+    assert rows["orphan_check"] == [] and rows["cycle_check"] == []
+    assert rows["concept_search"][0]["concept"] == "sunglasses"
+    similar = rows["similar_concepts"]
+    assert len(similar) == 5 and "sneakers" not in {r["concept"] for r in similar}
+    assert [r["score"] for r in similar] == sorted((r["score"] for r in similar), reverse=True)
