@@ -19,6 +19,8 @@ from kgbuild.settings import Settings
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
 neo4j_app = typer.Typer(help="Run the local Neo4j 5.26 server (no Docker needed).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
+snapshot_app = typer.Typer(help="Versioned training snapshots: export, list, verify, diff, prune.", no_args_is_help=True)
+app.add_typer(snapshot_app, name="snapshot")
 console = Console()
 
 WORKDIR = typer.Option(Path("kgbuild-work"), "--workdir", "-w", envvar="KGBUILD_WORKDIR", help="Work directory of this catalog.")
@@ -79,7 +81,7 @@ def _guarded(call: Callable[[], Any]) -> Any:
 
     try:
         return call()
-    except (CatalogError, ModelUnavailable, Neo4jLaunchError, ServiceUnavailable, Neo4jError, RuntimeError, ValueError, FileNotFoundError) as error:
+    except (CatalogError, ModelUnavailable, Neo4jLaunchError, ServiceUnavailable, Neo4jError, RuntimeError, ValueError, OSError) as error:
         _fail(str(error))
 
 
@@ -176,6 +178,84 @@ def _print_reports(reports: dict[str, dict[str, Any]]) -> None:
     for stage_name, report in reports.items():
         table.add_row(stage_name, json.dumps(report, sort_keys=True))
     console.print(table)
+
+
+def _snapshot_path(reference: str, workdir: Path) -> Path:
+    """A snapshot folder, a snapshots root (its LATEST), or a version name under WORKDIR/snapshots."""
+    from kgbuild.workdir import Layout
+
+    path = Path(reference)
+    return path if path.exists() else Layout(workdir).snapshots / reference
+
+
+@snapshot_app.command("export")
+def snapshot_export(
+    workdir: Path = WORKDIR,
+    keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Then keep only the newest N snapshots (never LATEST's)."),
+) -> None:
+    """Export the current build of WORKDIR as a snapshot (the last task of kg_build); a finished one is kept as is."""
+    from kgbuild import snapshot
+    from kgbuild.workdir import Layout
+
+    report = _guarded(lambda: pipeline.run_stage("snapshot", workdir))
+    pruned = snapshot.prune(Layout(workdir).snapshots, keep) if keep else []
+    console.print_json(json.dumps({**report, "pruned": report["pruned"] + pruned}))
+
+
+@snapshot_app.command("list")
+def snapshot_list(workdir: Path = WORKDIR) -> None:
+    """Complete snapshots in WORKDIR, oldest first, with row counts; * marks LATEST."""
+    from kgbuild import snapshot
+    from kgbuild.workdir import Layout
+
+    table = Table("version", "created", "concepts", "products", "concept_images", "")
+    for entry in snapshot.list_snapshots(Layout(workdir).snapshots):
+        rows = entry["rows"]
+        table.add_row(entry["version"], entry["created_at"], str(rows["concepts"]), str(rows["products"]), str(rows["concept_images"]), "*" if entry["latest"] else "")
+    console.print(table)
+
+
+@snapshot_app.command("verify")
+def snapshot_verify(
+    reference: Optional[str] = typer.Argument(None, help="Snapshot folder or version (default: the one LATEST names)."),
+    workdir: Path = WORKDIR,
+) -> None:
+    """Check every file's sha256 and row count against the manifest."""
+    from kgbuild import snapshot
+    from kgbuild.workdir import Layout
+
+    path = _snapshot_path(reference, workdir) if reference else Layout(workdir).snapshots
+    opened = _guarded(lambda: snapshot.open(path))
+    console.print(f"ok: {opened.path} (schema {opened.manifest['schema_version']}, rows {opened.manifest['rows']})")
+
+
+@snapshot_app.command("diff")
+def snapshot_diff(
+    old: str = typer.Argument(..., help="Older snapshot: folder or version."),
+    new: str = typer.Argument(..., help="Newer snapshot: folder or version."),
+    workdir: Path = WORKDIR,
+    as_json: bool = typer.Option(False, "--json", help="Print every added, removed and changed key."),
+) -> None:
+    """Concepts, edges, products and images added, removed or changed between two snapshots."""
+    from kgbuild import snapshot
+
+    changes = _guarded(lambda: snapshot.diff(_snapshot_path(old, workdir), _snapshot_path(new, workdir)))
+    if as_json:
+        console.print_json(json.dumps(changes, default=str))
+        return
+    table = Table("table", "added", "removed", "changed", title=f"{old} → {new}")
+    for name, change in changes.items():
+        table.add_row(name, *(str(len(change[k])) for k in ("added", "removed", "changed")))
+    console.print(table)
+
+
+@snapshot_app.command("prune")
+def snapshot_prune(keep: int = typer.Option(..., "--keep", min=1), workdir: Path = WORKDIR) -> None:
+    """Keep only the newest N snapshots; the one LATEST names is never deleted."""
+    from kgbuild import snapshot
+    from kgbuild.workdir import Layout
+
+    console.print_json(json.dumps({"pruned": snapshot.prune(Layout(workdir).snapshots, keep)}))
 
 
 def _local_server(home: Optional[Path], workdir: Path, bolt_port: int, http_port: int) -> Any:

@@ -44,6 +44,8 @@ CONCEPT_SCHEMA = pa.schema(
     ]
 )
 PRODUCT_CONCEPT_SCHEMA = pa.schema([("product_id", pa.string()), ("concept_id", pa.string()), ("field", pa.string())])
+# Every category phrase mined from a product before merging and thresholds (FashionKLIP's "phrases").
+PRODUCT_PHRASE_SCHEMA = pa.schema([("product_id", pa.string()), ("phrase", pa.string())])
 _TSHIRT = re.compile(r"\bt[\s-]?shirt(s?)\b")
 _INNER_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _HAS_DIGIT = re.compile(r"\d")
@@ -244,9 +246,11 @@ def analyze(words: list[Word], vocabulary: Vocabulary, max_words: int) -> Mentio
     return mention
 
 
-def mine(products: pd.DataFrame, nlp: Any, settings: Settings, encoder: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(concepts, product_concepts) for products with product_id, the text columns and attributes; ``encoder`` (a
-    sentence-transformers model) merges near-synonyms and embeds concept names."""
+def mine(
+    products: pd.DataFrame, nlp: Any, settings: Settings, encoder: Any
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(concepts, product_concepts, product_phrases) for products with product_id, the text columns and attributes;
+    ``encoder`` (a sentence-transformers model) merges near-synonyms and embeds concept names."""
     attributes = products["attributes"].map(json.loads)
     brand_values = [a.get(settings.brand_col) for a in attributes]
     texts: list[tuple[str, str, list[Word]]] = []
@@ -260,12 +264,15 @@ def mine(products: pd.DataFrame, nlp: Any, settings: Settings, encoder: Any) -> 
     brand_of = dict(zip(products["product_id"], brand_values))
     vocabulary = learn_vocabulary([w for _, _, w in texts], [brand_of[p] for p, _, _ in texts])
     members: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)  # (kind, name) → product → first field
+    phrases: dict[tuple[str, str], None] = {}
     for product_id, column, words in texts:
         mention = analyze(words, vocabulary, settings.max_phrase_words)
+        phrases.update(dict.fromkeys((product_id, p) for p in mention.phrases))
         for key in [*mention.attributes, *((CATEGORY, p) for p in mention.phrases)]:
             members[key].setdefault(product_id, column)
     merged = synonyms.merge(members, encoder if settings.merge_cosine < 1 else None, settings)
-    return _tables(merged, settings, encoder)
+    concepts, links = _tables(merged, settings, encoder)
+    return concepts, links, pd.DataFrame(list(phrases), columns=PRODUCT_PHRASE_SCHEMA.names)
 
 
 def _tables(merged: list[synonyms.Concept], settings: Settings, encoder: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -294,7 +301,8 @@ def _tables(merged: list[synonyms.Concept], settings: Settings, encoder: Any) ->
 
 def run(layout: Layout, settings: Settings) -> dict[str, Any]:
     products = read_parquet(layout.products)
-    concepts, links = mine(products, models.spacy_pipeline(settings), settings, models.sentence_encoder(settings))
+    concepts, links, phrases = mine(products, models.spacy_pipeline(settings), settings, models.sentence_encoder(settings))
+    write_parquet(phrases, layout.product_phrases, PRODUCT_PHRASE_SCHEMA)
     write_parquet(links, layout.product_concepts, PRODUCT_CONCEPT_SCHEMA)
     write_parquet(concepts, layout.mined_concepts, CONCEPT_SCHEMA)
     categories = set(concepts.loc[concepts["kind"] == CATEGORY, "concept_id"])

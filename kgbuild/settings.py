@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     near_duplicate: float = Field(0.97, gt=0, le=1, description="Cosine (of mean-centred embeddings) at which two images count as one.")
     cache_dir: Path | None = Field(None, description="Embedding cache folder (default WORKDIR/cache), shared across builds.")
 
+    # Snapshots.
+    snapshot_keep: int | None = Field(None, ge=1, description="Keep only the newest N snapshots (never the one LATEST names).")
+
     # Loading.
     load_batch_size: int = Field(5000, ge=1, description="Rows per UNWIND batch when loading Neo4j.")
 

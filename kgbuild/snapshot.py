@@ -1,19 +1,26 @@
-"""Snapshot stage: the build's graph tables → an immutable, versioned folder that training jobs read.
+"""Versioned training snapshots: complete, immutable, verifiable.
 
-``snapshots/<version>/`` is written as a temporary folder and renamed into place; ``snapshots/LATEST`` (the newest
-version's name) is written last, so a reader never sees half a snapshot.
+``snapshots/<version>/`` holds the build's graph as Parquet tables, FashionKLIP's JSONL files and ``manifest.json``
+(row counts and sha256 of every file). It is written as a hidden temporary folder and renamed into place;
+``snapshots/LATEST`` (the newest version's name) is written last, so a reader never sees half a snapshot.
+:func:`open` verifies a snapshot before handing out its tables; :func:`diff` compares two; :func:`prune` keeps the
+newest N and never the one LATEST names.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kgbuild.models import file_sha256
@@ -21,19 +28,68 @@ from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, atomic_path, read_json, read_parquet, write_json
 
 STAGE = "snapshot"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MANIFEST = "manifest.json"
+FASHIONKLIP_PHRASE_WORDS = range(2, 7)  # the training loader keeps concepts of 2 to 6 words
 
 
-def tables(layout: Layout) -> dict[str, Any]:
+class SnapshotError(RuntimeError):
+    pass
+
+
+def item_id(sha256: str) -> int:
+    """Integer image id (FashionKLIP's FAISS index needs integers), stable: from the image bytes' sha256."""
+    return int(sha256[:15], 16)
+
+
+def tables(layout: Layout) -> dict[str, pd.DataFrame]:
     """Snapshot table name → DataFrame, in the snapshot's column order."""
+    concepts = read_parquet(layout.concepts)
+    images = read_parquet(layout.images)
+    products = read_parquet(layout.products).merge(
+        images[["product_id", "image_id"]].drop_duplicates("product_id"), on="product_id", how="left"
+    )
     return {
-        "concepts": read_parquet(layout.concepts)[
-            ["concept_id", "name", "aliases", "kind", "parent_id", "level", "product_count"]
-        ],
+        "concepts": concepts[["concept_id", "name", "aliases", "kind", "level", "parent_id", "product_count"]],
+        "hierarchy": concepts.dropna(subset=["parent_id"]).rename(columns={"concept_id": "child_id"})[["child_id", "parent_id"]],
+        "products": products[["product_id", "title", "image_id", "attributes"]],
         "product_concepts": read_parquet(layout.product_concepts)[["product_id", "concept_id", "field"]],
+        "images": images.drop_duplicates("image_id").assign(item_id=lambda f: f["sha256"].map(item_id))[
+            ["image_id", "item_id", "uri", "sha256"]
+        ],
         "concept_images": read_parquet(layout.concept_images)[
             ["concept_id", "image_id", "product_id", "image_uri", "score", "rank"]
+        ],
+    }
+
+
+def fashionklip_records(frames: dict[str, pd.DataFrame], phrases: pd.DataFrame, prompt: str) -> dict[str, list[dict]]:
+    """The JSONL files of FashionKLIP's training code (EasyNLP examples/fashionklip)."""
+    categories = frames["concepts"][frames["concepts"]["kind"] == "category"]
+    name_of = dict(zip(categories["concept_id"], categories["name"]))
+    known = set(categories["name"]) | {alias for aliases in categories["aliases"] for alias in aliases}
+    items = frames["images"].set_index("image_id")["item_id"]
+    item_ids = frames["products"].dropna(subset=["image_id"]).groupby("product_id")["image_id"].agg(
+        lambda ids: [int(items[i]) for i in ids]
+    )
+    phrases_of = phrases[phrases["phrase"].str.split().str.len().isin(FASHIONKLIP_PHRASE_WORDS)].groupby("product_id")["phrase"].agg(list)
+    return {
+        "concepts_queries": [
+            {"query_id": cid, "query_text": prompt.format(concept=name), "phrase": name} for cid, name in name_of.items()
+        ],
+        "concepts_fathers": [
+            {"query_id": row.concept_id, "phrase": row.name, "phrase_father": name_of[row.parent_id]}
+            for row in categories.dropna(subset=["parent_id"]).itertuples()
+        ],
+        "queries_phrases": [
+            {
+                "query_id": row.product_id,
+                "query_text": row.title,
+                "item_ids": item_ids.get(row.product_id, []),
+                "phrases": phrases_of.get(row.product_id, []),
+                "match_phrases": [p for p in phrases_of.get(row.product_id, []) if p in known],
+            }
+            for row in frames["products"].itertuples()
         ],
     }
 
@@ -52,16 +108,23 @@ def run(layout: Layout, settings: Settings) -> dict[str, Any]:
             shutil.rmtree(staging, ignore_errors=True)
     with atomic_path(layout.latest_pointer) as tmp:
         tmp.write_text(build["version"] + "\n")
-    manifest = read_json(target / MANIFEST)
-    return {"version": build["version"], "path": str(target), "rows": manifest["rows"]}
+    removed = prune(layout.snapshots, settings.snapshot_keep) if settings.snapshot_keep else []
+    return {"version": build["version"], "path": str(target), "rows": read_json(target / MANIFEST)["rows"], "pruned": removed}
 
 
 def _write(folder: Path, layout: Layout, build: dict[str, Any], settings: Settings) -> None:
     rows, files = {}, {}
-    for name, frame in tables(layout).items():
+    frames = tables(layout)
+    for name, frame in frames.items():
         path = folder / f"{name}.parquet"
-        pq.write_table(_arrow(frame), path)
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
         rows[name] = len(frame)
+    jsonl = fashionklip_records(frames, read_parquet(layout.product_phrases), settings.prompts[0])
+    for name, records in jsonl.items():
+        with (folder / f"{name}.jsonl").open("w") as stream:
+            stream.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+        rows[name] = len(records)
+    for path in sorted(folder.iterdir()):
         files[path.name] = file_sha256(path)
     write_json(
         {
@@ -80,7 +143,96 @@ def _write(folder: Path, layout: Layout, build: dict[str, Any], settings: Settin
     )
 
 
-def _arrow(frame: Any) -> Any:
-    import pyarrow as pa
+@dataclass(frozen=True)
+class Snapshot:
+    path: Path
+    manifest: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
 
-    return pa.Table.from_pandas(frame, preserve_index=False)
+
+def open(path: str | Path) -> Snapshot:  # noqa: A001 - the snapshot API's verb
+    """Reads a snapshot after checking every file's sha256 and row count against its manifest."""
+    folder = Path(path)
+    if (folder / "LATEST").is_file():
+        folder = folder / (folder / "LATEST").read_text().strip()
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        raise SnapshotError(f"{manifest_path}: no manifest: not a (complete) snapshot")
+    manifest = read_json(manifest_path)
+    for name, expected in manifest["files"].items():
+        file = folder / name
+        if not file.is_file():
+            raise SnapshotError(f"{file}: listed in the manifest but missing")
+        if (found := file_sha256(file)) != expected:
+            raise SnapshotError(f"{file}: checksum mismatch (manifest {expected[:12]}…, file {found[:12]}…): corrupted or truncated")
+    frames = {name.removesuffix(".parquet"): pq.read_table(folder / name).to_pandas() for name in manifest["files"] if name.endswith(".parquet")}
+    counts = {name: len(frame) for name, frame in frames.items()}
+    counts |= {name.removesuffix(".jsonl"): _line_count(folder / name) for name in manifest["files"] if name.endswith(".jsonl")}
+    for name, rows in manifest["rows"].items():
+        if counts.get(name) != rows:
+            raise SnapshotError(f"{folder / name}: {counts.get(name)} rows, the manifest says {rows}")
+    return Snapshot(folder, manifest, frames)
+
+
+def _line_count(path: Path) -> int:
+    with path.open("rb") as stream:
+        return sum(1 for _ in stream)
+
+
+def list_snapshots(root: Path) -> list[dict[str, Any]]:
+    """Complete snapshots under ``root`` (hidden staging folders are not snapshots), oldest first."""
+    if not root.is_dir():
+        return []
+    latest = (root / "LATEST").read_text().strip() if (root / "LATEST").is_file() else None
+    found = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if (folder / MANIFEST).is_file():
+            manifest = read_json(folder / MANIFEST)
+            found.append({"version": folder.name, "created_at": manifest["created_at"], "rows": manifest["rows"], "latest": folder.name == latest})
+    return found
+
+
+def prune(root: Path, keep: int) -> list[str]:
+    """Deletes all but the newest ``keep`` snapshots, never the one LATEST names, and stale staging folders."""
+    snapshots = list_snapshots(root)
+    doomed = [s["version"] for s in snapshots[: max(len(snapshots) - keep, 0)] if not s["latest"]]
+    for version in doomed:
+        shutil.rmtree(root / version)
+    for staging in root.glob(".*"):
+        if staging.is_dir():
+            shutil.rmtree(staging, ignore_errors=True)
+    return doomed
+
+
+_KEYS = {
+    "concepts": ["concept_id"],
+    "products": ["product_id"],
+    "images": ["image_id"],
+    "hierarchy": ["child_id", "parent_id"],
+    "product_concepts": ["product_id", "concept_id"],
+    "concept_images": ["concept_id", "image_id"],
+}
+
+
+def diff(a: str | Path, b: str | Path) -> dict[str, dict[str, list]]:
+    """What changed from snapshot ``a`` to ``b``, per table: keys added, removed, and changed (same key, other values)."""
+    old, new = open(a).tables, open(b).tables
+    result = {}
+    for table, key in _KEYS.items():
+        before, after = _keyed(old[table], key), _keyed(new[table], key)
+        result[table] = {
+            "added": sorted(after.keys() - before.keys()),
+            "removed": sorted(before.keys() - after.keys()),
+            "changed": sorted(k for k in before.keys() & after.keys() if before[k] != after[k]),
+        }
+    return result
+
+
+def _keyed(frame: pd.DataFrame, key: list[str]) -> dict[Any, str]:
+    keys = frame[key[0]].tolist() if len(key) == 1 else list(zip(*(frame[k].tolist() for k in key)))
+    values = frame.drop(columns=key).to_dict(orient="records")
+    return {k: json.dumps(v, sort_keys=True, default=_jsonable) for k, v in zip(keys, values)}
+
+
+def _jsonable(value: Any) -> Any:
+    return value.tolist() if hasattr(value, "tolist") else str(value)

@@ -46,6 +46,10 @@ class Layout:
         return self.root / "concepts" / "product_concepts.parquet"
 
     @property
+    def product_phrases(self) -> Path:
+        return self.root / "concepts" / "product_phrases.parquet"
+
+    @property
     def concepts(self) -> Path:
         """Concepts with their is-a parent and level: the hierarchy stage's output."""
         return self.root / "hierarchy" / "concepts.parquet"

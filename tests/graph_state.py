@@ -28,3 +28,25 @@ def concept_embeddings(graph):
 
 def same_embeddings(a, b):
     return a.keys() == b.keys() and all(np.allclose(a[k], b[k], atol=1e-4) for k in a)
+
+
+SNAPSHOT_VS_GRAPH = {
+    "concepts": ("MATCH (c:Concept) RETURN c.concept_id AS k", ["concept_id"]),
+    "hierarchy": ("MATCH (c:Concept)-[:IS_A]->(p:Concept) RETURN [c.concept_id, p.concept_id] AS k", ["child_id", "parent_id"]),
+    "products": ("MATCH (p:Product) RETURN p.product_id AS k", ["product_id"]),
+    "product_concepts": ("MATCH (p:Product)-[:MENTIONS]->(c:Concept) RETURN [p.product_id, c.concept_id] AS k", ["product_id", "concept_id"]),
+    "images": ("MATCH (i:Image) RETURN i.image_id AS k", ["image_id"]),
+    "concept_images": ("MATCH (c:Concept)-[:DEPICTED_BY]->(i:Image) RETURN [c.concept_id, i.image_id] AS k", ["concept_id", "image_id"]),
+}
+
+
+def assert_snapshot_equals_graph(snapshot, graph):
+    """Every snapshot table's ids (or id pairs) equal what Cypher finds in Neo4j for the same build."""
+    for table, (query, columns) in SNAPSHOT_VS_GRAPH.items():
+        frame = snapshot.tables[table]
+        in_snapshot = set(frame[columns[0]]) if len(columns) == 1 else set(zip(*(frame[c] for c in columns)))
+        in_graph = {r["k"] if isinstance(r["k"], str) else tuple(r["k"]) for r in graph.driver.execute_query(query).records}
+        assert len(frame) == len(in_snapshot) == len(in_graph), table
+        assert in_snapshot == in_graph, table
+    (build,) = graph.driver.execute_query("MATCH (b:Build {version: $v}) RETURN b.version AS v", v=snapshot.manifest["version"]).records
+    assert build["v"] == snapshot.path.name

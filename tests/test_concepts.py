@@ -36,7 +36,7 @@ def catalog(titles, **columns):
 
 
 def mined(titles, nlp, encoder, min_support=1, **columns):
-    found, links = concepts.mine(catalog(titles, **columns), nlp, Settings(clip_model="none", min_support=min_support), encoder)
+    found, links, _ = concepts.mine(catalog(titles, **columns), nlp, Settings(clip_model="none", min_support=min_support), encoder)
     names_of = links.merge(found, on="concept_id").groupby("product_id").apply(
         lambda g: set(zip(g["kind"], g["name"])), include_groups=False
     )
