@@ -37,31 +37,10 @@ def kg_build():
         return build["workdir"]
 
     @task
-    def ingest(workdir: str) -> str:
+    def stage(name: str, workdir: str) -> str:
         from kgbuild import pipeline
 
-        pipeline.run_stage("ingest", workdir)
-        return workdir
-
-    @task
-    def concepts(workdir: str) -> str:
-        from kgbuild import pipeline
-
-        pipeline.run_stage("concepts", workdir)
-        return workdir
-
-    @task
-    def hierarchy(workdir: str) -> str:
-        from kgbuild import pipeline
-
-        pipeline.run_stage("hierarchy", workdir)
-        return workdir
-
-    @task
-    def images(workdir: str) -> str:
-        from kgbuild import pipeline
-
-        pipeline.run_stage("images", workdir)
+        pipeline.run_stage(name, workdir)
         return workdir
 
     @task
@@ -79,7 +58,10 @@ def kg_build():
 
         return pipeline.run_stage("snapshot", workdir)["path"]
 
-    snapshot(load(images(hierarchy(concepts(ingest(begin()))))))
+    workdir = begin()
+    for name in ("ingest", "concepts", "hierarchy", "images"):
+        workdir = stage.override(task_id=name)(name, workdir)
+    snapshot(load(workdir))
 
 
 dag = kg_build()

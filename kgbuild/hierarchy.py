@@ -13,23 +13,13 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from kgbuild.concepts import CONCEPT_SCHEMA
 from kgbuild.lexicon import LINKING
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_parquet, write_parquet
 
 STAGE = "hierarchy"
-SCHEMA = pa.schema(
-    [
-        ("concept_id", pa.string()),
-        ("name", pa.string()),
-        ("kind", pa.string()),
-        ("aliases", pa.list_(pa.string())),
-        ("product_count", pa.int64()),
-        ("parent_id", pa.string()),
-        ("level", pa.int64()),
-        ("embedding", pa.list_(pa.float32())),
-    ]
-)
+SCHEMA = CONCEPT_SCHEMA.append(pa.field("parent_id", pa.string())).append(pa.field("level", pa.int64()))
 
 
 def generalize(name: str) -> str | None:
