@@ -155,3 +155,44 @@ def test_rebuilds_encode_only_new_images(tmp_path, tiny_clip, demo_catalog):
     again = encoded(first)
     assert (again["encoded_images"], again["cached_images"]) == (0, unique)
     assert encoded(second)["encoded_images"] == 30
+
+
+def test_every_bad_image_kind_is_quarantined_and_the_rest_grounded(tmp_path):
+    from conftest import free_port
+
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    good = {f"g{i}": folder / f"g{i}.jpg" for i in range(4)}
+    for i, path in enumerate(good.values()):
+        path.write_bytes(jpeg((40 * i, 200 - 40 * i, 90)))
+    (folder / "empty.jpg").write_bytes(b"")
+    (folder / "cut.jpg").write_bytes(jpeg()[:300])
+    (folder / "text.jpg").write_text("this is a text file named .jpg")
+    bad = {
+        "missing": ("absent.jpg", "image file not found"),
+        "empty": ("empty.jpg", "image file is empty (0 bytes)"),
+        "truncated": ("cut.jpg", "image cannot be decoded (truncated or corrupt)"),
+        "text": ("text.jpg", "not an image (unrecognised format)"),
+        "url": (f"http://127.0.0.1:{free_port()}/gone.jpg", "image URL unreachable or not found"),
+    }
+    rows = [(pid, f"Blue Cotton Dress {pid}", path.name) for pid, path in good.items()]
+    rows += [(pid, f"Blue Cotton Dress {pid}", reference) for pid, (reference, _) in bad.items()]
+    catalog = folder / "catalog.csv"
+    pd.DataFrame(rows, columns=["product_id", "title", "image"]).to_csv(catalog, index=False)
+    settings = Settings(clip_model="none")
+    layout = Layout(tmp_path / "work")
+    ingest.run(catalog, layout, settings)
+    products = read_parquet(layout.products)
+    dress = concepts.concept_id("dress")
+    write_parquet(
+        pd.DataFrame({"concept_id": [dress], "name": ["dress"], "kind": ["category"], "aliases": [[]], "product_count": [9], "parent_id": [None], "level": [0]}),
+        layout.concepts,
+    )
+    write_parquet(pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title"}), layout.product_concepts)
+
+    report = images.run(layout, settings)
+    assert (report["input_rows"], report["accepted"], report["quarantined"]) == (9, 4, 5)
+    reasons = read_parquet(layout.quarantine("images")).set_index("product_id")["reason"]
+    assert {pid: reasons[pid].startswith(reason) for pid, (_, reason) in bad.items()} == dict.fromkeys(bad, True)
+    chosen = read_parquet(layout.concept_images)
+    assert sorted(chosen["product_id"]) == sorted(good)
