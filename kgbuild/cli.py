@@ -208,7 +208,10 @@ def snapshot_list(workdir: Path = WORKDIR) -> None:
     from kgbuild import snapshot
     from kgbuild.workdir import Layout
 
-    table = Table("version", "created", "concepts", "products", "concept_images", "")
+    table = Table(title="snapshots (* = LATEST)")
+    table.add_column("version", no_wrap=True)  # versions are names to copy: never truncated
+    for column in ("created", "concepts", "products", "concept_images", ""):
+        table.add_column(column, overflow="fold")
     for entry in snapshot.list_snapshots(Layout(workdir).snapshots):
         rows = entry["rows"]
         table.add_row(entry["version"], entry["created_at"], str(rows["concepts"]), str(rows["products"]), str(rows["concept_images"]), "*" if entry["latest"] else "")

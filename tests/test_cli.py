@@ -1,3 +1,5 @@
+import json
+
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -72,3 +74,20 @@ def test_list_settings_parse_from_flag_text_and_prompts_must_name_the_concept():
     assert settings.prompts == ["a photo of {concept}", "{concept} on a model"]
     with pytest.raises(ValueError, match="must contain"):
         Settings(prompts="a photo")
+
+
+def test_snapshot_verbs(tmp_path, demo_catalog):
+    from test_snapshot import build_offline
+
+    first, second = build_offline(demo_catalog, tmp_path), build_offline(demo_catalog, tmp_path)
+    listed = runner.invoke(app, ["snapshot", "list", "-w", str(tmp_path)], terminal_width=200)
+    assert listed.exit_code == 0 and first in listed.output and second in listed.output
+    assert runner.invoke(app, ["snapshot", "verify", "-w", str(tmp_path)]).output.startswith("ok: ")
+    changes = runner.invoke(app, ["snapshot", "diff", first, second, "-w", str(tmp_path), "--json"], terminal_width=200)
+    assert changes.exit_code == 0
+    assert json.loads(changes.output)["products"] == {"added": [], "removed": [], "changed": []}
+    (tmp_path / "snapshots" / second / "images.parquet").write_bytes(b"corrupt")
+    failed = runner.invoke(app, ["snapshot", "verify", second, "-w", str(tmp_path)], terminal_width=200)
+    assert failed.exit_code == 2 and "images.parquet" in failed.output
+    pruned = runner.invoke(app, ["snapshot", "prune", "--keep", "1", "-w", str(tmp_path)])
+    assert json.loads(pruned.output) == {"pruned": [first]}

@@ -6,7 +6,7 @@ import pytest
 from kgbuild import evaluate, pipeline
 from kgbuild.settings import Settings
 from kgbuild.synonyms import match_key
-from kgbuild.workdir import Layout, write_json, write_parquet
+from kgbuild.workdir import Layout, write_parquet
 
 from conftest import MYNTRA, requires_myntra
 

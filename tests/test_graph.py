@@ -8,7 +8,7 @@ import pytest
 from kgbuild import load, pipeline
 from kgbuild.graph import CYPHER_DIR
 from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, read_json
+from kgbuild.workdir import Layout
 
 from graph_state import concept_embeddings, graph_state, same_embeddings
 
