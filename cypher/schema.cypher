@@ -3,7 +3,7 @@
 // (:Image {image_id, uri, sha256, last_build})            image_id derives from the image bytes' sha256
 // (:Concept {concept_id, name, aliases, kind, level, product_count, embedding, last_build})   kind: category, colour, brand, ...
 // (:Build {version, catalog, catalog_sha256, grounding, clip_model, clip_weights_sha256, spacy_model, started_at,
-//          loaded_at, count_<Label or TYPE>})
+//          loaded_at, count_<Label or TYPE>, <stage>_input_rows, <stage>_accepted, <stage>_quarantined})
 // (:Product)-[:HAS_IMAGE]->(:Image)
 // (:Product)-[:MENTIONS {field}]->(:Concept)
 // (:Concept)-[:IS_A]->(:Concept)                           one parent per concept, acyclic

@@ -5,7 +5,10 @@ Every input row ends up either accepted or quarantined with a reason; the counts
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -30,6 +33,7 @@ PRODUCT_SCHEMA = pa.schema(
     ]
 )
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by surrogateescape
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 
@@ -49,7 +53,7 @@ def run(catalog: Path, layout: Layout, settings: Settings) -> dict[str, Any]:
         if isinstance(record, Rejected):
             rejected.append(record)
             continue
-        problem = _row_problem(record, settings, first_row_of)
+        problem = _row_problem(record, settings, first_row_of, catalog.parent)
         product_id = _text(record.get(settings.id_col))
         if problem:
             field, reason = problem
@@ -75,30 +79,48 @@ def _records(catalog: Path, settings: Settings) -> Iterator[tuple[int, dict[str,
         yield from _jsonl_records(catalog)
         return
     if suffix in CSV_SUFFIXES:
-        table = _read_csv(catalog, CSV_SUFFIXES[suffix])
+        columns, rows = _csv_records(catalog, CSV_SUFFIXES[suffix])
     elif suffix in PARQUET_SUFFIXES:
-        table = ds.dataset(catalog, format="parquet").to_table()
+        try:
+            table = ds.dataset(catalog, format="parquet").to_table()
+        except pa.ArrowInvalid as error:
+            raise CatalogError(f"{catalog}: not a readable Parquet file: {error}") from error
+        columns, rows = table.column_names, enumerate(table.to_pylist(), start=1)
     else:
         raise CatalogError(f"{catalog}: unsupported catalog format {suffix!r} (use .csv, .tsv, .jsonl or .parquet)")
     for column, flag in ((settings.id_col, "--id-col"), (settings.title_col, "--title-col")):
-        if column not in table.column_names:
+        if column not in columns:
+            hint = next((f" (the header looks {d!r}-separated: wrong delimiter?)" for d in ";|\t," if len(columns) == 1 and d in columns[0]), "")
             raise CatalogError(
                 f"{catalog}: required column {column!r} not found (choose another with {flag}); "
-                f"columns: {', '.join(table.column_names)}"
+                f"columns: {', '.join(columns)}{hint}"
             )
-    yield from enumerate(table.to_pylist(), start=1)
+    yield from rows
 
 
-def _read_csv(catalog: Path, delimiter: str) -> pa.Table:
-    try:
-        frame = pd.read_csv(catalog, sep=delimiter, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
-        raise CatalogError(f"{catalog}: cannot be parsed as {'CSV' if delimiter == ',' else 'TSV'}: {error}") from error
-    return pa.Table.from_pandas(frame, preserve_index=False)
+def _csv_records(catalog: Path, delimiter: str) -> tuple[list[str], Iterator[tuple[int, dict[str, Any] | Rejected]]]:
+    """The header and each data row; bytes that are not UTF-8 survive (surrogate-escaped) so the row can be
+    quarantined with its field, instead of failing the file."""
+    text = catalog.read_bytes().decode("utf-8-sig", errors="surrogateescape")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if not header:
+        raise CatalogError(f"{catalog}: the file is empty (no header row)")
+
+    def rows() -> Iterator[tuple[int, dict[str, Any] | Rejected]]:
+        for row_number, values in enumerate(reader, start=1):
+            if len(values) != len(header):
+                raw = {"line": delimiter.join(values)}
+                reason = f"has {len(values)} fields, the header has {len(header)} (line {reader.line_num})"
+                yield row_number, Rejected(row_number, None, STAGE, "(row)", reason, raw)
+            else:
+                yield row_number, dict(zip(header, values))
+
+    return header, rows()
 
 
 def _jsonl_records(catalog: Path) -> Iterator[tuple[int, dict[str, Any] | Rejected]]:
-    with catalog.open(encoding="utf-8-sig", errors="strict") as lines:
+    with catalog.open(encoding="utf-8-sig", errors="surrogateescape") as lines:
         for row_number, line in enumerate(lines, start=1):
             if not line.strip():
                 yield row_number, Rejected(row_number, None, STAGE, "(line)", "empty line", {"line": line})
@@ -114,14 +136,28 @@ def _jsonl_records(catalog: Path) -> Iterator[tuple[int, dict[str, Any] | Reject
             yield row_number, record
 
 
-def _row_problem(record: dict[str, Any], settings: Settings, first_row_of: dict[str, int]) -> tuple[str, str] | None:
+def _row_problem(
+    record: dict[str, Any], settings: Settings, first_row_of: dict[str, int], catalog_dir: Path
+) -> tuple[str, str] | None:
+    for field, value in record.items():
+        if isinstance(value, str) and (bad := _UNDECODABLE.search(value)):
+            return str(field), f"not valid UTF-8 (byte 0x{ord(bad.group()) - 0xDC00:02X})"
+        if isinstance(value, str) and "\x00" in value:
+            return str(field), "contains a NUL byte"
     product_id = _text(record.get(settings.id_col))
     if not product_id:
         return settings.id_col, "missing product id"
     if product_id in first_row_of:
         return settings.id_col, f"duplicate product id {product_id!r} (first seen at row {first_row_of[product_id]})"
-    if not _text(record.get(settings.title_col)):
+    title = _text(record.get(settings.title_col))
+    if not title:
         return settings.title_col, "missing title"
+    if len(title) > settings.max_title_chars:
+        return settings.title_col, f"title has {len(title)} characters, more than --max-title-chars {settings.max_title_chars}"
+    image = _text(record.get(settings.image_col))
+    if image and "://" not in image and not Path(image).expanduser().is_absolute():
+        if not Path(resolve_image(image, catalog_dir)).is_relative_to(catalog_dir.resolve()):
+            return settings.image_col, "relative image path escapes the catalog's folder"
     return None
 
 

@@ -57,7 +57,7 @@ def run(layout: Layout, settings: Settings, graph: Graph) -> dict[str, Any]:
     actual = {name: counts.get(name, 0) for name in expected}
     if actual != expected:
         raise GraphMismatch(f"Neo4j holds {actual} after loading build {version}, expected {expected}")
-    graph.run_file("load/build", version=version, props=_build_properties(build, expected))
+    graph.run_file("load/build", version=version, props=_build_properties(layout, build, expected))
     return {"version": version, "counts": actual}
 
 
@@ -79,8 +79,13 @@ def _plain(value: Any) -> Any:
     return None if value is pd.NA or (isinstance(value, float) and value != value) else value
 
 
-def _build_properties(build: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+def _build_properties(layout: Layout, build: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    accounting = {}
+    for stage in build["completed"]:
+        report = read_json(layout.stage_marker(stage))["report"]
+        accounting |= {f"{stage}_{key}": report[key] for key in ("input_rows", "accepted", "quarantined") if key in report}
     return {
+        **accounting,
         "catalog": build["catalog"],
         "catalog_sha256": build["catalog_sha256"],
         "grounding": build["models"]["grounding"],

@@ -34,7 +34,18 @@ class Rejected:
     raw: dict[str, Any]
 
     def record(self) -> dict[str, Any]:
-        return {**asdict(self), "raw": json.dumps(self.raw, ensure_ascii=False, default=str)}
+        raw = json.dumps(self.raw, ensure_ascii=False, default=str)
+        if not _encodable(raw):  # bytes that were not UTF-8: kept visible as \udcXX escapes
+            raw = json.dumps(self.raw, ensure_ascii=True, default=str)
+        return {**asdict(self), "raw": raw}
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def write(rejected: list[Rejected], target: Path) -> Path:

@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     title_col: str = Field("title", description="Catalog column holding the product title.")
     description_col: str = Field("description", description="Optional catalog column holding a description.")
     image_col: str = Field("image", description="Catalog column holding the image path (relative to the catalog, absolute, or fsspec URL).")
+    max_title_chars: int = Field(1000, ge=1, description="Longer titles are quarantined as malformed.")
     brand_col: str = Field("brand", description="Catalog column holding the brand, when the catalog has one (else brands are learned).")
 
     # Concept mining.

@@ -34,8 +34,12 @@ def test_build_loads_exactly_the_build_into_neo4j(tmp_path, graph, demo_catalog)
     assert counts["DEPICTED_BY"] == len(grounded)
     ids_in_graph = {r["id"] for r in graph.driver.execute_query("MATCH (c:Concept) RETURN c.concept_id AS id").records}
     assert ids_in_graph == set(concepts["concept_id"])
-    build_nodes = graph.driver.execute_query("MATCH (b:Build) RETURN b.version AS version, b.count_Product AS products").records
-    assert [(r["version"], r["products"]) for r in build_nodes] == [(snapshot.name, 240)]
+    build_nodes = graph.driver.execute_query("MATCH (b:Build) RETURN b").records
+    assert len(build_nodes) == 1
+    build = build_nodes[0]["b"]
+    assert (build["version"], build["count_Product"]) == (snapshot.name, 240)
+    assert (build["ingest_input_rows"], build["ingest_accepted"], build["ingest_quarantined"]) == (240, 240, 0)
+    assert build["images_input_rows"] == build["images_accepted"] + build["images_quarantined"] == 240
 
 
 def test_snapshot_follows_the_contract(tmp_path, graph, demo_catalog):
