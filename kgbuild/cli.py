@@ -10,11 +10,18 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import typer
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from rich.console import Console
 from rich.table import Table
 
-from kgbuild import pipeline
+from kgbuild import demo as demo_module
+from kgbuild import evaluate as evaluation
+from kgbuild import pipeline, snapshot
+from kgbuild.ingest import CatalogError
+from kgbuild.models import ModelUnavailable
+from kgbuild.neo4j_local import LocalNeo4j, Neo4jLaunchError
 from kgbuild.settings import Settings
+from kgbuild.workdir import Layout
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
 neo4j_app = typer.Typer(help="Run the local Neo4j 5.26 server (no Docker needed).", no_args_is_help=True)
@@ -73,12 +80,6 @@ def _fail(message: str) -> None:
 
 def _guarded(call: Callable[[], Any]) -> Any:
     """Runs ``call``, turning expected failures (bad catalog, missing model, Neo4j down) into a clear message."""
-    from neo4j.exceptions import Neo4jError, ServiceUnavailable
-
-    from kgbuild.ingest import CatalogError
-    from kgbuild.models import ModelUnavailable
-    from kgbuild.neo4j_local import Neo4jLaunchError
-
     try:
         return call()
     except (CatalogError, ModelUnavailable, Neo4jLaunchError, ServiceUnavailable, Neo4jError, RuntimeError, ValueError, OSError) as error:
@@ -130,8 +131,6 @@ def demo(
     ),
 ) -> None:
     """Generate the demo catalog, start the local Neo4j (unless NEO4J_URI is set) and run the kg_build DAG."""
-    from kgbuild import demo as demo_module
-
     result = _guarded(lambda: demo_module.run_demo(workdir.absolute(), {"clip_model": clip_model}))
     table = Table("graph", "count in build", "count in Neo4j", title=f"kg_build DAG: build {result.version}")
     for name, count in result.expected.items():
@@ -155,8 +154,6 @@ def evaluate(
 ) -> None:
     """Score a built WORKDIR against the catalog's own label columns (coverage, recall, purity); writes
     WORKDIR/reports/eval.json."""
-    from kgbuild import evaluate as evaluation
-
     figures = _guarded(lambda: evaluation.report(workdir, label))
     columns = ("coverage", "recall", "purity", "image_precision_at_10")
     scores = Table("label", "products", *columns, title=f"kgbuild eval: build {figures['version']}")
@@ -182,8 +179,6 @@ def _print_reports(reports: dict[str, dict[str, Any]]) -> None:
 
 def _snapshot_path(reference: str, workdir: Path) -> Path:
     """A snapshot folder, a snapshots root (its LATEST), or a version name under WORKDIR/snapshots."""
-    from kgbuild.workdir import Layout
-
     path = Path(reference)
     return path if path.exists() else Layout(workdir).snapshots / reference
 
@@ -194,9 +189,6 @@ def snapshot_export(
     keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Then keep only the newest N snapshots (never LATEST's)."),
 ) -> None:
     """Export the current build of WORKDIR as a snapshot (the last task of kg_build); a finished one is kept as is."""
-    from kgbuild import snapshot
-    from kgbuild.workdir import Layout
-
     report = _guarded(lambda: pipeline.run_stage("snapshot", workdir))
     pruned = snapshot.prune(Layout(workdir).snapshots, keep) if keep else []
     console.print_json(json.dumps({**report, "pruned": report["pruned"] + pruned}))
@@ -205,9 +197,6 @@ def snapshot_export(
 @snapshot_app.command("list")
 def snapshot_list(workdir: Path = WORKDIR) -> None:
     """Complete snapshots in WORKDIR, oldest first, with row counts; * marks LATEST."""
-    from kgbuild import snapshot
-    from kgbuild.workdir import Layout
-
     table = Table(title="snapshots (* = LATEST)")
     table.add_column("version", no_wrap=True)  # versions are names to copy: never truncated
     for column in ("created", "concepts", "products", "concept_images", ""):
@@ -224,9 +213,6 @@ def snapshot_verify(
     workdir: Path = WORKDIR,
 ) -> None:
     """Check every file's sha256 and row count against the manifest."""
-    from kgbuild import snapshot
-    from kgbuild.workdir import Layout
-
     path = _snapshot_path(reference, workdir) if reference else Layout(workdir).snapshots
     opened = _guarded(lambda: snapshot.open(path))
     console.print(f"ok: {opened.path} (schema {opened.manifest['schema_version']}, rows {opened.manifest['rows']})")
@@ -240,8 +226,6 @@ def snapshot_diff(
     as_json: bool = typer.Option(False, "--json", help="Print every added, removed and changed key."),
 ) -> None:
     """Concepts, edges, products and images added, removed or changed between two snapshots."""
-    from kgbuild import snapshot
-
     changes = _guarded(lambda: snapshot.diff(_snapshot_path(old, workdir), _snapshot_path(new, workdir)))
     if as_json:
         console.print_json(json.dumps(changes, default=str))
@@ -255,15 +239,10 @@ def snapshot_diff(
 @snapshot_app.command("prune")
 def snapshot_prune(keep: int = typer.Option(..., "--keep", min=1), workdir: Path = WORKDIR) -> None:
     """Keep only the newest N snapshots; the one LATEST names is never deleted."""
-    from kgbuild import snapshot
-    from kgbuild.workdir import Layout
-
     console.print_json(json.dumps({"pruned": snapshot.prune(Layout(workdir).snapshots, keep)}))
 
 
 def _local_server(home: Optional[Path], workdir: Path, bolt_port: int, http_port: int) -> Any:
-    from kgbuild.neo4j_local import LocalNeo4j
-    from kgbuild.workdir import Layout
 
     return LocalNeo4j(home or Layout(workdir).neo4j_home, bolt_port=bolt_port, http_port=http_port)
 

@@ -150,7 +150,7 @@ def _leading_brands(texts: list[list[Word]], known: set[tuple[str, ...]]) -> set
 
 
 def _typed_kind(text: str) -> str | None:
-    for kind, vocabulary in lexicon.attribute_kinds().items():
+    for kind, vocabulary in lexicon.ATTRIBUTE_KINDS.items():
         if text in vocabulary:
             return kind
     return None

@@ -65,6 +65,5 @@ LINKING = {"with", "in"}
 PACK_WORDS = {"pack", "set", "combo", "pair", "pairs", "pcs", "pieces", "piece", "size", "xs", "s", "m", "l", "xl", "xxl", "xxxl"}
 
 
-def attribute_kinds() -> dict[str, set[str]]:
-    """Typed attribute vocabularies by concept kind."""
-    return {"colour": COLOURS, "pattern": PATTERNS, "material": MATERIALS, "style": STYLES}
+# Typed attribute vocabularies by concept kind.
+ATTRIBUTE_KINDS = {"colour": COLOURS, "pattern": PATTERNS, "material": MATERIALS, "style": STYLES}

@@ -83,12 +83,12 @@ class Settings(BaseSettings):
     @field_validator("text_cols", "grounded_kinds", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
-        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+        return _split(value, ",")
 
     @field_validator("prompts", mode="before")
     @classmethod
     def _split_prompts(cls, value: Any) -> Any:
-        return [part.strip() for part in value.split(";") if part.strip()] if isinstance(value, str) else value
+        return _split(value, ";")  # prompts may contain commas
 
     @field_validator("prompts")
     @classmethod
@@ -115,3 +115,8 @@ class Settings(BaseSettings):
     @staticmethod
     def env_name(field: str) -> str:
         return f"KGBUILD_{field.upper()}"
+
+
+def _split(value: Any, separator: str) -> Any:
+    """A list setting given as text (a flag or an environment variable): its non-empty, stripped parts."""
+    return [part.strip() for part in value.split(separator) if part.strip()] if isinstance(value, str) else value

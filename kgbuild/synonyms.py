@@ -128,7 +128,7 @@ def drop_absorbed_heads(concepts: list[Concept], share: float) -> list[Concept]:
         first, _, rest = name.partition(" ")
         if not rest or rest not in categories or first in lexicon.LINKING:
             continue
-        if any(first in vocabulary for vocabulary in lexicon.attribute_kinds().values()):
+        if any(first in vocabulary for vocabulary in lexicon.ATTRIBUTE_KINDS.values()):
             continue
         head = categories[rest]
         if len(head.products) >= _COMPOUND_EVIDENCE and len(concept.products) >= share * len(head.products):
