@@ -67,7 +67,8 @@ def main() -> None:
         print(f"image stage, whole  : {report['accepted'] / stage_seconds:8.1f} images/s  ({stage_seconds:.1f} s: {phases})")
         print(f"image stage, images : {pipeline_per_second:8.1f} images/s  (read, hash, decode, preprocess, encode, cache)")
         print(f"raw forward         : {raw_per_second:8.1f} images/s  (encode_image on prepared tensors)")
-        print(f"ratio images phase / raw forward: {pipeline_per_second / raw_per_second:.3f}")
+        print(f"ratio image stage (whole) / raw forward: {report['accepted'] / stage_seconds / raw_per_second:.3f}")
+        print(f"ratio images phase / raw forward       : {pipeline_per_second / raw_per_second:.3f}")
         if args.eval:
             print("images per concept:", evaluate.image_coverage(Layout(workdir)))
     finally:

@@ -116,6 +116,17 @@ def test_clip_grounding_with_tiny_model_caches_embeddings(tmp_path, tiny_clip):
     assert set(chosen["model"]) == {"kgbuild-tiny/tiny.pt"}
 
 
+def test_prompt_encoding_on_trimmed_tokens_equals_full_context_encode_text(tiny_clip):
+    import torch
+
+    encoder = models.clip_encoder(Settings(**tiny_clip))
+    prompts = ["a photo of watch", "a photo of short sleeve t-shirt in white", "a photo of women black leather handbag"]
+    with torch.inference_mode():
+        full = encoder.model.encode_text(encoder.tokenizer(prompts)).numpy()
+    full /= np.linalg.norm(full, axis=1, keepdims=True)
+    np.testing.assert_allclose(images._encode_texts(prompts, encoder), full, atol=1e-5)
+
+
 def test_unloadable_clip_weights_name_the_setting(tmp_path):
     with pytest.raises(models.ModelUnavailable) as error:
         models.preflight(Settings(clip_model="ViT-B-32", clip_pretrained=str(tmp_path / "absent.pt")))
