@@ -7,10 +7,25 @@ Airflow connection ``neo4j_default``. Params: ``catalog`` (file path or URL), ``
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Param, dag, task
+
+
+@contextmanager
+def no_retry_for_bad_data():
+    """A bad catalog or a failed validation fails the same way on every try: fail now. Neo4j errors and crashes
+    keep Airflow's retries."""
+    from airflow.sdk.exceptions import AirflowFailException
+    from kgbuild.ingest import CatalogError
+    from kgbuild.validation import ValidationFailed
+
+    try:
+        yield
+    except (CatalogError, ValidationFailed) as error:
+        raise AirflowFailException(str(error)) from error
 
 
 @dag(
@@ -40,7 +55,8 @@ def kg_build():
     def stage(name: str, workdir: str) -> str:
         from kgbuild import pipeline
 
-        pipeline.run_stage(name, workdir)
+        with no_retry_for_bad_data():
+            pipeline.run_stage(name, workdir)
         return workdir
 
     @task
@@ -48,7 +64,7 @@ def kg_build():
         from kgbuild import pipeline
         from kgbuild.graph import Graph
 
-        with Graph.from_airflow("neo4j_default") as graph:
+        with Graph.from_airflow("neo4j_default") as graph, no_retry_for_bad_data():
             pipeline.run_stage("load", workdir, graph=graph)
         return workdir
 

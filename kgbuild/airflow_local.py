@@ -67,14 +67,22 @@ def load_dag() -> Any:
     return module.dag
 
 
-def run_dag(catalog: Path, workdir: Path, settings: dict[str, Any]) -> dict[str, str]:
-    """Runs kg_build once over ``catalog``; returns each task's final state. Raises if the run did not succeed."""
+def run_once(dag: Any, catalog: Path, workdir: Path, settings: dict[str, Any]) -> Any:
+    """One ``dag.test()`` run of ``dag`` (kg_build as :func:`load_dag` returns it) over ``catalog``; returns the
+    DagRun whatever its state."""
     configure(workdir / "airflow")
     migrate()
-    dag_run = load_dag().test(
-        run_conf={"catalog": str(catalog), "workdir": str(workdir), "settings": settings}
-    )
-    states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+    return dag.test(run_conf={"catalog": str(catalog), "workdir": str(workdir), "settings": settings})
+
+
+def task_states(dag_run: Any) -> dict[str, str]:
+    return {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+
+
+def run_dag(catalog: Path, workdir: Path, settings: dict[str, Any]) -> dict[str, str]:
+    """Runs kg_build once over ``catalog``; returns each task's final state. Raises if the run did not succeed."""
+    dag_run = run_once(load_dag(), catalog, workdir, settings)
+    states = task_states(dag_run)
     if str(dag_run.state) != "success":
         raise RuntimeError(f"DAG run {dag_run.run_id} ended {dag_run.state}: {states}")
     return states

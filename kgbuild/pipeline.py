@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kgbuild import concepts, hierarchy, images, ingest, load, models, snapshot
+from kgbuild import concepts, hierarchy, images, ingest, load, models, snapshot, validation
 from kgbuild.graph import Graph
 from kgbuild.models import file_sha256
 from kgbuild.settings import Settings
@@ -81,17 +81,24 @@ def run_build(catalog: str | Path, workdir: str | Path, settings: Settings, grap
 
 
 def _load(layout: Layout, settings: Settings, build: dict[str, Any], graph: Graph | None) -> dict[str, Any]:
+    """The pre-load suites first: the load then reads only the rows they accepted."""
+    checked = validation.pre_load(layout, build["version"])
     if graph is not None:
-        return load.run(layout, settings, graph)
+        return load.run(layout.validated_tables(), settings, graph) | checked
     with Graph.from_env() as from_env:
-        return load.run(layout, settings, from_env)
+        return load.run(layout.validated_tables(), settings, from_env) | checked
+
+
+def _snapshot(layout: Layout, settings: Settings, build: dict[str, Any], graph: Graph | None) -> dict[str, Any]:
+    """The snapshot holds what was loaded: the validated tables once the load stage has run for this build."""
+    return snapshot.run(layout.validated_tables() if "load" in build["completed"] else layout, settings)
 
 
 _STAGE_FUNCTIONS: dict[str, Callable[[Layout, Settings, dict[str, Any], Graph | None], dict[str, Any]]] = {
-    "ingest": lambda layout, settings, build, graph: ingest.run(Path(build["catalog"]), layout, settings),
+    "ingest": lambda layout, settings, build, graph: ingest.run(Path(build["catalog"]), layout, settings, build["version"]),
     "concepts": lambda layout, settings, build, graph: concepts.run(layout, settings),
     "hierarchy": lambda layout, settings, build, graph: hierarchy.run(layout, settings),
     "images": lambda layout, settings, build, graph: images.run(layout, settings),
     "load": _load,
-    "snapshot": lambda layout, settings, build, graph: snapshot.run(layout, settings),
+    "snapshot": _snapshot,
 }

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -18,9 +19,14 @@ import pyarrow.parquet as pq
 @dataclass(frozen=True)
 class Layout:
     root: Path
+    validated: bool = False
+    """True: the concept tables are the pre-load-validated copies in ``validated/``, what load and snapshot read."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "root", Path(self.root).absolute())
+
+    def validated_tables(self) -> Layout:
+        return replace(self, validated=True)
 
     @property
     def build_file(self) -> Path:
@@ -43,7 +49,7 @@ class Layout:
 
     @property
     def product_concepts(self) -> Path:
-        return self.root / "concepts" / "product_concepts.parquet"
+        return self._table("concepts", "product_concepts")
 
     @property
     def product_phrases(self) -> Path:
@@ -52,7 +58,7 @@ class Layout:
     @property
     def concepts(self) -> Path:
         """Concepts with their is-a parent and level: the hierarchy stage's output."""
-        return self.root / "hierarchy" / "concepts.parquet"
+        return self._table("hierarchy", "concepts")
 
     @property
     def images(self) -> Path:
@@ -60,7 +66,23 @@ class Layout:
 
     @property
     def concept_images(self) -> Path:
-        return self.root / "images" / "concept_images.parquet"
+        return self._table("images", "concept_images")
+
+    def _table(self, stage: str, name: str) -> Path:
+        return self.root / ("validated" if self.validated else stage) / f"{name}.parquet"
+
+    @property
+    def validation_root(self) -> Path:
+        return self.root / "validation"
+
+    def validation_result(self, version: str, suite: str) -> Path:
+        """A Great Expectations suite's result for one build."""
+        return self.validation_root / version / f"{suite}.json"
+
+    @property
+    def data_docs(self) -> Path:
+        """GX Data Docs of every kept validation result (``index.html``)."""
+        return self.validation_root / "data_docs"
 
     @property
     def cache(self) -> Path:
@@ -95,6 +117,18 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def publish_folder(staging: Path, target: Path) -> Path:
+    """Renames a finished folder onto ``target``. The old one is renamed aside first and removed after, so a reader
+    finds the old folder or the new one, never a half-written one."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.rename(target, old)
+    os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
 
 
 def write_parquet(frame: pd.DataFrame, target: Path, schema: pa.Schema | None = None) -> Path:

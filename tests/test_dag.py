@@ -32,3 +32,21 @@ def test_dag_builds_demo_catalog_into_neo4j_through_the_airflow_connection_only(
     assert counts["MENTIONS"] == pq.read_metadata(snapshot / "product_concepts.parquet").num_rows
     assert counts["DEPICTED_BY"] == pq.read_metadata(snapshot / "concept_images.parquet").num_rows
     assert read_json(layout.build_file)["finished_at"] is not None
+
+
+def test_bad_catalog_fails_the_run_at_ingest_without_retries(tmp_path):
+    catalog = tmp_path / "c.csv"
+    catalog.write_text("product_id,name\n1,Shirt\n")
+    failures = []
+    dag = airflow_local.load_dag()
+    dag.task_dict["ingest"].on_failure_callback = [lambda context: failures.append(context["exception"])]
+    dag_run = airflow_local.run_once(dag, catalog, tmp_path / "work", {"clip_model": "none"})
+    tries = {ti.task_id: (str(ti.state), ti.try_number) for ti in dag_run.get_task_instances()}
+    assert str(dag_run.state) == "failed"
+    assert tries["ingest"] == ("failed", 1)  # no retry: the same bytes fail the same way
+    assert {tries[task][0] for task in pipeline.STAGES[1:]} == {"upstream_failed"}
+    (error,) = failures
+    assert str(error) == (
+        f"{catalog}: required column 'title' not found (choose another with --title-col); "
+        "columns: product_id, name [ingest: expect_column_to_exist]"
+    )

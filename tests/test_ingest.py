@@ -48,9 +48,9 @@ def test_bad_rows_are_quarantined_with_row_field_and_reason(tmp_path):
     assert products["product_id"].tolist() == ["1", "4"]
     got = quarantined[["source_row", "field", "reason"]].to_dict(orient="records")
     assert got == [
-        {"source_row": 2, "field": "product_id", "reason": "missing product id"},
-        {"source_row": 3, "field": "product_id", "reason": "duplicate product id '1' (first seen at row 1)"},
-        {"source_row": 4, "field": "title", "reason": "missing title"},
+        {"source_row": 2, "field": "product_id", "reason": "missing product id [ingest: expect_column_values_to_not_be_null]"},
+        {"source_row": 3, "field": "product_id", "reason": "duplicate product id '1' (first seen at row 1) [ingest: expect_column_values_to_be_unique]"},
+        {"source_row": 4, "field": "title", "reason": "missing title [ingest: expect_column_values_to_not_be_null]"},
     ]
     assert json.loads(quarantined.loc[1, "raw"]) == {"product_id": "1", "title": "Duplicate"}
 
