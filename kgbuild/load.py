@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import pyarrow.parquet as pq
 
 from kgbuild.graph import Graph
 from kgbuild.settings import Settings
@@ -42,15 +43,15 @@ def run(layout: Layout, settings: Settings, graph: Graph) -> dict[str, Any]:
     build = read_json(layout.build_file)
     version = build["version"]
     batch = settings.load_batch_size
-    products = read_parquet(layout.products)
-    concepts = read_parquet(layout.concepts)
+    concepts = _rows(layout.concepts)
+    is_a = [{"concept_id": c["concept_id"], "parent_id": c["parent_id"]} for c in concepts if c["parent_id"] is not None]
     graph.run_file("schema", embedding_dimensions=build["models"]["embedding_dimensions"])
-    graph.load("load/products", (_product_row(p) for p in products.itertuples(index=False)), batch, version=version)
-    graph.load("load/images", _records(read_parquet(layout.images)), batch, version=version)
-    graph.load("load/concepts", _records(concepts.drop(columns=["parent_id"])), batch, version=version)
-    graph.load("load/is_a", _records(concepts.dropna(subset=["parent_id"])[["concept_id", "parent_id"]]), batch, version=version)
-    graph.load("load/mentions", _records(read_parquet(layout.product_concepts)), batch, version=version)
-    graph.load("load/depicted_by", _records(read_parquet(layout.concept_images)), batch, version=version)
+    graph.load("load/products", map(_product_row, _rows(layout.products)), batch, version=version)
+    graph.load("load/images", _rows(layout.images), batch, version=version)
+    graph.load("load/concepts", concepts, batch, version=version)
+    graph.load("load/is_a", is_a, batch, version=version)
+    graph.load("load/mentions", _rows(layout.product_concepts, sort_by="product_id"), batch, version=version)
+    graph.load("load/depicted_by", _rows(layout.concept_images), batch, version=version)
     graph.run_file("load/prune", version=version)
     expected = expected_counts(layout)
     counts = graph.counts()
@@ -61,22 +62,16 @@ def run(layout: Layout, settings: Settings, graph: Graph) -> dict[str, Any]:
     return {"version": version, "counts": actual}
 
 
-def _product_row(product: Any) -> dict[str, Any]:
-    attributes = json.loads(product.attributes)
-    core = {"product_id": product.product_id, "title": product.title, "description": product.description}
-    return {"product_id": product.product_id, "props": {**attributes, **core}}
+def _rows(table: Path, sort_by: str | None = None) -> list[dict[str, Any]]:
+    """A build table as driver-ready rows (Arrow gives plain lists and None for nulls), optionally sorted so that
+    rows sharing a key travel in the same batch."""
+    rows = pq.read_table(table)
+    return (rows.sort_by(sort_by) if sort_by else rows).to_pylist()
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    rows = frame.to_dict(orient="records")
-    return [{key: _plain(value) for key, value in row.items()} for row in rows]
-
-
-def _plain(value: Any) -> Any:
-    """Driver-friendly values: lists from arrays, None for missing scalars."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return None if value is pd.NA or (isinstance(value, float) and value != value) else value
+def _product_row(product: dict[str, Any]) -> dict[str, Any]:
+    core = {key: product[key] for key in ("product_id", "title", "description")}
+    return {"product_id": product["product_id"], "props": {**json.loads(product["attributes"]), **core}}
 
 
 def _build_properties(layout: Layout, build: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
