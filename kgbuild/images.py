@@ -232,7 +232,8 @@ def _ground_by_text(concepts: pd.DataFrame, links: pd.DataFrame, images: pd.Data
         rows = product_ids.get_indexer(candidates.loc[group, "product_id"])
         centroid = np.asarray(incidence[rows].mean(axis=0)).ravel()
         dot = incidence[rows] @ centroid
-        scores[candidates.index.get_indexer(group)] = dot / np.maximum(norms[rows] * np.linalg.norm(centroid), 1e-12)
+        cosine = dot / np.maximum(norms[rows] * np.linalg.norm(centroid), 1e-12)
+        scores[candidates.index.get_indexer(group)] = np.clip(cosine, -1.0, 1.0)  # float rounding can pass 1
     candidates["score"] = scores
     candidates = candidates.sort_values(["concept_id", "score", "product_id"], ascending=[True, False, True])
     candidates = candidates.drop_duplicates(["concept_id", "sha256"])
@@ -256,7 +257,7 @@ def _ground_by_clip(
     image_vectors = np.stack([image_cache.get(sha) for sha in pool["sha256"]])
     # Near-duplicates are judged without the component all catalog images share (it dominates weak encoders).
     identity = _normalized(image_vectors - image_vectors.mean(axis=0))
-    similarity = concept_vectors @ image_vectors.T
+    similarity = np.clip(concept_vectors @ image_vectors.T, -1.0, 1.0)  # cosines; float rounding can pass 1
     position_of_sha = dict(zip(pool["sha256"], pool.index))
     with_images = links.merge(images[["product_id", "sha256"]], on="product_id")
     own = with_images.groupby("concept_id")["sha256"].agg(lambda s: {position_of_sha[x] for x in s}).to_dict()

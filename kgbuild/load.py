@@ -39,7 +39,9 @@ def expected_counts(layout: Layout) -> dict[str, int]:
     }
 
 
-def run(layout: Layout, settings: Settings, graph: Graph) -> dict[str, Any]:
+def run(layout: Layout, settings: Settings, graph: Graph, pre_load: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Loads the build's tables; ``pre_load`` is the report of the validation that chose these rows, whose
+    accounting the Build node carries as this stage's."""
     build = read_json(layout.build_file)
     version = build["version"]
     batch = settings.load_batch_size
@@ -58,7 +60,7 @@ def run(layout: Layout, settings: Settings, graph: Graph) -> dict[str, Any]:
     actual = {name: counts.get(name, 0) for name in expected}
     if actual != expected:
         raise GraphMismatch(f"Neo4j holds {actual} after loading build {version}, expected {expected}")
-    graph.run_file("load/build", version=version, props=_build_properties(layout, build, expected))
+    graph.run_file("load/build", version=version, props=_build_properties(layout, build, expected, pre_load))
     return {"version": version, "counts": actual}
 
 
@@ -74,10 +76,12 @@ def _product_row(product: dict[str, Any]) -> dict[str, Any]:
     return {"product_id": product["product_id"], "props": {**json.loads(product["attributes"]), **core}}
 
 
-def _build_properties(layout: Layout, build: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+def _build_properties(
+    layout: Layout, build: dict[str, Any], counts: dict[str, int], pre_load: dict[str, Any] | None
+) -> dict[str, Any]:
+    reports = {stage: read_json(layout.stage_marker(stage))["report"] for stage in build["completed"]}
     accounting = {}
-    for stage in build["completed"]:
-        report = read_json(layout.stage_marker(stage))["report"]
+    for stage, report in (reports | {STAGE: pre_load or {}}).items():
         accounting |= {f"{stage}_{key}": report[key] for key in ("input_rows", "accepted", "quarantined") if key in report}
     return {
         **accounting,

@@ -84,9 +84,9 @@ def _load(layout: Layout, settings: Settings, build: dict[str, Any], graph: Grap
     """The pre-load suites first: the load then reads only the rows they accepted."""
     checked = validation.pre_load(layout, build["version"])
     if graph is not None:
-        return load.run(layout.validated_tables(), settings, graph) | checked
+        return load.run(layout.validated_tables(), settings, graph, checked) | checked
     with Graph.from_env() as from_env:
-        return load.run(layout.validated_tables(), settings, from_env) | checked
+        return load.run(layout.validated_tables(), settings, from_env, checked) | checked
 
 
 def _snapshot(layout: Layout, settings: Settings, build: dict[str, Any], graph: Graph | None) -> dict[str, Any]:

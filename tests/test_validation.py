@@ -236,6 +236,8 @@ def test_load_sends_only_the_rows_pre_load_accepted(built, tmp_path, graph):
     load = pipeline.run_stage("load", layout.root, graph)
     assert (load["input_rows"], load["accepted"], load["quarantined"]) == (load["accepted"] + 1, load["accepted"], 1)
     assert load["counts"]["DEPICTED_BY"] == graph.counts()["DEPICTED_BY"] == depicted - 1
+    (build,) = graph.driver.execute_query("MATCH (b:Build) RETURN b").records
+    assert (build["b"]["load_input_rows"], build["b"]["load_quarantined"]) == (load["input_rows"], 1)  # on the Build node
     report = pipeline.run_stage("snapshot", layout.root)
     manifest = read_json(layout.snapshots / report["version"] / "manifest.json")
     assert manifest["rows"]["concept_images"] == depicted - 1  # the snapshot holds what was loaded
