@@ -67,3 +67,16 @@ def test_myntra_titles_meet_the_quality_bar(tmp_path):
     assert len(frequent_brands) > 50
     assert not words & frequent_brands
     assert (tmp_path / "reports" / "eval.json").is_file()
+
+
+@requires_myntra()
+@pytest.mark.shared_data
+def test_myntra_text_evidence_images_meet_the_bar(tmp_path):
+    settings = Settings(id_col="id", title_col="productDisplayName", image_col="image", clip_model="none")
+    pipeline.begin_build(MYNTRA, tmp_path, settings)
+    for stage in ("ingest", "concepts", "hierarchy", "images"):
+        pipeline.run_stage(stage, tmp_path)
+    figures = evaluate.report(tmp_path, ["articleType"])
+    assert figures["labels"]["articleType"]["image_precision_at_10"] >= 0.95
+    images = figures["images"]
+    assert images["category_concepts_3_products"] > 150 and images["of_those_with_3_images"] == 1.0
