@@ -68,8 +68,8 @@ def load_dag() -> Any:
 
 
 def run_once(dag: Any, catalog: Path, workdir: Path, settings: dict[str, Any]) -> Any:
-    """One ``dag.test()`` run of ``dag`` (kg_build as :func:`load_dag` returns it) over ``catalog``; returns the
-    DagRun whatever its state."""
+    """One ``dag.test()`` run of ``dag`` (kg_build as :func:`load_dag` returns it, after :func:`configure`) over
+    ``catalog``; returns the DagRun whatever its state."""
     configure(workdir / "airflow")
     migrate()
     return dag.test(run_conf={"catalog": str(catalog), "workdir": str(workdir), "settings": settings})
@@ -81,6 +81,7 @@ def task_states(dag_run: Any) -> dict[str, str]:
 
 def run_dag(catalog: Path, workdir: Path, settings: dict[str, Any]) -> dict[str, str]:
     """Runs kg_build once over ``catalog``; returns each task's final state. Raises if the run did not succeed."""
+    configure(workdir / "airflow")  # before load_dag() imports Airflow
     dag_run = run_once(load_dag(), catalog, workdir, settings)
     states = task_states(dag_run)
     if str(dag_run.state) != "success":

@@ -1,5 +1,9 @@
 """The real kg_build DAG, run in-process with dag.test() on SQLite metadata against the real Neo4j."""
 
+import os
+import subprocess
+import sys
+
 import pyarrow.parquet as pq
 import pytest
 
@@ -50,3 +54,16 @@ def test_bad_catalog_fails_the_run_at_ingest_without_retries(tmp_path):
         f"{catalog}: required column 'title' not found (choose another with --title-col); "
         "columns: product_id, name [ingest: expect_column_to_exist]"
     )
+
+
+def test_run_dag_configures_airflow_itself_in_a_fresh_process(tmp_path, graph, demo_catalog):
+    """What `kgbuild demo` does: nothing configured Airflow before (unlike this test session)."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AIRFLOW")}
+    code = (
+        "import sys; from pathlib import Path; from kgbuild import airflow_local; "
+        "print(airflow_local.run_dag(Path(sys.argv[1]), Path(sys.argv[2]), {'clip_model': 'none'}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(demo_catalog), str(tmp_path)], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "airflow" / "airflow.db").is_file()
+    assert graph.counts()["Product"] == 240
