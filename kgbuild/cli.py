@@ -139,6 +139,8 @@ def demo(
     console.print(f"grounding mode : {result.grounding}")
     console.print(f"catalog        : {result.catalog}")
     console.print(f"snapshot       : {result.snapshot}")
+    console.print(f"validation     : {result.data_docs}  (Great Expectations Data Docs)")
+    console.print(f"quarantine     : {result.quarantine}  (rejected rows with reasons, per stage)")
     console.print(f"Neo4j Bolt     : {result.bolt_uri}")
     if result.browser_url:
         console.print(f"Neo4j Browser  : {result.browser_url}  (user neo4j, password from NEO4J_PASSWORD)")

@@ -62,6 +62,8 @@ class DemoResult:
     catalog: Path
     grounding: str
     snapshot: Path
+    data_docs: Path
+    quarantine: Path
     expected: dict[str, int]
     actual: dict[str, int]
     bolt_uri: str
@@ -88,6 +90,8 @@ def run_demo(workdir: Path, settings: dict[str, Any]) -> DemoResult:
         catalog=catalog,
         grounding=build["models"]["grounding"],
         snapshot=layout.snapshots / layout.latest_pointer.read_text().strip(),
+        data_docs=layout.data_docs / "index.html",
+        quarantine=layout.quarantine("ingest").parent,
         expected=expected,
         actual={name: counts.get(name, 0) for name in expected},
         bolt_uri=os.environ["NEO4J_URI"],

@@ -91,3 +91,16 @@ def test_snapshot_verbs(tmp_path, demo_catalog):
     assert failed.exit_code == 2 and "images.parquet" in failed.output
     pruned = runner.invoke(app, ["snapshot", "prune", "--keep", "1", "-w", str(tmp_path)])
     assert json.loads(pruned.output) == {"pruned": [first]}
+
+
+@pytest.mark.neo4j
+@pytest.mark.airflow
+def test_demo_builds_through_the_dag_and_says_where_to_look(tmp_path, graph):
+    result = runner.invoke(app, ["demo", "-w", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    layout = Layout(tmp_path)
+    version = layout.latest_pointer.read_text().strip()
+    assert graph.counts()["Product"] == 240
+    printed = result.output.replace("\n", "")  # rich folds long paths
+    for place in (layout.snapshots / version, layout.data_docs / "index.html", layout.quarantine("ingest").parent):
+        assert place.exists() and str(place) in printed
