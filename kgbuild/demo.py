@@ -91,7 +91,7 @@ def run_demo(workdir: Path, settings: dict[str, Any]) -> DemoResult:
         grounding=build["models"]["grounding"],
         snapshot=layout.snapshots / layout.latest_pointer.read_text().strip(),
         data_docs=layout.data_docs / "index.html",
-        quarantine=layout.quarantine("ingest").parent,
+        quarantine=layout.quarantine_root,
         expected=expected,
         actual={name: counts.get(name, 0) for name in expected},
         bolt_uri=os.environ["NEO4J_URI"],

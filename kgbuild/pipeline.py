@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -83,10 +84,8 @@ def run_build(catalog: str | Path, workdir: str | Path, settings: Settings, grap
 def _load(layout: Layout, settings: Settings, build: dict[str, Any], graph: Graph | None) -> dict[str, Any]:
     """The pre-load suites first: the load then reads only the rows they accepted."""
     checked = validation.pre_load(layout, build["version"])
-    if graph is not None:
-        return load.run(layout.validated_tables(), settings, graph, checked) | checked
-    with Graph.from_env() as from_env:
-        return load.run(layout.validated_tables(), settings, from_env, checked) | checked
+    with nullcontext(graph) if graph is not None else Graph.from_env() as target:
+        return load.run(layout.validated_tables(), settings, target, checked) | checked
 
 
 def _snapshot(layout: Layout, settings: Settings, build: dict[str, Any], graph: Graph | None) -> dict[str, Any]:

@@ -10,9 +10,7 @@ newest N and never the one LATEST names.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
@@ -25,7 +23,7 @@ import pyarrow.parquet as pq
 
 from kgbuild.models import file_sha256
 from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, atomic_path, read_json, read_parquet, write_json
+from kgbuild.workdir import Layout, atomic_path, read_json, read_parquet, staged_folder, write_json
 
 STAGE = "snapshot"
 SCHEMA_VERSION = 2
@@ -97,15 +95,9 @@ def fashionklip_records(frames: dict[str, pd.DataFrame], phrases: pd.DataFrame, 
 def run(layout: Layout, settings: Settings) -> dict[str, Any]:
     build = read_json(layout.build_file)
     target = layout.snapshots / build["version"]
-    if not (target / MANIFEST).is_file():
-        layout.snapshots.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{build['version']}.", dir=layout.snapshots))
-        try:
+    if not (target / MANIFEST).is_file():  # a folder without manifest is debris of an older crash: replaced
+        with staged_folder(target) as staging:
             _write(staging, layout, build, settings)
-            shutil.rmtree(target, ignore_errors=True)  # a folder without manifest is debris of an older crash
-            os.rename(staging, target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
     with atomic_path(layout.latest_pointer) as tmp:
         tmp.write_text(build["version"] + "\n")
     removed = prune(layout.snapshots, settings.snapshot_keep) if settings.snapshot_keep else []

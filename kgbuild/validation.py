@@ -19,8 +19,6 @@ Per build, the results are kept as ``validation/<version>/<suite>.json`` and ren
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,7 +30,7 @@ import pyarrow.parquet as pq
 
 from kgbuild import quarantine
 from kgbuild.quarantine import Rejected
-from kgbuild.workdir import Layout, publish_folder, read_json, read_parquet, write_json, write_parquet
+from kgbuild.workdir import Layout, read_json, read_parquet, staged_folder, write_json, write_parquet
 
 SUITES = Path(__file__).with_name("expectations")
 ROW = "source_row"  # every frame handed to GX carries the 1-based row number of its source
@@ -154,18 +152,14 @@ class Session:
         validated = {suite.name for suite in self.context.suites.all()}
         for name in set(suite_names()) - validated:
             self.context.suites.add(self._gx.ExpectationSuite(**suite_spec(name)))
-        staging = Path(tempfile.mkdtemp(prefix=".data_docs.", dir=root))
-        site = {
-            "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(staging)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_how_to_buttons": False},
-        }
-        try:
+        with staged_folder(layout.data_docs) as staging:
+            site = {
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(staging)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_how_to_buttons": False},
+            }
             self.context.add_data_docs_site("kgbuild", site)
             self.context.build_data_docs(site_names=["kgbuild"])
-            publish_folder(staging, layout.data_docs)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
         return layout.data_docs / "index.html"
 
 

@@ -40,8 +40,12 @@ class Layout:
     def products(self) -> Path:
         return self.root / "ingest" / "products.parquet"
 
+    @property
+    def quarantine_root(self) -> Path:
+        return self.root / "quarantine"
+
     def quarantine(self, stage: str) -> Path:
-        return self.root / "quarantine" / f"{stage}.parquet"
+        return self.quarantine_root / f"{stage}.parquet"
 
     @property
     def mined_concepts(self) -> Path:
@@ -119,16 +123,22 @@ def atomic_path(target: Path) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
-def publish_folder(staging: Path, target: Path) -> Path:
-    """Renames a finished folder onto ``target``. The old one is renamed aside first and removed after, so a reader
-    finds the old folder or the new one, never a half-written one."""
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.rename(target, old)
-    os.rename(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
-    return target
+@contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """Yields a hidden folder beside ``target``; if the block succeeds it replaces ``target`` (the old one is renamed
+    aside first and removed after), so a reader finds the old folder or the new one, never a half-written one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield staging
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            os.rename(target, old)
+        os.rename(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_parquet(frame: pd.DataFrame, target: Path, schema: pa.Schema | None = None) -> Path:

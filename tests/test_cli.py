@@ -102,5 +102,5 @@ def test_demo_builds_through_the_dag_and_says_where_to_look(tmp_path, graph):
     version = layout.latest_pointer.read_text().strip()
     assert graph.counts()["Product"] == 240
     printed = result.output.replace("\n", "")  # rich folds long paths
-    for place in (layout.snapshots / version, layout.data_docs / "index.html", layout.quarantine("ingest").parent):
+    for place in (layout.snapshots / version, layout.data_docs / "index.html", layout.quarantine_root):
         assert place.exists() and str(place) in printed
