@@ -102,7 +102,15 @@ def _data(result: Any) -> list[dict[str, Any]]:
     return result.data()
 
 
-def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+class _Rows(list):
+    """A batch of rows that prints as its size. The driver formats every RUN's parameters with repr() for its debug
+    log even when debug logging is off; for a batch of embeddings that took longer than Neo4j's whole write."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rows>"
+
+
+def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[_Rows]:
     iterator = iter(rows)
-    while batch := list(islice(iterator, size)):
+    while batch := _Rows(islice(iterator, size)):
         yield batch

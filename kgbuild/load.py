@@ -7,10 +7,12 @@ loading a build twice changes nothing and the graph always equals the latest bui
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from kgbuild.graph import Graph
@@ -18,6 +20,7 @@ from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_json
 
 STAGE = "load"
+ROWS_PER_CONVERSION = 1000
 
 
 class GraphMismatch(RuntimeError):
@@ -45,13 +48,11 @@ def run(layout: Layout, settings: Settings, graph: Graph, pre_load: dict[str, An
     build = read_json(layout.build_file)
     version = build["version"]
     batch = settings.load_batch_size
-    concepts = _rows(layout.concepts)
-    is_a = [{"concept_id": c["concept_id"], "parent_id": c["parent_id"]} for c in concepts if c["parent_id"] is not None]
     graph.run_file("schema", embedding_dimensions=build["models"]["embedding_dimensions"])
     graph.load("load/products", map(_product_row, _rows(layout.products)), batch, version=version)
     graph.load("load/images", _rows(layout.images), batch, version=version)
-    graph.load("load/concepts", concepts, batch, version=version)
-    graph.load("load/is_a", is_a, batch, version=version)
+    graph.load("load/concepts", _rows(layout.concepts), batch, version=version)
+    graph.load("load/is_a", _rows(layout.concepts, columns=["concept_id", "parent_id"], not_null="parent_id"), batch, version=version)
     graph.load("load/mentions", _rows(layout.product_concepts, sort_by="product_id"), batch, version=version)
     graph.load("load/depicted_by", _rows(layout.concept_images), batch, version=version)
     graph.run_file("load/prune", version=version)
@@ -64,11 +65,17 @@ def run(layout: Layout, settings: Settings, graph: Graph, pre_load: dict[str, An
     return {"version": version, "counts": actual}
 
 
-def _rows(table: Path, sort_by: str | None = None) -> list[dict[str, Any]]:
-    """A build table as driver-ready rows (Arrow gives plain lists and None for nulls), optionally sorted so that
-    rows sharing a key travel in the same batch."""
-    rows = pq.read_table(table)
-    return (rows.sort_by(sort_by) if sort_by else rows).to_pylist()
+def _rows(
+    table: Path, columns: list[str] | None = None, not_null: str | None = None, sort_by: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """A build table as driver-ready rows (Arrow gives plain lists and None for nulls), optionally only those where
+    a column is set, or sorted so that rows sharing a key travel in the same batch. Rows are converted from Arrow as
+    the load consumes them, so only a batch of them is held as Python objects at a time."""
+    rows = pq.read_table(table, columns=columns)
+    if not_null:
+        rows = rows.filter(pc.is_valid(rows[not_null]))
+    for record_batch in (rows.sort_by(sort_by) if sort_by else rows).to_batches(max_chunksize=ROWS_PER_CONVERSION):
+        yield from record_batch.to_pylist()
 
 
 def _product_row(product: dict[str, Any]) -> dict[str, Any]:

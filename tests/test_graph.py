@@ -111,3 +111,18 @@ def test_every_query_file_runs_with_expected_rows(graph, tmp_path, demo_catalog,
     similar = rows["similar_concepts"]
     assert len(similar) == 5 and "sneakers" not in {r["concept"] for r in similar}
     assert [r["score"] for r in similar] == sorted((r["score"] for r in similar), reverse=True)
+
+
+def test_batched_load_never_renders_its_rows_for_the_driver_debug_log(graph, caplog):
+    """The driver builds its RUN debug line with repr() of every parameter, logged or not; a batch of embeddings
+    rendered that way cost more than the write itself, so a batch renders as its size."""
+    rows = [{"concept_id": f"c{i}", "name": f"concept {i}", "aliases": [], "kind": "category", "level": 1,
+             "product_count": 1, "embedding": [0.125 + i] * 384} for i in range(3)]
+    graph.run_file("schema", embedding_dimensions=384)
+    with caplog.at_level("DEBUG", logger="neo4j"):
+        assert graph.load("load/concepts", iter(rows), 2, version="v1") == 3
+    runs = [r.getMessage() for r in caplog.records if " C: RUN " in r.getMessage() and "UNWIND $rows" in r.getMessage()]
+    assert len(runs) == 2 and "<2 rows>" in runs[0] and "<1 rows>" in runs[1]
+    assert not any("0.125" in message for message in runs)
+    stored = graph.driver.execute_query("MATCH (c:Concept) RETURN c.concept_id AS id, c.embedding[0] AS first ORDER BY id").records
+    assert [(r["id"], r["first"]) for r in stored] == [("c0", 0.125), ("c1", 1.125), ("c2", 2.125)]
