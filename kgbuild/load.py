@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,11 +50,12 @@ def run(layout: Layout, settings: Settings, graph: Graph, pre_load: dict[str, An
     version = build["version"]
     batch = settings.load_batch_size
     graph.run_file("schema", embedding_dimensions=build["models"]["embedding_dimensions"])
-    graph.load("load/products", map(_product_row, _rows(layout.products)), batch, version=version)
-    graph.load("load/images", _rows(layout.images), batch, version=version)
-    graph.load("load/concepts", _rows(layout.concepts), batch, version=version)
-    is_a = _rows(layout.concepts, columns=["concept_id", "parent_id"], not_null="parent_id")
-    graph.load("load/is_a", is_a, batch, version=version)
+    # Products with their images, and concepts with their is-a edges, lock disjoint nodes: two sessions at once.
+    with ThreadPoolExecutor(1, thread_name_prefix="kgbuild-load-concepts") as concepts_lane:
+        concepts_loaded = concepts_lane.submit(_load_concepts, layout, graph, batch, version)
+        graph.load("load/products", map(_product_row, _rows(layout.products)), batch, version=version)
+        graph.load("load/images", _rows(layout.images), batch, version=version)
+        concepts_loaded.result()
     graph.load("load/mentions", _rows(layout.product_concepts, sort_by="product_id"), batch, version=version)
     graph.load("load/depicted_by", _rows(layout.concept_images), batch, version=version)
     graph.run_file("load/prune", version=version)
@@ -64,6 +66,12 @@ def run(layout: Layout, settings: Settings, graph: Graph, pre_load: dict[str, An
         raise GraphMismatch(f"Neo4j holds {actual} after loading build {version}, expected {expected}")
     graph.run_file("load/build", version=version, props=_build_properties(layout, build, expected, pre_load))
     return {"version": version, "counts": actual}
+
+
+def _load_concepts(layout: Layout, graph: Graph, batch: int, version: str) -> None:
+    graph.load("load/concepts", _rows(layout.concepts), batch, version=version)
+    is_a = _rows(layout.concepts, columns=["concept_id", "parent_id"], not_null="parent_id")
+    graph.load("load/is_a", is_a, batch, version=version)
 
 
 def _rows(

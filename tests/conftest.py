@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import socket
 import tempfile
 from pathlib import Path
@@ -27,6 +28,12 @@ from kgbuild.neo4j_local import LocalNeo4j  # noqa: E402
 airflow_local.configure(_SESSION_DIR / "airflow")
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 MYNTRA = SHARED_DATA / "myntra_sample" / "styles.csv"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The session folder holds a Neo4j store and Airflow's metadata (half a gigabyte): removed once the servers
+    have stopped."""
+    shutil.rmtree(_SESSION_DIR, ignore_errors=True)
 
 
 def free_port() -> int:

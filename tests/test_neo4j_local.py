@@ -4,7 +4,7 @@ import pytest
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
 
-from kgbuild.neo4j_local import LocalNeo4j, Neo4jLaunchError
+from kgbuild.neo4j_local import TX_LOG_RETENTION, LocalNeo4j, Neo4jLaunchError
 
 pytestmark = pytest.mark.neo4j
 
@@ -16,6 +16,9 @@ def test_server_speaks_bolt_with_the_password_only(neo4j_server):
         records, _, _ = driver.execute_query("CALL dbms.components() YIELD name, versions, edition RETURN *")
         assert records[0]["versions"][0].startswith("5.26.")
         assert records[0]["edition"] == "community"
+        records, _, _ = driver.execute_query("SHOW SETTINGS YIELD name, value WHERE name = $name RETURN value",
+                                             name="db.tx_log.rotation.retention_policy")
+        assert records[0]["value"] == TX_LOG_RETENTION
     with GraphDatabase.driver(neo4j_server.bolt_uri, auth=("neo4j", "wrong-password")) as driver:
         with pytest.raises(AuthError):
             driver.verify_connectivity()

@@ -32,6 +32,7 @@ JVM_FLAGS = (
     "-Dlog4j2.disable.jmx=true",
 )
 READY, FAILED = "kgbuild-neo4j READY", "kgbuild-neo4j FAILED"
+TX_LOG_RETENTION = "1G size"
 
 
 class Neo4jLaunchError(RuntimeError):
@@ -136,6 +137,8 @@ class LocalNeo4j:
                     f"server.http.advertised_address=127.0.0.1:{self.http_port}",
                     "server.https.enabled=false",
                     f"server.memory.pagecache.size={self.pagecache}",
+                    # Neo4j keeps two days of transaction logs by default: gigabytes for a server reloaded often.
+                    f"db.tx_log.rotation.retention_policy={TX_LOG_RETENTION}",
                     "dbms.usage_report.enabled=false",
                     "",
                 ]
