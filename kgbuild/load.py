@@ -10,9 +10,9 @@ import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -53,11 +53,12 @@ def run(layout: Layout, settings: Settings, graph: Graph, pre_load: dict[str, An
     # Products with their images, and concepts with their is-a edges, lock disjoint nodes: two sessions at once.
     with ThreadPoolExecutor(1, thread_name_prefix="kgbuild-load-concepts") as concepts_lane:
         concepts_loaded = concepts_lane.submit(_load_concepts, layout, graph, batch, version)
-        graph.load("load/products", map(_product_row, _rows(layout.products)), batch, version=version)
-        graph.load("load/images", _rows(layout.images), batch, version=version)
+        graph.load("load/products", map(_product_row, _rows(pq.read_table(layout.products))), batch, version=version)
+        graph.load("load/images", _rows(pq.read_table(layout.images)), batch, version=version)
         concepts_loaded.result()
-    graph.load("load/mentions", _rows(layout.product_concepts, sort_by="product_id"), batch, version=version)
-    graph.load("load/depicted_by", _rows(layout.concept_images), batch, version=version)
+    mentions = pq.read_table(layout.product_concepts).sort_by("product_id")  # a product's rows share a batch
+    graph.load("load/mentions", _rows(mentions), batch, version=version)
+    graph.load("load/depicted_by", _rows(pq.read_table(layout.concept_images)), batch, version=version)
     graph.run_file("load/prune", version=version)
     expected = expected_counts(layout)
     counts = graph.counts()
@@ -69,21 +70,16 @@ def run(layout: Layout, settings: Settings, graph: Graph, pre_load: dict[str, An
 
 
 def _load_concepts(layout: Layout, graph: Graph, batch: int, version: str) -> None:
-    graph.load("load/concepts", _rows(layout.concepts), batch, version=version)
-    is_a = _rows(layout.concepts, columns=["concept_id", "parent_id"], not_null="parent_id")
-    graph.load("load/is_a", is_a, batch, version=version)
+    concepts = pq.read_table(layout.concepts)
+    graph.load("load/concepts", _rows(concepts), batch, version=version)
+    is_a = concepts.select(["concept_id", "parent_id"]).filter(pc.is_valid(concepts["parent_id"]))
+    graph.load("load/is_a", _rows(is_a), batch, version=version)
 
 
-def _rows(
-    table: Path, columns: list[str] | None = None, not_null: str | None = None, sort_by: str | None = None
-) -> Iterator[dict[str, Any]]:
-    """A build table as driver-ready rows (Arrow gives plain lists and None for nulls), optionally only those where
-    a column is set, or sorted so that rows sharing a key travel in the same batch. Rows are converted from Arrow as
-    the load consumes them, so only a batch of them is held as Python objects at a time."""
-    rows = pq.read_table(table, columns=columns)
-    if not_null:
-        rows = rows.filter(pc.is_valid(rows[not_null]))
-    for record_batch in (rows.sort_by(sort_by) if sort_by else rows).to_batches(max_chunksize=ROWS_PER_CONVERSION):
+def _rows(table: pa.Table) -> Iterator[dict[str, Any]]:
+    """A table as driver-ready rows (Arrow gives plain lists and None for nulls), converted as the load consumes
+    them, so only a batch of them is held as Python objects at a time."""
+    for record_batch in table.to_batches(max_chunksize=ROWS_PER_CONVERSION):
         yield from record_batch.to_pylist()
 
 
