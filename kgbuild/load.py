@@ -1,6 +1,6 @@
 """Load stage: the build's Parquet tables → Neo4j, then a check that the graph holds exactly what the build says.
 
-Every node and edge is MERGEd and stamped with the build version; what a build no longer contains is pruned, so
+Every node and edge is upserted and stamped with the build version; what a build no longer contains is pruned, so
 loading a build twice changes nothing and the graph always equals the latest build.
 """
 
@@ -22,6 +22,9 @@ from kgbuild.workdir import Layout, read_json
 
 STAGE = "load"
 ROWS_PER_CONVERSION = 1000
+# Each embedding is a vector-index insert, done inside Neo4j's one-at-a-time commit step: small transactions keep
+# the mentions loaded beside them from waiting long for it.
+EMBEDDINGS_PER_TRANSACTION = 250
 
 
 class GraphMismatch(RuntimeError):
@@ -50,14 +53,21 @@ def run(layout: Layout, settings: Settings, graph: Graph, pre_load: dict[str, An
     version = build["version"]
     batch = settings.load_batch_size
     graph.run_file("schema", embedding_dimensions=build["models"]["embedding_dimensions"])
-    # Products with their images, and concepts with their is-a edges, lock disjoint nodes: two sessions at once.
+    concepts = pq.read_table(layout.concepts)
+    # Two sessions at once: one loads concepts (nodes, is-a, then embeddings), the other products and images, then
+    # the mentions once the concept nodes are in (load/mentions.cypher says why these two do not stall each other).
     with ThreadPoolExecutor(1, thread_name_prefix="kgbuild-load-concepts") as concepts_lane:
-        concepts_loaded = concepts_lane.submit(_load_concepts, layout, graph, batch, version)
+        concept_nodes = concepts_lane.submit(_load_concept_nodes, concepts, graph, batch, version)
+        embeddings = concepts_lane.submit(
+            graph.load, "load/concept_embeddings", _rows(concepts.select(["concept_id", "embedding"])),
+            min(batch, EMBEDDINGS_PER_TRANSACTION),
+        )
         graph.load("load/products", map(_product_row, _rows(pq.read_table(layout.products))), batch, version=version)
         graph.load("load/images", _rows(pq.read_table(layout.images)), batch, version=version)
-        concepts_loaded.result()
-    mentions = pq.read_table(layout.product_concepts).sort_by("product_id")  # a product's rows share a batch
-    graph.load("load/mentions", _rows(mentions), batch, version=version)
+        concept_nodes.result()
+        mentions = pq.read_table(layout.product_concepts).sort_by("product_id")
+        graph.load("load/mentions", _rows(mentions), batch, version=version)
+        embeddings.result()
     graph.load("load/depicted_by", _rows(pq.read_table(layout.concept_images)), batch, version=version)
     graph.run_file("load/prune", version=version)
     expected = expected_counts(layout)
@@ -69,9 +79,8 @@ def run(layout: Layout, settings: Settings, graph: Graph, pre_load: dict[str, An
     return {"version": version, "counts": actual}
 
 
-def _load_concepts(layout: Layout, graph: Graph, batch: int, version: str) -> None:
-    concepts = pq.read_table(layout.concepts)
-    graph.load("load/concepts", _rows(concepts), batch, version=version)
+def _load_concept_nodes(concepts: pa.Table, graph: Graph, batch: int, version: str) -> None:
+    graph.load("load/concepts", _rows(concepts.drop_columns(["embedding"])), batch, version=version)
     is_a = concepts.select(["concept_id", "parent_id"]).filter(pc.is_valid(concepts["parent_id"]))
     graph.load("load/is_a", _rows(is_a), batch, version=version)
 

@@ -256,7 +256,7 @@ def pre_load(layout: Layout, version: str) -> dict[str, Any]:
     concept_ids = set(tables["concepts"].get("concept_id", ()))
     accepted: dict[str, pd.DataFrame] = {}
     derived = {
-        "product_concepts": lambda t: _known(t, product_known=("product_id", products), concept_known=("concept_id", concept_ids)),
+        "product_concepts": lambda t: _link(_known(t, product_known=("product_id", products), concept_known=("concept_id", concept_ids))),
         "concept_images": lambda t: _known(t, image_known=("image_id", images), concept_known=("concept_id", concept_ids)),
         "concepts": lambda t: _hierarchy(t, accepted["product_concepts"], products),
     }
@@ -299,6 +299,13 @@ def pre_load(layout: Layout, version: str) -> dict[str, Any]:
 def _known(table: pd.DataFrame, **checks: tuple[str, set[Any]]) -> pd.DataFrame:
     """A boolean column per check: the row's value of a column is among the known ones."""
     return table.assign(**{name: table[column].isin(known) for name, (column, known) in checks.items() if column in table})
+
+
+def _link(links: pd.DataFrame) -> pd.DataFrame:
+    """A MENTIONS row's key: the load creates one edge per row, so a (product, concept) pair must be unique."""
+    if not {"product_id", "concept_id"} <= set(links.columns):
+        return links
+    return links.assign(link=links["product_id"] + "\x1f" + links["concept_id"])
 
 
 def _hierarchy(concepts: pd.DataFrame, links: pd.DataFrame, products: set[str]) -> pd.DataFrame:

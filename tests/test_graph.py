@@ -116,11 +116,13 @@ def test_every_query_file_runs_with_expected_rows(graph, tmp_path, demo_catalog,
 def test_batched_load_never_renders_its_rows_for_the_driver_debug_log(graph, caplog):
     """The driver builds its RUN debug line with repr() of every parameter, logged or not; a batch of embeddings
     rendered that way cost more than the write itself, so a batch renders as its size."""
-    rows = [{"concept_id": f"c{i}", "name": f"concept {i}", "aliases": [], "kind": "category", "level": 1,
-             "product_count": 1, "embedding": [0.125 + i] * 384} for i in range(3)]
+    concepts = [{"concept_id": f"c{i}", "name": f"concept {i}", "aliases": [], "kind": "category", "level": 1, "product_count": 1}
+                for i in range(3)]
     graph.run_file("schema", embedding_dimensions=384)
+    graph.load("load/concepts", concepts, 2, version="v1")
+    embeddings = ({"concept_id": f"c{i}", "embedding": [0.125 + i] * 384} for i in range(3))
     with caplog.at_level("DEBUG", logger="neo4j"):
-        assert graph.load("load/concepts", iter(rows), 2, version="v1") == 3
+        assert graph.load("load/concept_embeddings", embeddings, 2) == 3
     runs = [r.getMessage() for r in caplog.records if " C: RUN " in r.getMessage() and "UNWIND $rows" in r.getMessage()]
     assert len(runs) == 2 and "<2 rows>" in runs[0] and "<1 rows>" in runs[1]
     assert not any("0.125" in message for message in runs)

@@ -170,6 +170,24 @@ def test_concept_with_two_parents_is_quarantined(built, tmp_path):
     assert reasons.count(expected) == 2
 
 
+def test_repeated_mention_is_quarantined_keeping_the_first(built, tmp_path):
+    layout, version = copy_of(built, tmp_path)
+    links = read_parquet(layout.product_concepts)
+    first = links.iloc[0]
+    rewrite(layout.product_concepts, lambda f: pd.concat([f, f.iloc[[0]]]))
+    report, quarantined = run_pre_load(layout, version)
+    assert report["tables"]["product_concepts"] == {"input_rows": len(links) + 1, "accepted": len(links), "quarantined": 1}
+    assert quarantined[["source_row", "product_id", "field", "reason"]].to_dict(orient="records") == [
+        {
+            "source_row": len(links) + 1,
+            "product_id": first["product_id"],
+            "field": "concept_id",
+            "reason": f"concepts/product_concepts.parquet: product {first['product_id']} mentions concept {first['concept_id']} "
+            "again (first at row 1) [pre_load.product_concepts: expect_column_values_to_be_unique]",
+        }
+    ]
+
+
 @pytest.mark.parametrize(
     ("change", "field", "reason"),
     [

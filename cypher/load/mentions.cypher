@@ -1,9 +1,13 @@
-// Links products to the concepts mined from their text. Rows are grouped per product first, so each product is
-// looked up once per batch rather than once per mention.
+// Links products to the concepts mined from their text, one edge per row. Rows are sorted by product, so each
+// product is looked up once per batch. Not MERGE: it would lock every concept it links until commit, stalling the
+// embeddings loaded beside it; the load is the graph's only writer and a (product, concept) pair is unique
+// (pre_load.product_concepts), so creating the edge where none exists is equivalent.
 UNWIND $rows AS row
 WITH row.product_id AS product_id, collect(row) AS mentions
 MATCH (p:Product {product_id: product_id})
 UNWIND mentions AS mention
 MATCH (c:Concept {concept_id: mention.concept_id})
-MERGE (p)-[r:MENTIONS]->(c)
-SET r.field = mention.field, r.last_build = $version
+OPTIONAL MATCH (p)-[existing:MENTIONS]->(c)
+FOREACH (_ IN CASE WHEN existing IS NULL THEN [1] END |
+  CREATE (p)-[:MENTIONS {field: mention.field, last_build: $version}]->(c))
+SET existing.field = mention.field, existing.last_build = $version

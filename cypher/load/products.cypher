@@ -1,4 +1,5 @@
-// Upserts products; row.props holds all properties (title, description, catalog attributes) and replaces stale ones.
+// Upserts products; row.props holds all properties (product_id, title, description, catalog attributes) and
+// replaces stale ones.
 UNWIND $rows AS row
 MERGE (p:Product {product_id: row.product_id})
-SET p = row.props, p.product_id = row.product_id, p.last_build = $version
+SET p = row.props, p.last_build = $version
