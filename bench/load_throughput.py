@@ -33,7 +33,7 @@ from kgbuild.neo4j_local import LocalNeo4j
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_json
 
-WARM_UP_LOADS = 10  # a fresh server keeps getting faster for about ten loads (JIT), then holds steady
+WARM_UP_LOADS = 5
 BATCHED_RUNS = 3
 MYNTRA_44K = Path(__file__).resolve().parents[2] / "shared" / "data" / "myntra_sample" / "styles_all_44k_text_only.csv"
 
