@@ -1,11 +1,11 @@
 // kgbuild graph schema, applied before every load (idempotent).
 // (:Product {product_id, title, description?, last_build, ...catalog attributes})
 // (:Image {image_id, uri, sha256, last_build})            image_id derives from the image bytes' sha256
-// (:Concept {concept_id, name, aliases, kind, level, product_count, embedding, last_build})   kind: category, colour, brand, ...
+// (:Concept {concept_id, name, aliases, kind, level, product_count, embedding, last_build})   kind: category, detail, colour, material, pattern, style, audience, brand, line
 // (:Build {version, catalog, catalog_sha256, grounding, clip_model, clip_weights_sha256, spacy_model, started_at,
 //          loaded_at, count_<Label or TYPE>, <stage>_input_rows, <stage>_accepted, <stage>_quarantined})
 // (:Product)-[:HAS_IMAGE]->(:Image)
-// (:Product)-[:MENTIONS {field}]->(:Concept)
+// (:Product)-[:MENTIONS {field, primary}]->(:Concept)   primary: the product's one primary category
 // (:Concept)-[:IS_A]->(:Concept)                           one parent per concept, acyclic
 // (:Concept)-[:DEPICTED_BY {score, rank, model}]->(:Image)
 CREATE CONSTRAINT product_id IF NOT EXISTS FOR (p:Product) REQUIRE p.product_id IS UNIQUE;

@@ -1,17 +1,23 @@
-"""Concept mining stage: product text → typed concepts at several granularities + product→concept links.
+"""Concept mining stage: product text → typed concepts at several granularities + product→concept links, with one
+primary category per product.
 
-Per text (titles by default; ``text_cols`` adds descriptions):
+Titles and descriptions play different roles (text fields: ``text_cols``, by default title and description where
+the catalog has them):
 
-1. spaCy tokenizes and lemmatizes; spelling variants are unified ("T-shirt", "Tshirt", "tee" → "t-shirt") and
-   plural-only nouns keep their plural ("jeans", "flip flops").
-2. The brand is removed: taken from a brand column when the catalog has one, else learned from the catalog
-   (words before an audience word such as "Men", and leading words that recur across unrelated product types).
-3. Audience, colour, pattern, material and style words become typed concepts (``kind``) linked to the product.
-4. The title's main phrase (of the segments not introduced by "with"/"in", the one whose last word most often
-   ends titles in this catalog) gives the category concepts: the head noun and each longer modifier+head phrase, plus "X with/in Y".
-5. Near-synonyms merge into one canonical concept with aliases (see :mod:`kgbuild.synonyms`), concepts below
-   ``min_support`` products are dropped, and a head that almost only occurs inside one compound ("flops" in
-   "flip flops") gives way to the compound.
+* a **title** is a phrase: after its brand, style name and typed attribute words are taken out, its main segment
+  gives category phrases, the head noun and each longer modifier+head phrase ("short sleeve t-shirt" → "t-shirt"),
+  plus "X with/in Y";
+* a **description** is sentences (:mod:`kgbuild.descriptions`): where it names the product ("this X", the first
+  sentence's subject) gives a type candidate; its other noun phrases become ``detail`` concepts; boilerplate and
+  spec text give nothing.
+
+What words mean is learned from the catalog (:mod:`kgbuild.vocabulary`): brands, style names (kind ``line``),
+colours, boilerplate, and which nouns are **product types**: nouns that head product names (titles' heads,
+descriptions' type candidates) in at least two product families, and do so in a fair share of the families that use
+them at all. Parts ("hood", "cuff") and generic words, used mostly inside other products' descriptions, are not types
+and never become categories. Each product's primary category is its title's when the title's head is a type, else its
+description's; it is marked ``primary`` on the link. Near-synonyms merge into one concept with aliases
+(:mod:`kgbuild.synonyms`), concepts below ``min_support`` products are dropped.
 """
 
 from __future__ import annotations
@@ -20,19 +26,25 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 from tqdm import tqdm
 
-from kgbuild import lexicon, models, synonyms
+from kgbuild import descriptions, lexicon, models, synonyms, vocabulary
+from kgbuild.descriptions import Sentence
 from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, read_parquet, write_parquet
+from kgbuild.vocabulary import Vocabulary
+from kgbuild.words import Word, prepare, words_of
+from kgbuild.workdir import Layout, read_parquet, write_json, write_parquet
 
 STAGE = "concepts"
 CATEGORY = "category"
+DETAIL = "detail"
+LINE = "line"
+TEXT_FIELDS = ("title", "description")
 CONCEPT_SCHEMA = pa.schema(
     [
         ("concept_id", pa.string()),
@@ -43,13 +55,15 @@ CONCEPT_SCHEMA = pa.schema(
         ("embedding", pa.list_(pa.float32())),  # sentence embedding of the name, for Neo4j's vector index
     ]
 )
-PRODUCT_CONCEPT_SCHEMA = pa.schema([("product_id", pa.string()), ("concept_id", pa.string()), ("field", pa.string())])
+PRODUCT_CONCEPT_SCHEMA = pa.schema(
+    [("product_id", pa.string()), ("concept_id", pa.string()), ("field", pa.string()), ("primary", pa.bool_())]
+)
 # Every category phrase mined from a product before merging and thresholds (FashionKLIP's "phrases").
 PRODUCT_PHRASE_SCHEMA = pa.schema([("product_id", pa.string()), ("phrase", pa.string())])
-_TSHIRT = re.compile(r"\bt[\s-]?shirt(s?)\b")
-_INNER_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _HAS_DIGIT = re.compile(r"\d")
 _MAX_LEXICON_WORDS = 3
+_PHRASE_ROLES = {"content", "pattern", "material", "style"}
+_ATTRIBUTE_ROLES = {"colour", "pattern", "material", "style", "audience", "brand"}
 
 
 def concept_id(name: str, kind: str = CATEGORY) -> str:
@@ -57,157 +71,69 @@ def concept_id(name: str, kind: str = CATEGORY) -> str:
     return "c_" + hashlib.sha256(f"{kind}:{name}".encode()).hexdigest()[:16]
 
 
-def prepare(text: str) -> str:
-    """Lower case, one token per t-shirt spelling, inner hyphens as spaces ("V-Neck" → "v neck")."""
-    return _INNER_HYPHEN.sub(" ", _TSHIRT.sub(r"tshirt\1", text.lower()))
-
-
-@dataclass(frozen=True)
-class Word:
-    surface: str
-    canonical: str
-
-
-def words_of(doc: Any) -> list[Word]:
-    return [Word(t.lower_, _canonical(t)) for t in doc if not t.is_space]
-
-
-def _canonical(token: Any) -> str:
-    text = token.lower_
-    if text in lexicon.VARIANTS:
-        return lexicon.VARIANTS[text]
-    if text in lexicon.PLURAL_ONLY or token.pos_ not in {"NOUN", "PROPN"}:
-        return text
-    lemma = token.lemma_.lower()
-    return lexicon.VARIANTS.get(lemma, lemma)
-
-
-@dataclass
-class Mention:
-    """What one text says: typed attribute values and category phrases."""
-
-    attributes: set[tuple[str, str]] = field(default_factory=set)
-    phrases: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """What is learned from the whole catalog before phrases are cut: brands and how often a word ends a title."""
-
-    brands: frozenset[tuple[str, ...]]
-    head_score: Counter
-
-    def strip_brand(self, words: list[Word]) -> tuple[str | None, list[Word]]:
-        surfaces = tuple(w.surface for w in words)
-        for size in range(min(len(words) - 1, 6), 0, -1):
-            if surfaces[:size] in self.brands:
-                return " ".join(surfaces[:size]), words[size:]
-        return None, words
-
-
-def learn_vocabulary(texts: list[list[Word]], brand_values: list[str | None]) -> Vocabulary:
-    brands: set[tuple[str, ...]] = set()
-    for words, brand in zip(texts, brand_values):
-        if brand:
-            brands.add(tuple(brand.lower().split()))
-            continue
-        surfaces = [w.surface for w in words]
-        audience = next((i for i, s in enumerate(surfaces[:6]) if s in lexicon.GENDER), None)
-        if audience and not any(_typed_kind(s) for s in surfaces[:audience]):
-            brands.add(tuple(surfaces[:audience]))
-    brands |= _leading_brands(texts, brands)
-    head_score: Counter = Counter()
-    for words in texts:
-        phrases = [_phrase_words(items) for _, items in _segments(_typed(words))]
-        if phrases and phrases[-1]:
-            head_score[phrases[-1][-1]] += 1
-    return Vocabulary(frozenset(brands), head_score)
-
-
-def _leading_brands(texts: list[list[Word]], known: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
-    """Leading words that almost never appear elsewhere and lead titles of at least two different product types."""
-    leading: Counter = Counter()
-    anywhere: Counter = Counter()
-    endings: dict[str, set[str]] = defaultdict(set)
-    for words in texts:
-        if not words:
-            continue
-        first = words[0].surface
-        leading[first] += 1
-        endings[first].add(words[-1].canonical)
-        anywhere.update({w.surface for w in words})
-    known_first_words = {brand[0] for brand in known}
-    return {
-        (word,)
-        for word, count in leading.items()
-        if count / anywhere[word] >= 0.9
-        and len(endings[word]) >= 2
-        and word not in known_first_words
-        and word.isalpha()
-        and not _typed_kind(word)
-        and word not in lexicon.GENDER
-    }
-
-
-def _typed_kind(text: str) -> str | None:
-    for kind, vocabulary in lexicon.ATTRIBUTE_KINDS.items():
-        if text in vocabulary:
-            return kind
-    return None
+def text_fields(products: pd.DataFrame, settings: Settings) -> list[str]:
+    """The text columns mined: those of ``text_cols`` that some product fills."""
+    for column in settings.text_cols:
+        if column not in TEXT_FIELDS:
+            raise ValueError(f"text column {column!r} is not a product text field ({', '.join(TEXT_FIELDS)})")
+    return [c for c in settings.text_cols if products[c].notna().any()]
 
 
 @dataclass(frozen=True)
 class Typed:
-    """A word or lexicon phrase with its role in the title."""
+    """A word or lexicon phrase with its role: content, separator, linking, audience, junk, line, or an attribute kind."""
 
     text: str
-    role: str  # content, separator, linking, audience, junk, colour, pattern, material, style
+    role: str
+    surface: str = ""
 
 
-def _typed(words: list[Word]) -> list[Typed]:
-    """Longest-match typing of the words against the lexicons."""
+def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
+    """Longest-match typing of the words against the catalog's vocabulary."""
     result: list[Typed] = []
     index = 0
     while index < len(words):
         for size in range(min(_MAX_LEXICON_WORDS, len(words) - index), 0, -1):
             span = " ".join(w.surface for w in words[index : index + size])
             canonical_span = " ".join(w.canonical for w in words[index : index + size])
-            matched = span if _typed_kind(span) else canonical_span
-            kind = _typed_kind(matched)
+            matched = span if vocab.kind_of(span) else canonical_span
+            kind = vocab.kind_of(matched)
             if kind:
-                result.append(Typed(lexicon.COLOUR_VARIANTS.get(matched, matched) if kind == "colour" else matched, kind))
+                result.append(Typed(matched, kind, span))
                 index += size
                 break
         else:
-            result.append(_typed_word(words[index]))
+            after_number = index > 0 and bool(_HAS_DIGIT.search(words[index - 1].surface))
+            result.append(_typed_word(words[index], vocab, after_number))
             index += 1
     return result
 
 
-def _typed_word(word: Word) -> Typed:
+def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:
     surface = word.surface
     if surface in lexicon.SEPARATORS or not any(c.isalnum() for c in surface):
-        return Typed(surface, "separator")
+        return Typed(surface, "separator", surface)
     if surface in lexicon.LINKING:
-        return Typed(surface, "linking")
+        return Typed(surface, "linking", surface)
     if surface in lexicon.GENDER:
-        return Typed(lexicon.GENDER[surface], "audience")
+        return Typed(lexicon.GENDER[surface], "audience", surface)
     if surface in lexicon.COLOUR_VARIANTS:
         colour = lexicon.COLOUR_VARIANTS[surface]
-        return Typed(colour, "colour") if colour else Typed(surface, "junk")
-    if _HAS_DIGIT.search(surface) or surface in lexicon.PACK_WORDS or len(surface) < 2:
-        return Typed(surface, "junk")
-    return Typed(word.canonical, "content")
+        return Typed(colour, "colour", surface) if colour else Typed(surface, "junk", surface)
+    if _HAS_DIGIT.search(surface) or surface in lexicon.PACK_WORDS or len(surface) < 2 or after_number:
+        return Typed(surface, "junk", surface)  # numbers, sizes, and the unit after a number ("6 foot", "2 pack")
+    if surface in vocab.lines:
+        return Typed(surface, LINE, surface)
+    if (surface,) in vocab.brands:  # a title that is only its brand ("HEMNES" where "HEMNES …" titles vary)
+        return Typed(surface, "brand", surface)
+    return Typed(word.canonical, "content", surface)
 
 
-_PHRASE_ROLES = {"content", "pattern", "material", "style"}
-
-
-def _segments(typed: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
-    """(linking word before it, items) per segment: separators and linking words cut segments; audience words and
-    junk are left out."""
+def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
+    """(linking word before it, items) per segment: separators and linking words cut segments; audience words,
+    style names and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
-    for item in typed:
+    for item in items:
         if item.role in {"separator", "linking"}:
             if segments[-1][1]:
                 segments.append((item.text if item.role == "linking" else None, []))
@@ -216,66 +142,248 @@ def _segments(typed: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     return [s for s in segments if s[1]]
 
 
-def _phrase_words(items: list[Typed]) -> list[str]:
-    """Words of a category phrase: colours are attributes and are left out."""
-    return [t.text for t in items if t.role in _PHRASE_ROLES]
+def _phrase_items(items: list[Typed]) -> list[Typed]:
+    """The items of a category phrase: colours are attributes and are left out."""
+    return [t for t in items if t.role in _PHRASE_ROLES]
 
 
-def analyze(words: list[Word], vocabulary: Vocabulary, max_words: int) -> Mention:
-    brand, words = vocabulary.strip_brand(words)
-    typed = _typed(words)
-    mention = Mention()
+@dataclass
+class Mention:
+    """What one product's text says, before the catalog-wide decisions."""
+
+    attributes: set[tuple[str, str]] = field(default_factory=set)
+    title_chain: list[tuple[str, str]] = field(default_factory=list)  # (phrase, surface), head first
+    title_linked: list[tuple[str, str]] = field(default_factory=list)  # "X with Y"
+    title_head: str | None = None
+    title_end: str | None = None  # the title's last word whatever it is (for cross-field aliases)
+    type_chains: list[list[tuple[str, str]]] = field(default_factory=list)  # from the description, most trusted first
+    details: list[tuple[str, str]] = field(default_factory=list)
+    detail_heads: set[str] = field(default_factory=set)
+
+
+def analyze_title(words: list[Word], vocab: Vocabulary, max_words: int, mention: Mention) -> None:
+    brand, words = vocab.strip_brand(words)
+    items = typed(words, vocab)
     if brand:
         mention.attributes.add(("brand", brand))
-    mention.attributes |= {(t.role, t.text) for t in typed if t.role in {"colour", "pattern", "material", "style", "audience"}}
-    segments = [(link, items, _phrase_words(items)) for link, items in _segments(typed)]
+    mention.attributes |= {(t.role, t.text) for t in items if t.role in _ATTRIBUTE_ROLES}
+    mention.attributes |= {(LINE, name) for name in _runs(items, LINE)}
+    content = [t for t in items if t.role not in {"separator", "junk"}]
+    mention.title_end = content[-1].text if content else None
+    segments = [(link, seg, _phrase_items(seg)) for link, seg in _segments(items)]
     candidates = [i for i, (_, _, phrase) in enumerate(segments) if phrase]
     if not candidates:
-        return mention
+        return
     # A segment after "with"/"in" describes the product ("... with Zip Closure"); it is the main one only if alone.
-    candidates = [i for i in candidates if segments[i][0] is None] or candidates
-    main = max(candidates, key=lambda i: (vocabulary.head_score[segments[i][2][-1]], i))
+    main_candidates = [i for i in candidates if segments[i][0] is None] or candidates
+    main = max(main_candidates, key=lambda i: (vocab.head_score[segments[i][2][-1].text], i))
     run = segments[main][2][-max_words:]
-    mention.phrases.extend(" ".join(run[start:]) for start in range(len(run) - 1, -1, -1))
+    mention.title_head = run[-1].text
+    mention.title_chain = _chain(run)
+    for link, _, phrase in segments[main + 1 :]:
+        if link is None:
+            break
+        if phrase:
+            mention.detail_heads.add(phrase[-1].text)
     if main + 1 < len(segments) and segments[main + 1][0]:
         link, tail, _ = segments[main + 1]
         tail_text = " ".join(t.text for t in tail[-max_words:])  # "in white": here a colour belongs to the phrase
-        mention.phrases.append(f"{run[-1]} {link} {tail_text}")
+        tail_surface = " ".join(t.surface for t in tail[-max_words:])
+        mention.title_linked.append((f"{run[-1].text} {link} {tail_text}", f"{run[-1].surface} {link} {tail_surface}"))
         if len(run) > 1:
-            mention.phrases.append(f"{' '.join(run)} {link} {tail_text}")
-    return mention
+            text, surface = mention.title_chain[-1]
+            mention.title_linked.append((f"{text} {link} {tail_text}", f"{surface} {link} {tail_surface}"))
 
 
-def mine(
-    products: pd.DataFrame, nlp: Any, settings: Settings, encoder: Any
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(concepts, product_concepts, product_phrases) for products with product_id, the text columns and attributes;
-    ``encoder`` (a sentence-transformers model) merges near-synonyms and embeds concept names."""
+def _chain(run: list[Typed]) -> list[tuple[str, str]]:
+    """(phrase, surface) for the head and each longer modifier+head phrase, head first."""
+    return [
+        (" ".join(t.text for t in run[start:]), " ".join(t.surface for t in run[start:]))
+        for start in range(len(run) - 1, -1, -1)
+    ]
+
+
+def _runs(items: list[Typed], role: str) -> list[str]:
+    """Consecutive items of one role as phrases ("chaz kangeroo")."""
+    runs, current = [], []
+    for item in [*items, Typed("", "")]:
+        if item.role == role:
+            current.append(item.text)
+        elif current:
+            runs.append(" ".join(current))
+            current = []
+    return runs
+
+
+def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words: int, mention: Mention) -> None:
+    kept = [s for s in sentences if not s.spec and s.key not in vocab.boilerplate]
+    first_fragment = True
+    for position, sentence in enumerate(kept):
+        items = typed(sentence.words, vocab)
+        mention.attributes |= {(t.role, t.text) for t in items if t.role in {"colour", "pattern", "material"}}
+        # Where catalogs name the product: the first two sentences, and the first one-phrase sentence ("• Black hoodie.").
+        if position < 2 or (sentence.fragment and first_fragment):
+            first_fragment = first_fragment and not sentence.fragment
+            for candidate in sentence.types:
+                if run := _description_phrase(candidate, vocab, max_words):
+                    mention.type_chains.append(_chain(run))
+        heads = {chain[0][0] for chain in mention.type_chains}
+        for detail in sentence.details:
+            run = _description_phrase(detail, vocab, max_words)
+            if run and run[-1].text not in heads:
+                mention.details.append((" ".join(t.text for t in run), " ".join(t.surface for t in run)))
+
+
+def _description_phrase(words: list[Word], vocab: Vocabulary, max_words: int) -> list[Typed]:
+    """The phrase's content words; empty when its head noun is no content word (a style name, a colour)."""
+    items = [t for t in typed([w for w in words if not _is_name(w, vocab)], vocab)]
+    if not items or items[-1].role != "content" or (words and _is_name(words[-1], vocab)):
+        return []
+    return _phrase_items(items)[-max_words:]
+
+
+def _is_name(word: Word, vocab: Vocabulary) -> bool:
+    return word.surface in vocab.lines or (word.proper and not word.surface.isalpha())
+
+
+@dataclass
+class Parsed:
+    product_ids: list[str]
+    families: list[str]  # one product family per distinct title
+    titles: list[list[Word]]
+    descriptions: list[list[Sentence]]
+
+
+def parse(products: pd.DataFrame, fields: list[str], nlp: Any, parser: Any, settings: Settings) -> Parsed:
+    ids = products["product_id"].tolist()
+    titles: list[list[Word]] = [[] for _ in ids]
+    described: list[list[Sentence]] = [[] for _ in ids]
+    if "title" in fields:
+        present = [(i, prepare(descriptions.unescape(t))) for i, t in enumerate(products["title"]) if isinstance(t, str)]
+        docs = nlp.pipe((cased.lower() for _, cased in present), batch_size=settings.spacy_batch_size)
+        for (index, cased), doc in tqdm(zip(present, docs), total=len(present), desc="concepts (title)", unit="text"):
+            titles[index] = words_of(doc, cased)
+    if "description" in fields:
+        texts = {i: descriptions.clean(prepare(t)) for i, t in enumerate(products["description"]) if isinstance(t, str)}
+        unique = list(dict.fromkeys(texts.values()))
+        docs = parser.pipe(unique, batch_size=64)
+        analyzed = dict(zip(unique, (descriptions.analyze(d) for d in tqdm(docs, total=len(unique), desc="concepts (description)", unit="text"))))
+        for index, text in texts.items():
+            described[index] = analyzed[text]
+    families = [" ".join(w.surface for w in words) or pid for words, pid in zip(titles, ids)]
+    return Parsed(ids, families, titles, described)
+
+
+@dataclass
+class Mined:
+    concepts: pd.DataFrame
+    links: pd.DataFrame
+    phrases: pd.DataFrame
+    merges: list[dict[str, Any]]
+    typed_products: int  # products whose text names a product type
+
+
+def mine(products: pd.DataFrame, settings: Settings, nlp: Any, parser: Any, encoder: Any) -> Mined:
+    """Concepts and links for products with product_id, title, description and attributes; ``encoder`` (a
+    sentence-transformers model) merges near-synonyms and embeds concept names."""
+    fields = text_fields(products, settings)
+    parsed = parse(products, fields, nlp, parser, settings)
     attributes = products["attributes"].map(json.loads)
-    brand_values = [a.get(settings.brand_col) for a in attributes]
-    texts: list[tuple[str, str, list[Word]]] = []
-    for column in settings.text_cols:
-        if column not in products.columns:
-            raise ValueError(f"text column {column!r} is not a product field (title, description)")
-        present = products[products[column].notna()]
-        docs = nlp.pipe((prepare(t) for t in present[column]), batch_size=settings.spacy_batch_size)
-        for product_id, doc in tqdm(zip(present["product_id"], docs), total=len(present), desc=f"concepts ({column})", unit="text"):
-            texts.append((product_id, column, words_of(doc)))
-    brand_of = dict(zip(products["product_id"], brand_values))
-    vocabulary = learn_vocabulary([w for _, _, w in texts], [brand_of[p] for p, _, _ in texts])
-    members: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)  # (kind, name) → product → first field
+    vocab = vocabulary.learn(parsed.titles, parsed.families, parsed.descriptions, [a.get(settings.brand_col) for a in attributes])
+    vocab = replace(vocab, head_score=_head_score(parsed.titles, vocab))
+    mentions = []
+    for words, sentences in zip(parsed.titles, parsed.descriptions):
+        mention = Mention()
+        analyze_title(words, vocab, settings.max_phrase_words, mention)
+        analyze_description(sentences, vocab, settings.max_phrase_words, mention)
+        mentions.append(mention)
+    types = product_types(mentions, parsed.families, settings)
+    members: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    surfaces: dict[tuple[str, str], set[str]] = defaultdict(set)
+    primary_chains: dict[str, list[str]] = {}
     phrases: dict[tuple[str, str], None] = {}
-    for product_id, column, words in texts:
-        mention = analyze(words, vocabulary, settings.max_phrase_words)
-        phrases.update(dict.fromkeys((product_id, p) for p in mention.phrases))
-        for key in [*mention.attributes, *((CATEGORY, p) for p in mention.phrases)]:
-            members[key].setdefault(product_id, column)
-    merged = synonyms.merge(members, encoder if settings.merge_cosine < 1 else None, settings)
-    concepts, links = _tables(merged, settings, encoder)
-    return concepts, links, pd.DataFrame(list(phrases), columns=PRODUCT_PHRASE_SCHEMA.names)
+    for product_id, mention in zip(parsed.product_ids, mentions):
+        found = _categories(mention, types)
+        primary_chains[product_id] = [phrase for phrase, _, role in reversed(found) if role == "primary"]
+        for phrase, surface, role in found:
+            phrases[(product_id, phrase)] = None
+            members[(CATEGORY, phrase)].setdefault(product_id, "description" if role == "description" else "title")
+            surfaces[(CATEGORY, phrase)].add(surface)
+        for kind, value in mention.attributes:
+            members[(kind, value)].setdefault(product_id, "text")
+        for phrase, surface in mention.details:
+            if synonyms.match_key(phrase.split()[-1]) not in types:
+                members[(DETAIL, phrase)].setdefault(product_id, "description")
+                surfaces[(DETAIL, phrase)].add(surface)
+    merged, merges = synonyms.merge(members, encoder if settings.merge_cosine < 1 else None, settings)
+    for concept in merged:
+        for name in [concept.name, *concept.aliases]:
+            concept.aliases |= {s for s in surfaces.get((concept.kind, name), ()) if synonyms.match_key(s) != synonyms.match_key(concept.name)}
+    concepts, links = _tables(merged, settings, encoder, primary_chains)
+    typed_products = sum(bool(chain) for chain in primary_chains.values())
+    return Mined(concepts, links, pd.DataFrame(list(phrases), columns=PRODUCT_PHRASE_SCHEMA.names), merges, typed_products)
 
 
-def _tables(merged: list[synonyms.Concept], settings: Settings, encoder: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _head_score(titles: list[list[Word]], vocab: Vocabulary) -> Counter:
+    score: Counter = Counter()
+    for words in titles:
+        phrases = [_phrase_items(items) for _, items in _segments(typed(vocab.strip_brand(words)[1], vocab))]
+        if phrases and phrases[-1]:
+            score[phrases[-1][-1].text] += 1
+    return score
+
+
+def product_types(mentions: list[Mention], families: list[str], settings: Settings) -> set[str]:
+    """Comparison keys (:func:`kgbuild.synonyms.match_key`) of the nouns that head product names: a title's head,
+    or a description's type candidate where the title names no other type. A title's head is evidence enough; a
+    noun named only in descriptions needs ``type_min_families`` families. Either way it must head product names in
+    at least ``type_share`` of the families that use it at all: a part ("pocket"), named in descriptions of products
+    whose titles name their own type, or used as a detail, gathers uses but no evidence."""
+    key = synonyms.match_key
+    title_heads = {key(m.title_head) for m in mentions if m.title_head}
+    titled_evidence: set[str] = set()
+    evidence: dict[str, set[str]] = defaultdict(set)
+    uses: dict[str, set[str]] = defaultdict(set)
+    for mention, family in zip(mentions, families):
+        title_head = key(mention.title_head) if mention.title_head else None
+        if title_head:
+            titled_evidence.add(title_head)
+            evidence[title_head].add(family)
+            uses[title_head].add(family)
+        for chain in mention.type_chains:
+            head = key(chain[0][0])
+            uses[head].add(family)
+            if title_head not in title_heads or head == title_head:
+                evidence[head].add(family)
+        for phrase, _ in mention.details:
+            uses[key(phrase.split()[-1])].add(family)
+        for head in mention.detail_heads:
+            uses[key(head)].add(family)
+    return {
+        noun
+        for noun, found_in in evidence.items()
+        if (noun in titled_evidence or len(found_in) >= settings.type_min_families)
+        and len(found_in) >= settings.type_share * len(uses[noun])
+    }
+
+
+def _categories(mention: Mention, types: set[str]) -> list[tuple[str, str, str]]:
+    """(phrase, surface, role) of the product's category phrases; role "primary" marks the chain its primary
+    category comes from (the title's when its head is a type, else the description's)."""
+    key = synonyms.match_key
+    found: list[tuple[str, str, str]] = []
+    if mention.title_head and key(mention.title_head) in types:
+        found += [(p, s, "primary") for p, s in mention.title_chain]
+        found += [(p, s, "title") for p, s in mention.title_linked]
+    for chain in mention.type_chains:
+        if key(chain[0][0]) in types:
+            found += [(p, s, "description" if found else "primary") for p, s in chain]
+    return found
+
+
+def _tables(
+    merged: list[synonyms.Concept], settings: Settings, encoder: Any, primary_chains: dict[str, list[str]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     kept = [c for c in merged if len(c.products) >= settings.min_support]
     kept = synonyms.drop_absorbed_heads(kept, settings.compound_share)
     kept.sort(key=lambda c: (c.kind, c.name))
@@ -292,25 +400,39 @@ def _tables(merged: list[synonyms.Concept], settings: Settings, encoder: Any) ->
         },
         columns=CONCEPT_SCHEMA.names,
     )
-    links = pd.DataFrame(
-        [(p, concept_id(c.name, c.kind), f) for c in kept for p, f in sorted(c.products.items())],
-        columns=PRODUCT_CONCEPT_SCHEMA.names,
-    )
+    category_of = {name: c for c in kept if c.kind == CATEGORY for name in [c.name, *c.aliases]}
+    primary: dict[str, str] = {}
+    for product_id, chain in primary_chains.items():  # the most specific kept phrase of the primary chain
+        chosen = next((category_of[p] for p in chain if p in category_of and product_id in category_of[p].products), None)
+        if chosen is not None:
+            primary[product_id] = concept_id(chosen.name, CATEGORY)
+    rows = [(p, concept_id(c.name, c.kind), f) for c in kept for p, f in sorted(c.products.items())]
+    links = pd.DataFrame(rows, columns=PRODUCT_CONCEPT_SCHEMA.names[:3])
+    links["primary"] = [primary.get(p) == cid for p, cid, _ in rows]
     return concepts, links
 
 
 def run(layout: Layout, settings: Settings) -> dict[str, Any]:
     products = read_parquet(layout.products)
-    concepts, links, phrases = mine(products, models.spacy_pipeline(settings), settings, models.sentence_encoder(settings))
-    write_parquet(phrases, layout.product_phrases, PRODUCT_PHRASE_SCHEMA)
-    write_parquet(links, layout.product_concepts, PRODUCT_CONCEPT_SCHEMA)
-    write_parquet(concepts, layout.mined_concepts, CONCEPT_SCHEMA)
+    mined = mine(
+        products, settings, models.spacy_pipeline(settings), models.spacy_parser(settings), models.sentence_encoder(settings)
+    )
+    write_parquet(mined.phrases, layout.product_phrases, PRODUCT_PHRASE_SCHEMA)
+    write_parquet(mined.links, layout.product_concepts, PRODUCT_CONCEPT_SCHEMA)
+    write_parquet(mined.concepts, layout.mined_concepts, CONCEPT_SCHEMA)
+    write_json(mined.merges, layout.concept_merges)
+    concepts, links = mined.concepts, mined.links
     categories = set(concepts.loc[concepts["kind"] == CATEGORY, "concept_id"])
+    with_primary = int(links.loc[links["primary"], "product_id"].nunique())
     return {
         "products": len(products),
+        "text_fields": text_fields(products, settings),
         "concepts": len(concepts),
         "concepts_by_kind": {k: int(v) for k, v in concepts["kind"].value_counts().items()},
         "links": len(links),
         "products_with_category": int(links.loc[links["concept_id"].isin(categories), "product_id"].nunique()),
+        "products_naming_a_type": mined.typed_products,
+        "products_with_primary": with_primary,
+        "primary_share_of_typed": round(with_primary / mined.typed_products, 4) if mined.typed_products else None,
+        "merges": len(mined.merges),
     }
-

@@ -35,10 +35,21 @@ def label_keys(value: str) -> set[str]:
 
 
 def evaluate(layout: Layout, labels: list[str], k: int = 10) -> dict[str, Any]:
-    products = read_parquet(layout.products)
+    chosen = (
+        read_parquet(layout.concept_images)
+        if layout.concept_images.is_file()
+        else pd.DataFrame(columns=["concept_id", "product_id", "rank"])
+    )
+    return label_scores(
+        read_parquet(layout.products), read_parquet(layout.concepts), read_parquet(layout.product_concepts), chosen, labels, k
+    )
+
+
+def label_scores(
+    products: pd.DataFrame, concepts: pd.DataFrame, links: pd.DataFrame, chosen: pd.DataFrame, labels: list[str], k: int = 10
+) -> dict[str, Any]:
+    """The label figures for any concept tables (a build's, or a baseline's in a benchmark)."""
     attributes = products["attributes"].map(json.loads)
-    concepts = read_parquet(layout.concepts)
-    links = read_parquet(layout.product_concepts)
     concepts_of = links.groupby("product_id")["concept_id"].agg(set).to_dict()
     products_of = links.groupby("concept_id")["product_id"].agg(set).to_dict()
     concept_keys = {
@@ -48,7 +59,6 @@ def evaluate(layout: Layout, labels: list[str], k: int = 10) -> dict[str, Any]:
     for concept_id, keys in concept_keys.items():
         for key in keys:
             by_key[key].add(concept_id)
-    chosen = read_parquet(layout.concept_images) if layout.concept_images.is_file() else pd.DataFrame(columns=["concept_id", "product_id", "rank"])
     images_of = chosen[chosen["rank"] <= k].groupby("concept_id")["product_id"].agg(list).to_dict()
     result: dict[str, Any] = {}
     for label in labels:

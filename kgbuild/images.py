@@ -149,7 +149,7 @@ def run(layout: Layout, settings: Settings) -> dict[str, Any]:
     seconds = {"images": time.perf_counter() - clock}
     grounded = concepts[concepts["kind"].isin(settings.grounded_kinds)]
     if encoder is None:
-        chosen = _ground_by_text(grounded, links, images, settings)
+        chosen = ground_by_text(grounded, links, images, settings)
     else:
         clock = time.perf_counter()
         concept_vectors = _concept_vectors(grounded["name"].tolist(), settings, encoder, cache["text"])
@@ -211,7 +211,7 @@ def _read_all(
     return pd.DataFrame(rows, columns=IMAGE_SCHEMA.names), rejected, encoded
 
 
-def _ground_by_text(concepts: pd.DataFrame, links: pd.DataFrame, images: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def ground_by_text(concepts: pd.DataFrame, links: pd.DataFrame, images: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     from scipy import sparse
 
     categories = concepts.loc[concepts["kind"] == "category", "concept_id"]

@@ -1,6 +1,7 @@
-"""Fashion-domain vocabulary for typing title words: who a product is for, colours, patterns, materials, styles,
-spelling variants and plural-only nouns. General English and retail vocabulary, not any one catalog's labels;
-brands are learned from each catalog (see :mod:`kgbuild.concepts`)."""
+"""General retail vocabulary for typing words: who a product is for, colours, patterns, materials, styles, spelling
+variants and plural-only nouns. General English, not any one catalog's labels: brands, style names, which colour
+names a catalog uses and which nouns are its product types are learned from each catalog (see
+:mod:`kgbuild.vocabulary`)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,31 @@ GENDER = {
     "kids": "kids", "kid": "kids", "children": "kids", "child": "kids", "infant": "infants", "infants": "infants", "baby": "infants",
 }
 
-COLOURS = {
-    *"""black white grey blue navy red green yellow orange pink purple violet brown beige cream ivory maroon burgundy
-    olive khaki tan teal turquoise aqua cyan magenta lavender lilac mauve peach coral rust mustard gold silver bronze
-    copper steel charcoal nude skin taupe rose plum wine indigo lime mint fuchsia ochre camel coffee chocolate
-    metallic multi""".split(),
-    "navy blue", "sky blue", "royal blue", "turquoise blue", "teal blue", "light blue", "dark blue", "off white",
-    "sea green", "lime green", "olive green", "dark green", "bottle green", "fluorescent green", "mint green",
-    "grey melange", "charcoal grey", "light grey", "dark grey", "coffee brown", "mushroom brown", "dark brown",
-    "light brown", "tan brown", "rose gold", "gun metal", "light pink", "hot pink", "dark red", "wine red",
-}
+# Berlin and Kay's eleven basic colour terms: a colour in any catalog. Every other colour name comes from the
+# xkcd colour survey and the CSS colour names that ship with matplotlib; a multi-word name ending in a basic term
+# ("navy blue") is a colour anywhere, a single word ("wine", "coffee", "steel") only where the catalog uses it as one.
+BASIC_COLOURS = frozenset({"black", "white", "red", "green", "yellow", "blue", "brown", "orange", "pink", "purple", "grey"})
 COLOUR_VARIANTS = {
     "gray": "grey", "golden": "gold", "multicolour": "multi", "multicolor": "multi", "multicoloured": "multi",
-    "multicolored": "multi", "colour": "", "color": "", "coloured": "", "colored": "", "toned": "", "choclate": "chocolate",
+    "multicolored": "multi", "colour": "", "color": "", "coloured": "", "colored": "", "toned": "",
 }
+COLOUR_MODIFIERS = frozenset({"light", "dark", "pale", "deep", "bright", "neon", "pastel", "dusty", "faded", "off"})
+
+
+def _colour_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(names that are colours anywhere, single words that may be colours) from matplotlib's colour tables."""
+    from matplotlib import colors
+
+    names = {name.removeprefix("xkcd:").replace("gray", "grey") for name in colors.XKCD_COLORS}
+    names |= {name.replace("gray", "grey") for name in colors.CSS4_COLORS}
+    always = {n for n in names if n in BASIC_COLOURS or (" " in n and n.split()[-1] in BASIC_COLOURS)}
+    always |= {f"{modifier} {basic}" for modifier in COLOUR_MODIFIERS for basic in BASIC_COLOURS}
+    always.add("multi")  # what the multicolour spellings normalise to
+    maybe = {n for n in names if " " not in n and n.isalpha() and n not in always}
+    return frozenset(always), frozenset(maybe)
+
+
+COLOURS, CANDIDATE_COLOURS = _colour_names()
 
 PATTERNS = {
     "solid", "striped", "stripes", "stripe", "checked", "checks", "check", "printed", "print", "floral", "graphic",
@@ -36,7 +48,12 @@ MATERIALS = {
     "cotton", "leather", "leatherette", "denim", "silk", "linen", "wool", "woollen", "woolen", "polyester", "nylon",
     "canvas", "suede", "synthetic", "chiffon", "georgette", "crepe", "satin", "velvet", "fleece", "khadi", "rayon",
     "viscose", "lycra", "mesh", "rubber", "metal", "plastic", "brass", "acrylic", "knitted", "knit", "poplin",
-    "corduroy", "chambray", "jute", "pu", "faux leather", "stainless steel",
+    "corduroy", "chambray", "jute", "pu", "faux leather", "stainless steel", "spandex", "elastane", "microfiber",
+    "microfibre", "bamboo", "wood", "wooden", "solid wood", "oak", "pine", "birch", "beech", "walnut", "teak",
+    "rattan", "wicker", "cork", "glass", "tempered glass", "ceramic", "stoneware", "porcelain", "earthenware",
+    "terracotta", "marble", "stone", "concrete", "clay", "steel", "aluminium", "aluminum", "iron", "copper",
+    "zinc", "paper", "cardboard", "felt", "sisal", "foam", "memory foam", "silicone", "latex", "resin", "veneer",
+    "particleboard", "fibreboard", "fiberboard", "mdf", "plywood", "melamine", "lacquer", "enamel",
 }
 STYLES = {
     "casual", "formal", "sports", "sport", "party", "ethnic", "smart casual", "slim fit", "regular fit", "loose fit",
@@ -48,7 +65,7 @@ STYLES = {
 # Spelling variants unified before anything else (both sides of evaluation see the same canonical word).
 VARIANTS = {
     "tshirt": "t-shirt", "tshirts": "t-shirts", "tee": "t-shirt", "tees": "t-shirts", "sari": "saree",
-    "saris": "sarees", "deo": "deodorant", "deos": "deodorants", "pyjama": "pajama", "pyjamas": "pajamas",
+    "saris": "sarees", "pyjama": "pajama", "pyjamas": "pajamas",
     "analogue": "analog", "sunglass": "sunglasses", "spectacle": "spectacles",
 }
 

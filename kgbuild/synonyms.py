@@ -25,6 +25,7 @@ from kgbuild.settings import Settings
 
 CATEGORY = "category"
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_Y_OR_IE = re.compile(r"(?<=[a-z])(?:ie|y)$")
 _STEM = 4
 _COMPOUND_EVIDENCE = 3
 
@@ -40,9 +41,10 @@ def singular(word: str) -> str:
 
 
 def match_key(text: str) -> str:
-    """Comparison key: lower case, no punctuation, hyphens or spaces, each word singular ("T-Shirts" → "tshirt")."""
+    """Comparison key: lower case, no punctuation, hyphens or spaces, each word singular ("T-Shirts" → "tshirt");
+    a final "y" or "ie" reads as "i", since "ies" may be the plural of either ("hoodies" = "hoodie")."""
     words = _NON_ALNUM.sub(" ", text.lower().replace("-", "")).split()
-    return "".join(singular(w) for w in words)
+    return "".join(_Y_OR_IE.sub("i", singular(w)) for w in words)
 
 
 @dataclass
@@ -53,16 +55,28 @@ class Concept:
     products: dict[str, str] = field(default_factory=dict)  # product id → field it was found in
 
 
-def merge(members: dict[tuple[str, str], dict[str, str]], encoder: Any, settings: Settings) -> list[Concept]:
+Evidence = dict[str, Any]
+
+
+def merge(
+    members: dict[tuple[str, str], dict[str, str]], encoder: Any, settings: Settings
+) -> tuple[list[Concept], list[Evidence]]:
+    """The concepts after merging, and one evidence record per name merged into another."""
     by_key: dict[tuple[str, str], list[tuple[str, dict[str, str]]]] = defaultdict(list)
     for (kind, name), products in members.items():
         by_key[(kind, match_key(name))].append((name, products))
     concepts = [_combine(kind, variants) for (kind, _), variants in by_key.items()]
+    evidence = [
+        {"kind": c.kind, "concept": c.name, "merged": alias, "evidence": "same comparison key", "key": match_key(alias)}
+        for c in concepts
+        for alias in sorted(c.aliases)
+    ]
     if encoder is None:
-        return concepts
+        return concepts, evidence
     candidates = [c for c in concepts if c.kind == CATEGORY and len(c.products) >= settings.min_support]
     others = [c for c in concepts if c not in candidates]
-    return others + _merge_by_embedding(candidates, encoder, settings)
+    merged, by_meaning = _merge_by_embedding(candidates, encoder, settings)
+    return others + merged, evidence + by_meaning
 
 
 def _combine(kind: str, variants: list[tuple[str, dict[str, str]]]) -> Concept:
@@ -80,9 +94,9 @@ def _absorb(concept: Concept, name: str, products: dict[str, str]) -> None:
         concept.products.setdefault(product_id, found_in)
 
 
-def _merge_by_embedding(concepts: list[Concept], encoder: Any, settings: Settings) -> list[Concept]:
+def _merge_by_embedding(concepts: list[Concept], encoder: Any, settings: Settings) -> tuple[list[Concept], list[Evidence]]:
     if len(concepts) < 2:
-        return concepts
+        return concepts, []
     names = [c.name for c in concepts]
     vectors = encoder.encode(names, batch_size=256, normalize_embeddings=True, convert_to_numpy=True)
     similarity = vectors @ vectors.T
@@ -94,21 +108,26 @@ def _merge_by_embedding(concepts: list[Concept], encoder: Any, settings: Setting
             i = parent[i]
         return i
 
+    evidence: dict[str, Evidence] = {}
     for i, j in zip(*np.nonzero(np.triu(similarity >= settings.merge_cosine, k=1))):
-        if _spelling_variants(names[i], names[j]) and SequenceMatcher(None, names[i], names[j]).ratio() >= settings.merge_string:
+        ratio = SequenceMatcher(None, names[i], names[j]).ratio()
+        if _spelling_variants(names[i], names[j]) and ratio >= settings.merge_string:
             parent[root(int(i))] = root(int(j))
+            for name, other in ((names[i], names[j]), (names[j], names[i])):
+                evidence[name] = {"with": other, "evidence": "spelling variant", "cosine": round(float(similarity[i, j]), 4), "string": round(ratio, 4)}
     groups: dict[int, list[Concept]] = defaultdict(list)
     for index, concept in enumerate(concepts):
         groups[root(index)].append(concept)
-    merged = []
+    merged, records = [], []
     for group in groups.values():
         group.sort(key=lambda c: (-len(c.products), len(c.name), c.name))
         head = group[0]
         for other in group[1:]:
             _absorb(head, other.name, other.products)
             head.aliases |= other.aliases
+            records.append({"kind": head.kind, "concept": head.name, "merged": other.name, **evidence[other.name]})
         merged.append(head)
-    return merged
+    return merged, records
 
 
 def _spelling_variants(a: str, b: str) -> bool:

@@ -56,6 +56,11 @@ class Layout:
         return self._table("concepts", "product_concepts")
 
     @property
+    def concept_merges(self) -> Path:
+        """Which names merged into which concept, and the evidence for each merge."""
+        return self.root / "concepts" / "merges.json"
+
+    @property
     def product_phrases(self) -> Path:
         return self.root / "concepts" / "product_phrases.parquet"
 

@@ -20,27 +20,42 @@ def nlp(settings):
 
 
 @pytest.fixture(scope="module")
+def parser(settings):
+    return models.spacy_parser(settings)
+
+
+@pytest.fixture(scope="module")
 def encoder(settings):
     return models.sentence_encoder(settings)
 
 
-def catalog(titles, **columns):
+def catalog(titles, descriptions=None, **columns):
     return pd.DataFrame(
         {
             "product_id": [str(i) for i in range(1, len(titles) + 1)],
             "title": titles,
-            "description": None,
+            "description": descriptions or None,
             "attributes": [json.dumps({k: v[i] for k, v in columns.items()}) for i in range(len(titles))],
         }
     )
 
 
-def mined(titles, nlp, encoder, min_support=1, **columns):
-    found, links, _ = concepts.mine(catalog(titles, **columns), nlp, Settings(clip_model="none", min_support=min_support), encoder)
-    names_of = links.merge(found, on="concept_id").groupby("product_id").apply(
+def mine(titles, nlp, parser, encoder, descriptions=None, min_support=1, **columns):
+    settings = Settings(clip_model="none", min_support=min_support)
+    return concepts.mine(catalog(titles, descriptions, **columns), settings, nlp, parser, encoder)
+
+
+def mined(titles, nlp, encoder, min_support=1, parser=None, descriptions=None, **columns):
+    result = mine(titles, nlp, parser, encoder, descriptions, min_support, **columns)
+    names_of = result.links.merge(result.concepts, on="concept_id").groupby("product_id").apply(
         lambda g: set(zip(g["kind"], g["name"])), include_groups=False
     )
-    return found, names_of.to_dict()
+    return result.concepts, names_of.to_dict()
+
+
+def primary_of(result):
+    chosen = result.links[result.links["primary"]].merge(result.concepts, on="concept_id")
+    return dict(zip(chosen["product_id"], chosen["name"]))
 
 
 def test_spelling_variants_become_one_concept_with_aliases(nlp, encoder):
@@ -122,8 +137,9 @@ def test_min_support_and_stable_ids(nlp, encoder):
 )
 def test_embedding_merging_is_conservative(encoder, a, b, merged):
     members = {("category", a): {"1": "title", "2": "title"}, ("category", b): {"3": "title", "4": "title"}}
-    result = synonyms.merge(members, encoder, Settings(clip_model="none"))
+    result, evidence = synonyms.merge(members, encoder, Settings(clip_model="none"))
     assert (len(result) == 1) is merged
+    assert len(evidence) == int(merged)
 
 
 @pytest.mark.parametrize(
@@ -155,3 +171,74 @@ def test_hierarchy_skips_missing_levels_stays_within_a_kind_and_is_acyclic():
         "t-shirt": None, "short sleeve t-shirt": "a", "short sleeve t-shirt in white": "b", "dress": None, "blue": None, "navy blue": "e",
     }
     assert built["level"].tolist() == [0, 1, 2, 0, 0, 1]
+
+
+# Text roles, learned vocabulary and primary categories, on hand-written catalogs of style-name titles.
+STYLE_NAMED = [
+    ("Chaz Kangeroo Hoodie", "The Chaz Hoodie keeps you warm. • Two-tone gray hoodie with ribbed cuffs. • Machine wash/dry."),
+    ("Teton Pullover Hoodie", "This pullover hoodie has a drawstring adjustable hood and ribbed cuffs. • Machine wash/dry."),
+    ("Orion Trail Jacket", "The Orion jacket blocks wind with front pockets. • Machine wash/dry."),
+    ("Lando Gym Jacket", "This jacket has a soft lining and front pockets. • Machine wash/dry."),
+    ("Kenobi Trail Kit", "The Kenobi jacket has a warm lining and front pockets. • Machine wash/dry."),
+    ("KURA", "Turned upside down the bed converts. The bed has ribbed cuffs. 10 year guarantee."),
+    ("MALM", "This bed has soft-closing drawers. 10 year guarantee."),
+    ("HEMNES", "The bed is made of solid pine. 90x200 cm."),
+]
+
+
+@pytest.fixture(scope="module")
+def style_named(nlp, parser, encoder):
+    titles, descriptions = zip(*STYLE_NAMED)
+    return mine(list(titles), nlp, parser, encoder, list(descriptions))
+
+
+def names(result, kind):
+    return set(result.concepts.loc[result.concepts["kind"] == kind, "name"])
+
+
+def test_descriptions_name_the_type_and_give_details(style_named):
+    categories = names(style_named, "category")
+    assert {"hoodie", "jacket", "bed"} <= categories
+    assert {"ribbed cuff", "front pocket"} <= names(style_named, "detail")
+    # Parts and boilerplate never become categories; measures and care text give no concept at all.
+    assert not categories & {"cuff", "ribbed cuff", "pocket", "front pocket", "hood", "drawer", "guarantee", "year"}
+    everything = set(style_named.concepts["name"])
+    assert not any(word in name.split() for name in everything for word in ("wash", "guarantee", "cm", "90x200"))
+
+
+def test_style_names_are_lines_not_brands_or_categories(style_named):
+    lines = names(style_named, "line")
+    assert {"chaz kangeroo", "kura"} <= lines or {"chaz", "kura"} <= {w for line in lines for w in line.split()}
+    assert not names(style_named, "brand") & {"chaz", "teton", "kura", "malm"}
+    assert not any(word in name.split() for name in names(style_named, "category") for word in ("chaz", "kura", "malm", "orion"))
+
+
+def test_one_primary_category_per_typed_product(style_named):
+    primary = primary_of(style_named)
+    assert style_named.links.groupby("product_id")["primary"].sum().max() == 1
+    assert primary["1"] == "hoodie" and primary["2"] == "pullover hoodie"
+    assert primary["5"] == "jacket"  # the title's "Kit" names no type in this catalog: the description's does
+    assert primary["6"] == primary["7"] == primary["8"] == "bed"
+    assert style_named.typed_products == 8
+
+
+def test_colour_names_depend_on_how_the_catalog_uses_them(nlp, parser, encoder):
+    titles = ["Oak Coffee Table", "Pine Coffee Table", "Wine Glass", "Clear Wine Glass", "Red Mug", "Teal Mug", "Red Bowl", "Teal Bowl"]
+    found, names_of = mined(titles, nlp, encoder, parser=parser)
+    # "coffee" and "wine" are colour names, but this catalog uses them to name products, never where it puts colours.
+    assert ("category", "coffee table") in names_of["1"] and ("category", "wine glass") in names_of["3"]
+    assert ("colour", "teal") in names_of["6"] and ("category", "mug") in names_of["6"]
+    assert ("colour", "red") in names_of["5"] and not set(found.loc[found["kind"] == "colour", "name"]) & {"coffee", "wine"}
+
+
+def test_aliases_keep_the_spellings_users_search_by(nlp, encoder):
+    found, _ = mined(["Nike Men Red Tee", "Puma Men Blue Tshirt", "Puma Men Grey Tshirt"], nlp, encoder)
+    tshirt = found[found["name"] == "t-shirt"].iloc[0]
+    assert "tee" in set(tshirt["aliases"])
+
+
+def test_merges_keep_their_evidence(nlp, parser, encoder):
+    result = mine(["Roadster Men Stripe Shirt", "Roadster Men Striped Shirt", "Roadster Men Stripe Shirt"], nlp, parser, encoder)
+    merged = [m for m in result.merges if m["evidence"] == "spelling variant"]
+    assert merged and merged[0]["concept"] == "stripe shirt" and merged[0]["merged"] == "striped shirt"
+    assert merged[0]["cosine"] >= 0.85

@@ -9,5 +9,5 @@ UNWIND mentions AS mention
 MATCH (c:Concept {concept_id: mention.concept_id})
 OPTIONAL MATCH (p)-[existing:MENTIONS]->(c)
 FOREACH (_ IN CASE WHEN existing IS NULL THEN [1] END |
-  CREATE (p)-[:MENTIONS {field: mention.field, last_build: $version}]->(c))
-SET existing.field = mention.field, existing.last_build = $version
+  CREATE (p)-[:MENTIONS {field: mention.field, primary: mention.primary, last_build: $version}]->(c))
+SET existing.field = mention.field, existing.primary = mention.primary, existing.last_build = $version

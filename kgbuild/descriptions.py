@@ -1,0 +1,132 @@
+"""The description role: a description is sentences (prose, bullets, spec lines), not a phrase.
+
+From each parsed description this module finds where the text names the product and which other noun phrases
+describe it, as word spans; what the spans mean (a type, a detail, a style name) is decided catalog-wide in
+:mod:`kgbuild.vocabulary` and :mod:`kgbuild.concepts`:
+
+* **sentences**: bullets ("•", "|", line breaks) and spaCy's sentence boundaries; a sentence that is mostly numbers
+  and measures is spec text and yields nothing;
+* **type candidates**, in order of trust: "this/these X", the subject of the first sentence ("the Chaz Hoodie
+  promises …", "HYTTAN door has …"), what a style name is said to be ("VEDDINGE is a smooth door"), and an opening
+  noun phrase ("Decorative noticeboard that you can hang …");
+* **details**: every other noun phrase ("ribbed cuffs", "drawstring adjustable hood").
+
+Boilerplate (sentences that many product families repeat: care, guarantee, "sold separately") is recognised from the
+catalog by :func:`kgbuild.vocabulary.boilerplate`, so each sentence keeps its normalised text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kgbuild.words import Word, word_of
+
+_BULLETS = re.compile(r"\s*(?:[•·|\n\r\t]|\s-\s)+\s*")
+_TAGS = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"\s+")
+_NOUNS = {"NOUN", "PROPN"}
+_MODIFIER_POS = {"ADJ", "NOUN", "PROPN"}
+_SUBJECTS = {"nsubj", "nsubjpass"}
+_DEMONSTRATIVES = {"this", "these"}
+SPEC_SHARE = 0.3  # a sentence whose alphanumeric tokens contain digits this often is spec text
+
+
+def clean(text: str) -> str:
+    """Markup and entities out ("&trade;" → "™"), bullets as sentence ends."""
+    text = unescape(text)
+    parts = [part.strip(" .;,") for part in _BULLETS.split(text)]
+    return ". ".join(part for part in parts if part) + "."
+
+
+def unescape(text: str) -> str:
+    """Markup out, entities decoded ("&trade;" → "™")."""
+    return html.unescape(_TAGS.sub(" ", html.unescape(text)))
+
+
+@dataclass
+class Sentence:
+    key: str  # lower-case text without digits: the same sentence in another product has the same key
+    words: list[Word]
+    types: list[list[Word]] = field(default_factory=list)  # type candidates, most trusted first
+    fragment: bool = False  # the sentence is one noun phrase: its head is the first type candidate
+    details: list[list[Word]] = field(default_factory=list)
+    spec: bool = False
+
+
+def analyze(doc: Any) -> list[Sentence]:
+    """The sentences of one parsed description with their type candidates and detail phrases."""
+    sentences = []
+    for span in doc.sents:
+        tokens = [t for t in span if not t.is_space]
+        alnum = [t for t in tokens if any(c.isalnum() for c in t.text)]
+        if not alnum:
+            continue
+        key = _SPACES.sub(" ", re.sub(r"[\d\W]+", " ", span.text.lower())).strip()
+        sentence = Sentence(key, [word_of(t) for t in tokens])
+        sentence.spec = sum(any(c.isdigit() for c in t.text) for t in alnum) >= SPEC_SHARE * len(alnum)
+        if not sentence.spec:
+            typed = _type_candidates(tokens)
+            sentence.fragment = fragment_head(tokens) is not None
+            sentence.types = [_phrase(noun) for noun in typed]
+            sentence.details = [_phrase(noun) for noun in _nouns_heading_phrases(tokens) if noun not in typed]
+        sentences.append(sentence)
+    return sentences
+
+
+def _type_candidates(tokens: list[Any]) -> list[Any]:
+    """Head nouns of the phrases that name the product, most trusted first."""
+    found = []
+    for index, token in enumerate(tokens):
+        if token.lower_ in _DEMONSTRATIVES and (noun := _next_head(tokens, index + 1)) is not None:
+            found.append(noun)
+    for token in tokens:
+        if token.dep_ in _SUBJECTS and token.head.dep_ == "ROOT":
+            if token.head.lemma_ == "be" and token.pos_ != "NOUN":  # "VEDDINGE white is a smooth door"
+                found.extend(c for c in token.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
+            elif token.pos_ in _NOUNS:
+                found.append(token)
+            break
+    if (opening := fragment_head(tokens)) is not None:
+        found.append(opening)
+    return list(dict.fromkeys(found))
+
+
+def fragment_head(tokens: list[Any]) -> Any:
+    """The head of a sentence that is one noun phrase ("A terry towel that …", "Black pullover hoodie.")."""
+    first = 1 if len(tokens) > 1 and tokens[0].pos_ == "DET" else 0
+    opening = _next_head(tokens, first)
+    return opening if opening is not None and opening.dep_ == "ROOT" and opening.pos_ == "NOUN" else None
+
+
+def _next_head(tokens: list[Any], start: int) -> Any:
+    """The last noun of the modifier-and-noun run starting at ``start`` ("brushed steel knobs give" → knobs)."""
+    head = None
+    for token in tokens[start:]:
+        if token.pos_ in _NOUNS:
+            head = token
+        elif head is None and (token.pos_ == "ADJ" or token.dep_ in {"amod", "compound"} or token.text == "-"):
+            continue
+        else:
+            break
+    return head
+
+
+def _nouns_heading_phrases(tokens: list[Any]) -> list[Any]:
+    """Nouns that end a noun phrase (not the first part of a compound)."""
+    return [t for t in tokens if t.pos_ == "NOUN" and t.dep_ != "compound"]
+
+
+def _phrase(noun: Any) -> list[Word]:
+    """The noun with the adjectives and nouns right before it ("drawstring-adjustable hood")."""
+    start = noun.i
+    doc = noun.doc
+    while start > 0:
+        previous = doc[start - 1]
+        if previous.pos_ in _MODIFIER_POS or previous.text == "-" or (previous.pos_ == "VERB" and previous.dep_ == "amod"):
+            start -= 1
+        else:
+            break
+    return [word_of(t) for t in doc[start : noun.i + 1] if t.text != "-"]

@@ -1,0 +1,187 @@
+"""What concept mining learns from the catalog itself before it decides what a word means.
+
+* **brands**: a brand column when the catalog has one; else words before an audience word ("Roadster Men …") and
+  leading words that recur across titles ending in different words.
+* **style names** (product lines): title words the catalog writes only as names (capitalised or in capitals, never
+  in lower case anywhere in its text, in a catalog with enough lower-case text to tell) that are not brands:
+  "Chaz", "KURA". They are typed ``line``; they never become categories.
+* **colours**: basic colour terms and multi-word colour names everywhere; a single-word colour name ("wine",
+  "steel") only when this catalog uses it where it uses basic colours (the same neighbours) at least as often as
+  elsewhere, so "coffee table" keeps its "coffee" in a home catalog.
+* **boilerplate**: description sentences that many product families repeat word for word (care, guarantee,
+  "sold separately" text).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+
+from kgbuild import lexicon
+from kgbuild.descriptions import Sentence
+from kgbuild.synonyms import singular
+from kgbuild.words import Word
+
+LOWER_CASE_EVIDENCE = 0.3  # share of lower-case words a catalog needs before "never lower case" means a name
+BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is boilerplate
+COLOUR_EVIDENCE = 2
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    brands: frozenset[tuple[str, ...]]
+    lines: frozenset[str]
+    colours: frozenset[str]
+    boilerplate: frozenset[str]
+    head_score: Counter  # how often a word ends a title's main phrase in this catalog
+
+    def strip_brand(self, words: list[Word]) -> tuple[str | None, list[Word]]:
+        surfaces = tuple(w.surface for w in words)
+        for size in range(min(len(words) - 1, 6), 0, -1):
+            if surfaces[:size] in self.brands:
+                return " ".join(surfaces[:size]), words[size:]
+        return None, words
+
+    def kind_of(self, text: str) -> str | None:
+        """The attribute kind of a word or phrase in this catalog (colour, pattern, material, style), if any."""
+        if text in self.colours:
+            return "colour"
+        for kind, vocabulary in lexicon.ATTRIBUTE_KINDS.items():
+            if kind != "colour" and text in vocabulary:
+                return kind
+        return None
+
+
+def learn(
+    titles: list[list[Word]],
+    families: list[str],
+    descriptions: list[list[Sentence]],
+    brand_values: list[str | None],
+) -> Vocabulary:
+    everything = [*titles, *(s.words for sentences in descriptions for s in sentences)]
+    brands = _brands(titles, brand_values)
+    brand_words = {word for brand in brands for word in brand}
+    return Vocabulary(
+        brands=frozenset(brands),
+        lines=frozenset(_lines(titles, everything) - brand_words),
+        colours=frozenset(lexicon.COLOURS | _catalog_colours(everything)),
+        boilerplate=frozenset(_boilerplate(families, descriptions)),
+        head_score=Counter(),
+    )
+
+
+def _brands(titles: list[list[Word]], brand_values: list[str | None]) -> set[tuple[str, ...]]:
+    brands: set[tuple[str, ...]] = set()
+    for words, brand in zip(titles, brand_values):
+        if brand:
+            brands.add(tuple(brand.lower().split()))
+            continue
+        surfaces = [w.surface for w in words]
+        audience = next((i for i, s in enumerate(surfaces[:6]) if s in lexicon.GENDER), None)
+        if audience and not any(_fixed_kind(s) for s in surfaces[:audience]):
+            brands.add(tuple(surfaces[:audience]))
+    return brands | _leading_brands(titles, brands)
+
+
+def _leading_brands(titles: list[list[Word]], known: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """Leading words that almost never appear elsewhere and lead titles ending in at least two different words."""
+    leading: Counter = Counter()
+    anywhere: Counter = Counter()
+    endings: dict[str, set[str]] = defaultdict(set)
+    for words in titles:
+        if not words:
+            continue
+        first = words[0].surface
+        leading[first] += 1
+        endings[first].add(words[-1].canonical)
+        anywhere.update({w.surface for w in words})
+    known_first_words = {brand[0] for brand in known}
+    return {
+        (word,)
+        for word, count in leading.items()
+        if count / anywhere[word] >= 0.9
+        and len(endings[word]) >= 2
+        and word not in known_first_words
+        and word.isalpha()
+        and not _fixed_kind(word)
+        and word not in lexicon.GENDER
+    }
+
+
+def _lines(titles: list[list[Word]], everything: Iterable[list[Word]]) -> set[str]:
+    lower: set[str] = set()
+    words = lower_words = 0
+    for text in everything:
+        for word in text:
+            if word.surface.isalpha():
+                words += 1
+                if not word.proper:
+                    lower_words += 1
+                    lower.add(singular(word.surface))
+    if not words or lower_words < LOWER_CASE_EVIDENCE * words:
+        return set()
+    return {
+        w.surface
+        for title in titles
+        for w in title
+        if w.proper and w.surface.isalpha() and len(w.surface) > 1 and singular(w.surface) not in lower
+        and w.surface not in lexicon.GENDER and not _fixed_kind(w.surface)
+    }
+
+
+def _catalog_colours(texts: list[list[Word]]) -> set[str]:
+    """Single-word colour names used where the catalog uses basic colours (after a word that precedes basic
+    colours and before a word that follows them), or right beside a colour word ("silver toned")."""
+    before: set[str] = set()
+    after: set[str] = set()
+    for words in texts:
+        for i, word in enumerate(words):
+            if _colour_word(word.surface) in lexicon.BASIC_COLOURS:
+                previous, following = _context(words, i)
+                before.add(previous)
+                after.add(following)
+    colour_uses: Counter = Counter()
+    uses: Counter = Counter()
+    for words in texts:
+        for i, word in enumerate(words):
+            if word.surface not in lexicon.CANDIDATE_COLOURS or word.surface in lexicon.MATERIALS | lexicon.COLOUR_MODIFIERS:
+                continue
+            uses[word.surface] += 1
+            previous, following = _context(words, i)
+            beside = {w.surface for w in words[max(i - 1, 0) : i + 2]} - {word.surface}
+            if (previous in before and following in after) or beside & (lexicon.BASIC_COLOURS | set(lexicon.COLOUR_VARIANTS)):
+                colour_uses[word.surface] += 1
+    return {w for w, n in colour_uses.items() if n >= COLOUR_EVIDENCE and n * 2 >= uses[w]}
+
+
+def _colour_word(surface: str) -> str:
+    return lexicon.COLOUR_VARIANTS.get(surface, surface)
+
+
+def _context(words: list[Word], index: int) -> tuple[str, str]:
+    """The neighbouring words, audience words as one ("men", "women" → audience)."""
+    before = _class(words[index - 1]) if index else ""
+    after = _class(words[index + 1]) if index + 1 < len(words) else ""
+    return before, after
+
+
+def _class(word: Word) -> str:
+    return "(audience)" if word.surface in lexicon.GENDER else word.canonical
+
+
+def _boilerplate(families: list[str], descriptions: list[list[Sentence]]) -> set[str]:
+    seen: dict[str, set[str]] = defaultdict(set)
+    for family, sentences in zip(families, descriptions):
+        for sentence in sentences:
+            seen[sentence.key].add(family)
+    return {key for key, found_in in seen.items() if len(found_in) >= BOILERPLATE_FAMILIES and key}
+
+
+def _fixed_kind(text: str) -> str | None:
+    if text in lexicon.COLOURS or text in lexicon.CANDIDATE_COLOURS:
+        return "colour"
+    for kind, vocabulary in lexicon.ATTRIBUTE_KINDS.items():
+        if text in vocabulary:
+            return kind
+    return None

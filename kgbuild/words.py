@@ -1,0 +1,50 @@
+"""Words as concept mining sees them: lower-case surface, canonical form (lemma, spelling variants unified,
+plural-only nouns kept plural) and whether the catalog wrote the word as a name (capitalised inside a sentence, or in
+capitals)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from kgbuild import lexicon
+
+_TSHIRT = re.compile(r"\bt[\s-]?shirt(s?)\b", re.IGNORECASE)
+_INNER_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
+
+
+@dataclass(frozen=True)
+class Word:
+    surface: str
+    canonical: str
+    proper: bool = False  # written as a name: capitalised inside a sentence, or all in capitals
+
+
+def prepare(text: str) -> str:
+    """One token per t-shirt spelling, inner hyphens as spaces ("V-Neck" → "V Neck"); case is kept."""
+    return _INNER_HYPHEN.sub(" ", _TSHIRT.sub(r"tshirt\1", text))
+
+
+def word_of(token: Any, cased: str | None = None) -> Word:
+    """``cased``: the original text when ``token`` comes from a lower-cased copy of it (titles are tagged lower-case,
+    which tags their words as common nouns more reliably)."""
+    original = cased[token.idx : token.idx + len(token.text)] if cased is not None else token.text
+    proper = (original.isupper() and len(original) > 1) or (original[:1].isupper() and (cased is not None or not token.is_sent_start))
+    return Word(token.lower_, canonical(token), proper)
+
+
+def words_of(doc: Any, cased: str | None = None) -> list[Word]:
+    if cased is not None and len(cased) != len(doc.text):
+        cased = doc.text  # lower-casing changed the length (rare scripts): no case information
+    return [word_of(t, cased) for t in doc if not t.is_space]
+
+
+def canonical(token: Any) -> str:
+    text = token.lower_
+    if text in lexicon.VARIANTS:
+        return lexicon.VARIANTS[text]
+    if text in lexicon.PLURAL_ONLY or token.pos_ not in {"NOUN", "PROPN"}:
+        return text
+    lemma = token.lemma_.lower()
+    return lexicon.VARIANTS.get(lemma, lemma)
