@@ -12,6 +12,7 @@ concept's name or any alias). Labels are read only here, never by a build.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shutil
 import tempfile
@@ -40,7 +41,12 @@ class Catalog:
 
 
 CATALOGS = [
-    Catalog("myntra_sample", "styles.csv", ["articleType", "baseColour"], {"id_col": "id", "title_col": "productDisplayName"}),
+    Catalog(
+        "myntra_sample",
+        "styles.csv",
+        ["articleType", "baseColour"],
+        {"id_col": "id", "title_col": "productDisplayName"},
+    ),
     Catalog("magento_luma", "products.csv", ["product_type"], {"id_col": "item_id"}),
     Catalog("ikea_sample", "products.csv", ["type_base"], {"id_col": "item_id"}),
 ]
@@ -88,8 +94,12 @@ def measure(catalog: Catalog, folder: Path, workdir: Path) -> list[dict[str, Any
     layout = Layout(workdir)
     products = read_parquet(layout.products)
     built = evaluate.label_scores(
-        products, read_parquet(layout.concepts), read_parquet(layout.product_concepts),
-        read_parquet(layout.concept_images), catalog.labels, K,
+        products,
+        read_parquet(layout.concepts),
+        read_parquet(layout.product_concepts),
+        read_parquet(layout.concept_images),
+        catalog.labels,
+        K,
     )
     base_concepts, base_links = noun_chunk_baseline(layout, settings)
     base_images = images.ground_by_text(base_concepts, base_links, read_parquet(layout.images), settings)
@@ -119,7 +129,9 @@ def measure(catalog: Catalog, folder: Path, workdir: Path) -> list[dict[str, Any
 
 def largest(layout: Layout, count: int) -> list[tuple[str, int]]:
     found = read_parquet(layout.concepts)
-    categories = found[found["kind"] == concepts.CATEGORY].sort_values(["product_count", "name"], ascending=[False, True])
+    categories = found[found["kind"] == concepts.CATEGORY].sort_values(
+        ["product_count", "name"], ascending=[False, True]
+    )
     return list(zip(categories["name"].head(count), categories["product_count"].head(count)))
 
 
@@ -149,22 +161,16 @@ def main() -> None:
         raise SystemExit(f"no labelled catalog found under {args.data}")
     table = pd.DataFrame(rows)
     print()
-    print(table.to_markdown(index=False) if _has_tabulate() else table.to_string(index=False))
+    print(table.to_markdown(index=False) if importlib.util.find_spec("tabulate") else table.to_string(index=False))
     wins = Counter()
     for (catalog, label), group in table.groupby(["catalog", "label"], sort=False):
         ours, base = group.iloc[0], group.iloc[1]
         for metric in ("recall", "purity"):
             wins[metric] += bool((ours[metric] or 0) > (base[metric] or 0))
     pairs = table.groupby(["catalog", "label"]).ngroups
-    print(f"\nkgbuild beats the baseline on recall in {wins['recall']}/{pairs} and on purity in {wins['purity']}/{pairs}")
-
-
-def _has_tabulate() -> bool:
-    try:
-        import tabulate  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    print(
+        f"\nkgbuild beats the baseline on recall in {wins['recall']}/{pairs} and on purity in {wins['purity']}/{pairs}"
+    )
 
 
 if __name__ == "__main__":

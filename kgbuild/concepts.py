@@ -67,7 +67,8 @@ _ATTRIBUTE_ROLES = {"colour", "pattern", "material", "style", "audience", "brand
 
 
 def concept_id(name: str, kind: str = CATEGORY) -> str:
-    """Stable id from kind and canonical name, so re-runs and new catalogs extend the graph instead of renumbering it."""
+    """Stable id from kind and canonical name, so re-runs and new catalogs extend the graph instead of renumbering
+    it."""
     return "c_" + hashlib.sha256(f"{kind}:{name}".encode()).hexdigest()[:16]
 
 
@@ -81,7 +82,8 @@ def text_fields(products: pd.DataFrame, settings: Settings) -> list[str]:
 
 @dataclass(frozen=True)
 class Typed:
-    """A word or lexicon phrase with its role: content, separator, linking, audience, junk, line, or an attribute kind."""
+    """A word or lexicon phrase with its role: content, separator, linking, audience, junk, line, brand, or an
+    attribute kind."""
 
     text: str
     role: str
@@ -155,7 +157,6 @@ class Mention:
     title_chain: list[tuple[str, str]] = field(default_factory=list)  # (phrase, surface), head first
     title_linked: list[tuple[str, str]] = field(default_factory=list)  # "X with Y"
     title_head: str | None = None
-    title_end: str | None = None  # the title's last word whatever it is (for cross-field aliases)
     type_chains: list[list[tuple[str, str]]] = field(default_factory=list)  # from the description, most trusted first
     details: list[tuple[str, str]] = field(default_factory=list)
     detail_heads: set[str] = field(default_factory=set)
@@ -168,8 +169,6 @@ def analyze_title(words: list[Word], vocab: Vocabulary, max_words: int, mention:
         mention.attributes.add(("brand", brand))
     mention.attributes |= {(t.role, t.text) for t in items if t.role in _ATTRIBUTE_ROLES}
     mention.attributes |= {(LINE, name) for name in _runs(items, LINE)}
-    content = [t for t in items if t.role not in {"separator", "junk"}]
-    mention.title_end = content[-1].text if content else None
     segments = [(link, seg, _phrase_items(seg)) for link, seg in _segments(items)]
     candidates = [i for i, (_, _, phrase) in enumerate(segments) if phrase]
     if not candidates:
@@ -221,7 +220,8 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
     for position, sentence in enumerate(kept):
         items = typed(sentence.words, vocab)
         mention.attributes |= {(t.role, t.text) for t in items if t.role in {"colour", "pattern", "material"}}
-        # Where catalogs name the product: the first two sentences, and the first one-phrase sentence ("• Black hoodie.").
+        # Where catalogs name the product: the first two sentences, and the first one-phrase sentence
+        # ("• Black hoodie.").
         if position < 2 or (sentence.fragment and first_fragment):
             first_fragment = first_fragment and not sentence.fragment
             for candidate in sentence.types:
@@ -236,7 +236,7 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
 
 def _description_phrase(words: list[Word], vocab: Vocabulary, max_words: int) -> list[Typed]:
     """The phrase's content words; empty when its head noun is no content word (a style name, a colour)."""
-    items = [t for t in typed([w for w in words if not _is_name(w, vocab)], vocab)]
+    items = typed([w for w in words if not _is_name(w, vocab)], vocab)
     if not items or items[-1].role != "content" or (words and _is_name(words[-1], vocab)):
         return []
     return _phrase_items(items)[-max_words:]
@@ -259,7 +259,9 @@ def parse(products: pd.DataFrame, fields: list[str], nlp: Any, parser: Any, sett
     titles: list[list[Word]] = [[] for _ in ids]
     described: list[list[Sentence]] = [[] for _ in ids]
     if "title" in fields:
-        present = [(i, prepare(descriptions.unescape(t))) for i, t in enumerate(products["title"]) if isinstance(t, str)]
+        present = [
+            (i, prepare(descriptions.unescape(t))) for i, t in enumerate(products["title"]) if isinstance(t, str)
+        ]
         docs = nlp.pipe((cased.lower() for _, cased in present), batch_size=settings.spacy_batch_size)
         for (index, cased), doc in tqdm(zip(present, docs), total=len(present), desc="concepts (title)", unit="text"):
             titles[index] = words_of(doc, cased)
@@ -267,7 +269,15 @@ def parse(products: pd.DataFrame, fields: list[str], nlp: Any, parser: Any, sett
         texts = {i: descriptions.clean(prepare(t)) for i, t in enumerate(products["description"]) if isinstance(t, str)}
         unique = list(dict.fromkeys(texts.values()))
         docs = parser.pipe(unique, batch_size=64)
-        analyzed = dict(zip(unique, (descriptions.analyze(d) for d in tqdm(docs, total=len(unique), desc="concepts (description)", unit="text"))))
+        analyzed = dict(
+            zip(
+                unique,
+                (
+                    descriptions.analyze(d)
+                    for d in tqdm(docs, total=len(unique), desc="concepts (description)", unit="text")
+                ),
+            )
+        )
         for index, text in texts.items():
             described[index] = analyzed[text]
     families = [" ".join(w.surface for w in words) or pid for words, pid in zip(titles, ids)]
@@ -289,7 +299,9 @@ def mine(products: pd.DataFrame, settings: Settings, nlp: Any, parser: Any, enco
     fields = text_fields(products, settings)
     parsed = parse(products, fields, nlp, parser, settings)
     attributes = products["attributes"].map(json.loads)
-    vocab = vocabulary.learn(parsed.titles, parsed.families, parsed.descriptions, [a.get(settings.brand_col) for a in attributes])
+    vocab = vocabulary.learn(
+        parsed.titles, parsed.families, parsed.descriptions, [a.get(settings.brand_col) for a in attributes]
+    )
     vocab = replace(vocab, head_score=_head_score(parsed.titles, vocab))
     mentions = []
     for words, sentences in zip(parsed.titles, parsed.descriptions):
@@ -304,10 +316,10 @@ def mine(products: pd.DataFrame, settings: Settings, nlp: Any, parser: Any, enco
     phrases: dict[tuple[str, str], None] = {}
     for product_id, mention in zip(parsed.product_ids, mentions):
         found = _categories(mention, types)
-        primary_chains[product_id] = [phrase for phrase, _, role in reversed(found) if role == "primary"]
-        for phrase, surface, role in found:
+        primary_chains[product_id] = [phrase for phrase, _, _, primary in reversed(found) if primary]
+        for phrase, surface, found_in, _ in found:
             phrases[(product_id, phrase)] = None
-            members[(CATEGORY, phrase)].setdefault(product_id, "description" if role == "description" else "title")
+            members[(CATEGORY, phrase)].setdefault(product_id, found_in)
             surfaces[(CATEGORY, phrase)].add(surface)
         for kind, value in mention.attributes:
             members[(kind, value)].setdefault(product_id, "text")
@@ -318,10 +330,16 @@ def mine(products: pd.DataFrame, settings: Settings, nlp: Any, parser: Any, enco
     merged, merges = synonyms.merge(members, encoder if settings.merge_cosine < 1 else None, settings)
     for concept in merged:
         for name in [concept.name, *concept.aliases]:
-            concept.aliases |= {s for s in surfaces.get((concept.kind, name), ()) if synonyms.match_key(s) != synonyms.match_key(concept.name)}
+            concept.aliases |= {
+                s
+                for s in surfaces.get((concept.kind, name), ())
+                if synonyms.match_key(s) != synonyms.match_key(concept.name)
+            }
     concepts, links = _tables(merged, settings, encoder, primary_chains)
     typed_products = sum(bool(chain) for chain in primary_chains.values())
-    return Mined(concepts, links, pd.DataFrame(list(phrases), columns=PRODUCT_PHRASE_SCHEMA.names), merges, typed_products)
+    return Mined(
+        concepts, links, pd.DataFrame(list(phrases), columns=PRODUCT_PHRASE_SCHEMA.names), merges, typed_products
+    )
 
 
 def _head_score(titles: list[list[Word]], vocab: Vocabulary) -> Counter:
@@ -340,20 +358,19 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
     at least ``type_share`` of the families that use it at all: a part ("pocket"), named in descriptions of products
     whose titles name their own type, or used as a detail, gathers uses but no evidence."""
     key = synonyms.match_key
-    title_heads = {key(m.title_head) for m in mentions if m.title_head}
-    titled_evidence: set[str] = set()
+    title_heads: set[str] = set()
     evidence: dict[str, set[str]] = defaultdict(set)
     uses: dict[str, set[str]] = defaultdict(set)
     for mention, family in zip(mentions, families):
         title_head = key(mention.title_head) if mention.title_head else None
         if title_head:
-            titled_evidence.add(title_head)
+            title_heads.add(title_head)
             evidence[title_head].add(family)
             uses[title_head].add(family)
         for chain in mention.type_chains:
             head = key(chain[0][0])
             uses[head].add(family)
-            if title_head not in title_heads or head == title_head:
+            if title_head is None or head == title_head:
                 evidence[head].add(family)
         for phrase, _ in mention.details:
             uses[key(phrase.split()[-1])].add(family)
@@ -362,22 +379,23 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
     return {
         noun
         for noun, found_in in evidence.items()
-        if (noun in titled_evidence or len(found_in) >= settings.type_min_families)
+        if (noun in title_heads or len(found_in) >= settings.type_min_families)
         and len(found_in) >= settings.type_share * len(uses[noun])
     }
 
 
-def _categories(mention: Mention, types: set[str]) -> list[tuple[str, str, str]]:
-    """(phrase, surface, role) of the product's category phrases; role "primary" marks the chain its primary
-    category comes from (the title's when its head is a type, else the description's)."""
+def _categories(mention: Mention, types: set[str]) -> list[tuple[str, str, str, bool]]:
+    """(phrase, surface, field, primary) of the product's category phrases; ``primary`` marks the chain its primary
+    category comes from (the title's when its head is a type, else the description's first typed one)."""
     key = synonyms.match_key
-    found: list[tuple[str, str, str]] = []
+    found: list[tuple[str, str, str, bool]] = []
     if mention.title_head and key(mention.title_head) in types:
-        found += [(p, s, "primary") for p, s in mention.title_chain]
-        found += [(p, s, "title") for p, s in mention.title_linked]
+        found += [(p, s, "title", True) for p, s in mention.title_chain]
+        found += [(p, s, "title", False) for p, s in mention.title_linked]
     for chain in mention.type_chains:
         if key(chain[0][0]) in types:
-            found += [(p, s, "description" if found else "primary") for p, s in chain]
+            primary = not found
+            found += [(p, s, "description", primary) for p, s in chain]
     return found
 
 
@@ -403,7 +421,9 @@ def _tables(
     category_of = {name: c for c in kept if c.kind == CATEGORY for name in [c.name, *c.aliases]}
     primary: dict[str, str] = {}
     for product_id, chain in primary_chains.items():  # the most specific kept phrase of the primary chain
-        chosen = next((category_of[p] for p in chain if p in category_of and product_id in category_of[p].products), None)
+        chosen = next(
+            (category_of[p] for p in chain if p in category_of and product_id in category_of[p].products), None
+        )
         if chosen is not None:
             primary[product_id] = concept_id(chosen.name, CATEGORY)
     rows = [(p, concept_id(c.name, c.kind), f) for c in kept for p, f in sorted(c.products.items())]
@@ -415,7 +435,11 @@ def _tables(
 def run(layout: Layout, settings: Settings) -> dict[str, Any]:
     products = read_parquet(layout.products)
     mined = mine(
-        products, settings, models.spacy_pipeline(settings), models.spacy_parser(settings), models.sentence_encoder(settings)
+        products,
+        settings,
+        models.spacy_pipeline(settings),
+        models.spacy_parser(settings),
+        models.sentence_encoder(settings),
     )
     write_parquet(mined.phrases, layout.product_phrases, PRODUCT_PHRASE_SCHEMA)
     write_parquet(mined.links, layout.product_concepts, PRODUCT_CONCEPT_SCHEMA)

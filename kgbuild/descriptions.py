@@ -125,7 +125,11 @@ def _phrase(noun: Any) -> list[Word]:
     doc = noun.doc
     while start > 0:
         previous = doc[start - 1]
-        if previous.pos_ in _MODIFIER_POS or previous.text == "-" or (previous.pos_ == "VERB" and previous.dep_ == "amod"):
+        if (
+            previous.pos_ in _MODIFIER_POS
+            or previous.text == "-"
+            or (previous.pos_ == "VERB" and previous.dep_ == "amod")
+        ):
             start -= 1
         else:
             break

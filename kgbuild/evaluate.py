@@ -9,8 +9,8 @@ and a label "A and B" matching either part:
 * image_precision_at_k: over concepts matching a value V, the share of their chosen images (rank ≤ k) whose
   product's L is V.
 
-Image coverage (label-free): the share of grounded concepts (``grounded_kinds``) with at least one image, and of category concepts with at least
-three products that have at least three images.
+Image coverage (label-free): the share of grounded concepts (``grounded_kinds``) with at least one image, and of
+category concepts with at least three products that have at least three images.
 """
 
 from __future__ import annotations
@@ -41,12 +41,22 @@ def evaluate(layout: Layout, labels: list[str], k: int = 10) -> dict[str, Any]:
         else pd.DataFrame(columns=["concept_id", "product_id", "rank"])
     )
     return label_scores(
-        read_parquet(layout.products), read_parquet(layout.concepts), read_parquet(layout.product_concepts), chosen, labels, k
+        read_parquet(layout.products),
+        read_parquet(layout.concepts),
+        read_parquet(layout.product_concepts),
+        chosen,
+        labels,
+        k,
     )
 
 
 def label_scores(
-    products: pd.DataFrame, concepts: pd.DataFrame, links: pd.DataFrame, chosen: pd.DataFrame, labels: list[str], k: int = 10
+    products: pd.DataFrame,
+    concepts: pd.DataFrame,
+    links: pd.DataFrame,
+    chosen: pd.DataFrame,
+    labels: list[str],
+    k: int = 10,
 ) -> dict[str, Any]:
     """The label figures for any concept tables (a build's, or a baseline's in a benchmark)."""
     attributes = products["attributes"].map(json.loads)
@@ -109,7 +119,10 @@ def _scores(
         "recall": round(recalled / len(values), 4),
         "purity": round(pure / total, 4) if total else None,
         f"image_precision_at_{k}": round(right_images / chosen_images, 4) if chosen_images else None,
-        "uncovered_values": values[[not any(by_key.get(k) for k in label_keys(v)) for v in values]].value_counts().head(15).to_dict(),
+        "uncovered_values": values[[not any(by_key.get(k) for k in label_keys(v)) for v in values]]
+        .value_counts()
+        .head(15)
+        .to_dict(),
     }
 
 
@@ -118,7 +131,9 @@ def report(workdir: Path, labels: list[str]) -> dict[str, Any]:
     layout = Layout(workdir)
     build = read_json(layout.build_file)
     concepts = read_parquet(layout.concepts)
-    categories = concepts[concepts["kind"] == "category"].sort_values(["product_count", "name"], ascending=[False, True])
+    categories = concepts[concepts["kind"] == "category"].sort_values(
+        ["product_count", "name"], ascending=[False, True]
+    )
     stage_seconds = {
         stage: read_json(layout.stage_marker(stage))["seconds"]
         for stage in build["completed"]

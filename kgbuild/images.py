@@ -137,7 +137,13 @@ def run(layout: Layout, settings: Settings) -> dict[str, Any]:
         write_parquet(pd.DataFrame(columns=IMAGE_SCHEMA.names), layout.images, IMAGE_SCHEMA)
         write_parquet(pd.DataFrame(columns=CONCEPT_IMAGE_SCHEMA.names), layout.concept_images, CONCEPT_IMAGE_SCHEMA)
         quarantine.write([], layout.quarantine(STAGE))
-        return {"mode": settings.grounding_mode, "input_rows": 0, "accepted": 0, "quarantined": 0, "not_read": len(referenced)}
+        return {
+            "mode": settings.grounding_mode,
+            "input_rows": 0,
+            "accepted": 0,
+            "quarantined": 0,
+            "not_read": len(referenced),
+        }
     concepts = read_parquet(layout.concepts)
     links = read_parquet(layout.product_concepts)
     encoder = None if settings.text_evidence else models.clip_encoder(settings)
@@ -196,7 +202,9 @@ def _read_all(
             product = referenced.iloc[item.index]
             if item.reason:
                 raw = {"image_uri": product.image_uri}
-                rejected.append(Rejected(product.source_row, product.product_id, STAGE, settings.image_col, item.reason, raw))
+                rejected.append(
+                    Rejected(product.source_row, product.product_id, STAGE, settings.image_col, item.reason, raw)
+                )
                 continue
             rows.append((product.product_id, image_id(item.sha256), product.image_uri, item.sha256))
             if encoder is not None and item.sha256 not in cache["image"]:
@@ -211,7 +219,11 @@ def _read_all(
     return pd.DataFrame(rows, columns=IMAGE_SCHEMA.names), rejected, encoded
 
 
-def ground_by_text(concepts: pd.DataFrame, links: pd.DataFrame, images: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def ground_by_text(
+    concepts: pd.DataFrame, links: pd.DataFrame, images: pd.DataFrame, settings: Settings
+) -> pd.DataFrame:
+    """Images for each category concept without CLIP: its own products' images, ranked by how typical each product's
+    categories are of the concept's products (also used by the concept-quality benchmark for its baseline)."""
     from scipy import sparse
 
     categories = concepts.loc[concepts["kind"] == "category", "concept_id"]
@@ -239,7 +251,8 @@ def ground_by_text(concepts: pd.DataFrame, links: pd.DataFrame, images: pd.DataF
     candidates = candidates.drop_duplicates(["concept_id", "sha256"])
     candidates["rank"] = candidates.groupby("concept_id").cumcount() + 1
     chosen = candidates[candidates["rank"] <= settings.images_per_concept]
-    return chosen.assign(image_uri=chosen["uri"], model=TEXT_EVIDENCE_MODEL)[CONCEPT_IMAGE_SCHEMA.names].reset_index(drop=True)
+    chosen = chosen.assign(image_uri=chosen["uri"], model=TEXT_EVIDENCE_MODEL)
+    return chosen[CONCEPT_IMAGE_SCHEMA.names].reset_index(drop=True)
 
 
 def _ground_by_clip(
@@ -251,7 +264,8 @@ def _ground_by_clip(
     encoder: models.ClipEncoder,
     image_cache: EmbeddingCache,
 ) -> pd.DataFrame:
-    pool = images.sort_values("product_id").drop_duplicates("sha256").reset_index(drop=True)  # one row per distinct image
+    # one row per distinct image
+    pool = images.sort_values("product_id").drop_duplicates("sha256").reset_index(drop=True)
     if pool.empty or concepts.empty:
         return pd.DataFrame(columns=CONCEPT_IMAGE_SCHEMA.names)
     image_vectors = np.stack([image_cache.get(sha) for sha in pool["sha256"]])
@@ -261,26 +275,32 @@ def _ground_by_clip(
     position_of_sha = dict(zip(pool["sha256"], pool.index))
     with_images = links.merge(images[["product_id", "sha256"]], on="product_id")
     own = with_images.groupby("concept_id")["sha256"].agg(lambda s: {position_of_sha[x] for x in s}).to_dict()
-    linked_product = with_images.drop_duplicates(["concept_id", "sha256"]).set_index(["concept_id", "sha256"])["product_id"]
+    linked = with_images.drop_duplicates(["concept_id", "sha256"])
+    linked_product = linked.set_index(["concept_id", "sha256"])["product_id"]
     rows = []
     for index, concept in enumerate(concepts["concept_id"]):
         nearest = np.argsort(-similarity[index], kind="stable")[: settings.global_candidates]
         candidates = np.array(sorted(own.get(concept, set()) | set(nearest.tolist())))
         candidates = candidates[np.argsort(-similarity[index, candidates], kind="stable")][: settings.top_k]
         order = mmr(
-            similarity[index, candidates], image_vectors[candidates], settings.images_per_concept,
-            settings.mmr_diversity, settings.near_duplicate, identity[candidates],
+            similarity[index, candidates],
+            image_vectors[candidates],
+            settings.images_per_concept,
+            settings.mmr_diversity,
+            settings.near_duplicate,
+            identity[candidates],
         )
         for rank, position in enumerate(order, start=1):
             image = pool.iloc[candidates[position]]
             product_id = linked_product.get((concept, image["sha256"]), image["product_id"])
-            rows.append(
-                (concept, image["image_id"], product_id, image["uri"], float(similarity[index, candidates[position]]), rank, encoder.model_id)
-            )
+            score = float(similarity[index, candidates[position]])
+            rows.append((concept, image["image_id"], product_id, image["uri"], score, rank, encoder.model_id))
     return pd.DataFrame(rows, columns=CONCEPT_IMAGE_SCHEMA.names)
 
 
-def _concept_vectors(names: list[str], settings: Settings, encoder: models.ClipEncoder, cache: EmbeddingCache) -> np.ndarray:
+def _concept_vectors(
+    names: list[str], settings: Settings, encoder: models.ClipEncoder, cache: EmbeddingCache
+) -> np.ndarray:
     """Mean of the normalized prompt-template embeddings of each concept, normalized again."""
     if not names:
         return np.empty((0, 0))

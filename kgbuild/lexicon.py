@@ -8,15 +8,19 @@ from __future__ import annotations
 # Audience words: attributes, never category concepts. Possessives are split off by the tokenizer ("men's").
 GENDER = {
     "men": "men", "man": "men", "mens": "men", "male": "men", "gents": "men", "him": "men",
-    "women": "women", "woman": "women", "womens": "women", "female": "women", "ladies": "women", "lady": "women", "her": "women",
+    "women": "women", "woman": "women", "womens": "women", "female": "women", "ladies": "women", "lady": "women",
+    "her": "women",
     "boys": "boys", "boy": "boys", "girls": "girls", "girl": "girls", "unisex": "unisex",
-    "kids": "kids", "kid": "kids", "children": "kids", "child": "kids", "infant": "infants", "infants": "infants", "baby": "infants",
+    "kids": "kids", "kid": "kids", "children": "kids", "child": "kids", "infant": "infants", "infants": "infants",
+    "baby": "infants",
 }
 
 # Berlin and Kay's eleven basic colour terms: a colour in any catalog. Every other colour name comes from the
 # xkcd colour survey and the CSS colour names that ship with matplotlib; a multi-word name ending in a basic term
 # ("navy blue") is a colour anywhere, a single word ("wine", "coffee", "steel") only where the catalog uses it as one.
-BASIC_COLOURS = frozenset({"black", "white", "red", "green", "yellow", "blue", "brown", "orange", "pink", "purple", "grey"})
+BASIC_COLOURS = frozenset(
+    {"black", "white", "red", "green", "yellow", "blue", "brown", "orange", "pink", "purple", "grey"}
+)
 COLOUR_VARIANTS = {
     "gray": "grey", "golden": "gold", "multicolour": "multi", "multicolor": "multi", "multicoloured": "multi",
     "multicolored": "multi", "colour": "", "color": "", "coloured": "", "colored": "", "toned": "",
@@ -77,9 +81,14 @@ PLURAL_ONLY = {
 }
 
 # Words that separate phrases in a title (they are never part of a concept).
-SEPARATORS = {"and", "&", "+", "/", "-", "|", ",", ".", ";", "!", "?", "of", "for", "by", "from", "to", "on", "at", "the", "a", "an", "'s", "’s", "(", ")", ":"}
+SEPARATORS = {
+    "and", "&", "+", "/", "-", "|", ",", ".", ";", "!", "?", "of", "for", "by", "from", "to", "on", "at", "the", "a",
+    "an", "'s", "’s", "(", ")", ":",
+}
 LINKING = {"with", "in"}
-PACK_WORDS = {"pack", "set", "combo", "pair", "pairs", "pcs", "pieces", "piece", "size", "xs", "s", "m", "l", "xl", "xxl", "xxxl"}
+PACK_WORDS = {
+    "pack", "set", "combo", "pair", "pairs", "pcs", "pieces", "piece", "size", "xs", "s", "m", "l", "xl", "xxl", "xxxl",
+}
 
 
 # Typed attribute vocabularies by concept kind.

@@ -109,7 +109,8 @@ def _load_clip(name: str, pretrained: str | None, config: Path | None, device: s
     except Exception as error:  # open_clip raises many types for unknown names, missing files, hub errors
         raise ModelUnavailable(
             f"CLIP model {name!r} with weights {pretrained!r} cannot be loaded "
-            f"({Settings.env_name('clip_model')} / --clip-model, {Settings.env_name('clip_pretrained')} / --clip-pretrained): "
+            f"({Settings.env_name('clip_model')} / --clip-model, "
+            f"{Settings.env_name('clip_pretrained')} / --clip-pretrained): "
             f"{type(error).__name__}: {error}. Model hubs may be unreachable: pass a local weights file, "
             f"or --clip-model none for text-evidence grounding."
         ) from error

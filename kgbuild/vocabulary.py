@@ -125,8 +125,12 @@ def _lines(titles: list[list[Word]], everything: Iterable[list[Word]]) -> set[st
         w.surface
         for title in titles
         for w in title
-        if w.proper and w.surface.isalpha() and len(w.surface) > 1 and singular(w.surface) not in lower
-        and w.surface not in lexicon.GENDER and not _fixed_kind(w.surface)
+        if w.proper
+        and w.surface.isalpha()
+        and len(w.surface) > 1
+        and singular(w.surface) not in lower
+        and w.surface not in lexicon.GENDER
+        and not _fixed_kind(w.surface)
     }
 
 
@@ -145,12 +149,17 @@ def _catalog_colours(texts: list[list[Word]]) -> set[str]:
     uses: Counter = Counter()
     for words in texts:
         for i, word in enumerate(words):
-            if word.surface not in lexicon.CANDIDATE_COLOURS or word.surface in lexicon.MATERIALS | lexicon.COLOUR_MODIFIERS:
+            if (
+                word.surface not in lexicon.CANDIDATE_COLOURS
+                or word.surface in lexicon.MATERIALS | lexicon.COLOUR_MODIFIERS
+            ):
                 continue
             uses[word.surface] += 1
             previous, following = _context(words, i)
             beside = {w.surface for w in words[max(i - 1, 0) : i + 2]} - {word.surface}
-            if (previous in before and following in after) or beside & (lexicon.BASIC_COLOURS | set(lexicon.COLOUR_VARIANTS)):
+            if (previous in before and following in after) or beside & (
+                lexicon.BASIC_COLOURS | set(lexicon.COLOUR_VARIANTS)
+            ):
                 colour_uses[word.surface] += 1
     return {w for w, n in colour_uses.items() if n >= COLOUR_EVIDENCE and n * 2 >= uses[w]}
 

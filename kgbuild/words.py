@@ -30,7 +30,9 @@ def word_of(token: Any, cased: str | None = None) -> Word:
     """``cased``: the original text when ``token`` comes from a lower-cased copy of it (titles are tagged lower-case,
     which tags their words as common nouns more reliably)."""
     original = cased[token.idx : token.idx + len(token.text)] if cased is not None else token.text
-    proper = (original.isupper() and len(original) > 1) or (original[:1].isupper() and (cased is not None or not token.is_sent_start))
+    proper = (original.isupper() and len(original) > 1) or (
+        original[:1].isupper() and (cased is not None or not token.is_sent_start)
+    )
     return Word(token.lower_, canonical(token), proper)
 
 

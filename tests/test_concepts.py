@@ -47,8 +47,10 @@ def mine(titles, nlp, parser, encoder, descriptions=None, min_support=1, **colum
 
 def mined(titles, nlp, encoder, min_support=1, parser=None, descriptions=None, **columns):
     result = mine(titles, nlp, parser, encoder, descriptions, min_support, **columns)
-    names_of = result.links.merge(result.concepts, on="concept_id").groupby("product_id").apply(
-        lambda g: set(zip(g["kind"], g["name"])), include_groups=False
+    names_of = (
+        result.links.merge(result.concepts, on="concept_id")
+        .groupby("product_id")
+        .apply(lambda g: set(zip(g["kind"], g["name"])), include_groups=False)
     )
     return result.concepts, names_of.to_dict()
 
@@ -59,7 +61,14 @@ def primary_of(result):
 
 
 def test_spelling_variants_become_one_concept_with_aliases(nlp, encoder):
-    titles = ["Nike Men Red T-shirt", "Puma Men Red Tshirts", "Adidas Men Red T Shirt", "Nike Men Red Tee", "Puma Unisex Sun Glasses", "Nike Men Sunglasses"]
+    titles = [
+        "Nike Men Red T-shirt",
+        "Puma Men Red Tshirts",
+        "Adidas Men Red T Shirt",
+        "Nike Men Red Tee",
+        "Puma Unisex Sun Glasses",
+        "Nike Men Sunglasses",
+    ]
     found, _ = mined(titles, nlp, encoder)
     categories = found[found["kind"] == "category"].set_index("name")
     assert categories.loc["t-shirt", "product_count"] == 4
@@ -83,29 +92,48 @@ def test_attributes_are_typed_and_brands_learned_from_recurring_leading_words(nl
     ]
     _, names_of = mined(titles, nlp, encoder)
     assert names_of["1"] >= {
-        ("brand", "roadster"), ("audience", "men"), ("colour", "navy blue"), ("pattern", "striped"),
-        ("material", "cotton"), ("style", "slim fit"), ("category", "shirt"), ("category", "slim fit shirt"),
+        ("brand", "roadster"),
+        ("audience", "men"),
+        ("colour", "navy blue"),
+        ("pattern", "striped"),
+        ("material", "cotton"),
+        ("style", "slim fit"),
+        ("category", "shirt"),
+        ("category", "slim fit shirt"),
     }
     # "red lace dress" stays reachable: the colour and the category are both linked to the product.
     assert {("colour", "red"), ("category", "lace dress"), ("category", "dress")} <= names_of["2"]
     # "Kalini" has no audience word after it, but leads titles of two product types: a brand, not a category.
     assert ("brand", "kalini") in names_of["3"] and ("brand", "kalini") in names_of["4"]
     categories = {name for names in names_of.values() for kind, name in names if kind == "category"}
-    assert not any(word in name.split() for name in categories for word in ("roadster", "kalini", "men", "women", "red", "blue"))
+    assert not any(
+        word in name.split() for name in categories for word in ("roadster", "kalini", "men", "women", "red", "blue")
+    )
 
 
 def test_brand_column_is_used_when_present(nlp, encoder):
-    _, names_of = mined(["Mother Earth Brown Kurta", "Mother Earth Blue Tunic"], nlp, encoder, brand=["Mother Earth", "Mother Earth"])
+    _, names_of = mined(
+        ["Mother Earth Brown Kurta", "Mother Earth Blue Tunic"], nlp, encoder, brand=["Mother Earth", "Mother Earth"]
+    )
     assert names_of["1"] >= {("brand", "mother earth"), ("category", "kurta")}
     assert ("category", "earth kurta") not in names_of["1"]
 
 
 def test_with_phrases_and_main_segment(nlp, encoder):
-    titles = ["Biba Women Printed Churidar Kurta with Dupatta", "Biba Women Blue Kurta", "Biba Women Green Kurta", "Biba Women Short Sleeve T-shirt in White"]
+    titles = [
+        "Biba Women Printed Churidar Kurta with Dupatta",
+        "Biba Women Blue Kurta",
+        "Biba Women Green Kurta",
+        "Biba Women Short Sleeve T-shirt in White",
+    ]
     _, names_of = mined(titles, nlp, encoder)
     assert {("category", "kurta"), ("category", "churidar kurta"), ("category", "kurta with dupatta")} <= names_of["1"]
     assert ("category", "dupatta") not in names_of["1"]
-    assert {("category", "t-shirt"), ("category", "short sleeve t-shirt"), ("category", "short sleeve t-shirt in white")} <= names_of["4"]
+    assert {
+        ("category", "t-shirt"),
+        ("category", "short sleeve t-shirt"),
+        ("category", "short sleeve t-shirt in white"),
+    } <= names_of["4"]
 
 
 def test_compound_head_replaces_a_head_that_never_stands_alone(nlp, encoder):
@@ -168,15 +196,26 @@ def test_hierarchy_skips_missing_levels_stays_within_a_kind_and_is_acyclic():
     )
     built = hierarchy.build(frame).set_index("name")
     assert {name: parent if isinstance(parent, str) else None for name, parent in built["parent_id"].items()} == {
-        "t-shirt": None, "short sleeve t-shirt": "a", "short sleeve t-shirt in white": "b", "dress": None, "blue": None, "navy blue": "e",
+        "t-shirt": None,
+        "short sleeve t-shirt": "a",
+        "short sleeve t-shirt in white": "b",
+        "dress": None,
+        "blue": None,
+        "navy blue": "e",
     }
     assert built["level"].tolist() == [0, 1, 2, 0, 0, 1]
 
 
 # Text roles, learned vocabulary and primary categories, on hand-written catalogs of style-name titles.
 STYLE_NAMED = [
-    ("Chaz Kangeroo Hoodie", "The Chaz Hoodie keeps you warm. • Two-tone gray hoodie with ribbed cuffs. • Machine wash/dry."),
-    ("Teton Pullover Hoodie", "This pullover hoodie has a drawstring adjustable hood and ribbed cuffs. • Machine wash/dry."),
+    (
+        "Chaz Kangeroo Hoodie",
+        "The Chaz Hoodie keeps you warm. • Two-tone gray hoodie with ribbed cuffs. • Machine wash/dry.",
+    ),
+    (
+        "Teton Pullover Hoodie",
+        "This pullover hoodie has a drawstring adjustable hood and ribbed cuffs. • Machine wash/dry.",
+    ),
     ("Orion Trail Jacket", "The Orion jacket blocks wind with front pockets. • Machine wash/dry."),
     ("Lando Gym Jacket", "This jacket has a soft lining and front pockets. • Machine wash/dry."),
     ("Kenobi Trail Kit", "The Kenobi jacket has a warm lining and front pockets. • Machine wash/dry."),
@@ -210,7 +249,9 @@ def test_style_names_are_lines_not_brands_or_categories(style_named):
     lines = names(style_named, "line")
     assert {"chaz kangeroo", "kura"} <= lines or {"chaz", "kura"} <= {w for line in lines for w in line.split()}
     assert not names(style_named, "brand") & {"chaz", "teton", "kura", "malm"}
-    assert not any(word in name.split() for name in names(style_named, "category") for word in ("chaz", "kura", "malm", "orion"))
+    assert not any(
+        word in name.split() for name in names(style_named, "category") for word in ("chaz", "kura", "malm", "orion")
+    )
 
 
 def test_one_primary_category_per_typed_product(style_named):
@@ -219,16 +260,30 @@ def test_one_primary_category_per_typed_product(style_named):
     assert primary["1"] == "hoodie" and primary["2"] == "pullover hoodie"
     assert primary["5"] == "jacket"  # the title's "Kit" names no type in this catalog: the description's does
     assert primary["6"] == primary["7"] == primary["8"] == "bed"
+    fields = style_named.links[style_named.links["primary"]].set_index("product_id")["field"]
+    assert fields["1"] == "title" and fields["6"] == "description"
     assert style_named.typed_products == 8
 
 
 def test_colour_names_depend_on_how_the_catalog_uses_them(nlp, parser, encoder):
-    titles = ["Oak Coffee Table", "Pine Coffee Table", "Wine Glass", "Clear Wine Glass", "Red Mug", "Teal Mug", "Red Bowl", "Teal Bowl"]
+    titles = [
+        "Oak Coffee Table",
+        "Pine Coffee Table",
+        "Wine Glass",
+        "Clear Wine Glass",
+        "Red Mug",
+        "Teal Mug",
+        "Red Bowl",
+        "Teal Bowl",
+    ]
     found, names_of = mined(titles, nlp, encoder, parser=parser)
     # "coffee" and "wine" are colour names, but this catalog uses them to name products, never where it puts colours.
     assert ("category", "coffee table") in names_of["1"] and ("category", "wine glass") in names_of["3"]
     assert ("colour", "teal") in names_of["6"] and ("category", "mug") in names_of["6"]
-    assert ("colour", "red") in names_of["5"] and not set(found.loc[found["kind"] == "colour", "name"]) & {"coffee", "wine"}
+    assert ("colour", "red") in names_of["5"] and not set(found.loc[found["kind"] == "colour", "name"]) & {
+        "coffee",
+        "wine",
+    }
 
 
 def test_aliases_keep_the_spellings_users_search_by(nlp, encoder):
@@ -238,7 +293,9 @@ def test_aliases_keep_the_spellings_users_search_by(nlp, encoder):
 
 
 def test_merges_keep_their_evidence(nlp, parser, encoder):
-    result = mine(["Roadster Men Stripe Shirt", "Roadster Men Striped Shirt", "Roadster Men Stripe Shirt"], nlp, parser, encoder)
+    result = mine(
+        ["Roadster Men Stripe Shirt", "Roadster Men Striped Shirt", "Roadster Men Stripe Shirt"], nlp, parser, encoder
+    )
     merged = [m for m in result.merges if m["evidence"] == "spelling variant"]
     assert merged and merged[0]["concept"] == "stripe shirt" and merged[0]["merged"] == "striped shirt"
     assert merged[0]["cosine"] >= 0.85
