@@ -132,14 +132,14 @@ def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:
 
 
 def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
-    """(linking word before it, items) per segment: separators and linking words cut segments; audience words,
-    style names and junk are left out."""
+    """(linking word before it, items) per segment: separators and linking words cut segments; audience words and
+    junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
     for item in items:
         if item.role in {"separator", "linking"}:
             if segments[-1][1]:
                 segments.append((item.text if item.role == "linking" else None, []))
-        elif item.role in _PHRASE_ROLES or item.role == "colour":
+        elif item.role in _PHRASE_ROLES or item.role in {"colour", LINE}:
             segments[-1][1].append(item)
     return [s for s in segments if s[1]]
 
@@ -176,6 +176,8 @@ def analyze_title(words: list[Word], vocab: Vocabulary, max_words: int, mention:
     # A segment after "with"/"in" describes the product ("... with Zip Closure"); it is the main one only if alone.
     main_candidates = [i for i in candidates if segments[i][0] is None] or candidates
     main = max(main_candidates, key=lambda i: (vocab.head_score[segments[i][2][-1].text], i))
+    if [t for t in segments[main][1] if t.role != "colour"][-1].role == LINE:
+        return  # the title ends in a name ("Jupiter All-Weather Trainer"): the words before it name no product
     run = segments[main][2][-max_words:]
     mention.title_head = run[-1].text
     mention.title_chain = _chain(run)

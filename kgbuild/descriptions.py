@@ -95,10 +95,13 @@ def _type_candidates(tokens: list[Any]) -> list[Any]:
 
 
 def fragment_head(tokens: list[Any]) -> Any:
-    """The head of a sentence that is one noun phrase ("A terry towel that …", "Black pullover hoodie.")."""
+    """The head of a sentence that is one noun phrase ("A terry towel that …", "Black pullover hoodie."). A bare
+    first word is not taken: the tagger reads many sentence-initial adjectives and verbs as nouns ("Ideal for …")."""
     first = 1 if len(tokens) > 1 and tokens[0].pos_ == "DET" else 0
     opening = _next_head(tokens, first)
-    return opening if opening is not None and opening.dep_ == "ROOT" and opening.pos_ == "NOUN" else None
+    if opening is None or opening.i == tokens[0].i:
+        return None
+    return opening if opening.dep_ == "ROOT" and opening.pos_ == "NOUN" else None
 
 
 def _next_head(tokens: list[Any], start: int) -> Any:

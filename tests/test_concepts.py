@@ -299,3 +299,16 @@ def test_merges_keep_their_evidence(nlp, parser, encoder):
     merged = [m for m in result.merges if m["evidence"] == "spelling variant"]
     assert merged and merged[0]["concept"] == "stripe shirt" and merged[0]["merged"] == "striped shirt"
     assert merged[0]["cosine"] >= 0.85
+
+
+def test_words_before_a_closing_style_name_and_bare_openings_name_no_type(nlp, parser, encoder):
+    titles = ["Jupiter All-Weather Trainer", "Orion All-Weather Trainer", "Lando Gym Jacket", "Kenobi Trail Jacket"]
+    descriptions = [
+        "Ideal for rainy days. Built for all weather.",
+        "Ideal for cold days. Built for all weather.",
+        "Ideal for the gym. The jacket has front pockets.",
+        "Ideal for trails. This jacket has a hood.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    assert {name.split()[-1] for name in names(result, "category")} == {"jacket"}  # no "weather", no "ideal"
+    assert set(primary_of(result)) == {"3", "4"}
