@@ -355,10 +355,11 @@ def _head_score(titles: list[list[Word]], vocab: Vocabulary) -> Counter:
 
 def product_types(mentions: list[Mention], families: list[str], settings: Settings) -> set[str]:
     """Comparison keys (:func:`kgbuild.synonyms.match_key`) of the nouns that head product names: a title's head,
-    or a description's type candidate where the title names no other type. A title's head is evidence enough; a
-    noun named only in descriptions needs ``type_min_families`` families. Either way it must head product names in
-    at least ``type_share`` of the families that use it at all: a part ("pocket"), named in descriptions of products
-    whose titles name their own type, or used as a detail, gathers uses but no evidence."""
+    a description's candidate that agrees with it, or, where the title names no type, the description's first
+    candidate. A title's head is evidence enough; a noun named only in descriptions needs ``type_min_families``
+    families. Either way it must head product names in at least ``type_share`` of the families that use it at all:
+    a part ("pocket", "surface"), named after the product's own type or used as a detail, gathers uses but no
+    evidence."""
     key = synonyms.match_key
     title_heads: set[str] = set()
     evidence: dict[str, set[str]] = defaultdict(set)
@@ -369,10 +370,10 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
             title_heads.add(title_head)
             evidence[title_head].add(family)
             uses[title_head].add(family)
-        for chain in mention.type_chains:
+        for position, chain in enumerate(mention.type_chains):
             head = key(chain[0][0])
             uses[head].add(family)
-            if title_head is None or head == title_head:
+            if head == title_head or (title_head is None and position == 0):
                 evidence[head].add(family)
         for phrase, _ in mention.details:
             uses[key(phrase.split()[-1])].add(family)

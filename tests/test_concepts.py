@@ -312,3 +312,19 @@ def test_words_before_a_closing_style_name_and_bare_openings_name_no_type(nlp, p
     result = mine(titles, nlp, parser, encoder, descriptions)
     assert {name.split()[-1] for name in names(result, "category")} == {"jacket"}  # no "weather", no "ideal"
     assert set(primary_of(result)) == {"3", "4"}
+
+
+def test_a_part_named_after_the_product_is_no_type(nlp, parser, encoder):
+    titles = ["LACK", "MALM", "MALM", "HEMNES", "HEMNES", "LACK"]
+    descriptions = [
+        "This table is sturdy. The surface is easy to clean.",
+        "This table is light. The surface resists stains.",
+        "This desk has room for a laptop. The surface is smooth.",
+        "This desk is compact. The surface is scratch resistant.",
+        "This bench seats two. The surface is easy to wipe.",
+        "This bench is solid pine. The surface is waxed.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    assert {"table", "desk", "bench"} <= names(result, "category")
+    assert "surface" not in names(result, "category")
+    assert set(primary_of(result).values()) == {"table", "desk", "bench"}
