@@ -9,7 +9,7 @@ the catalog has them):
   plus "X with/in Y";
 * a **description** is sentences (:mod:`kgbuild.descriptions`): where it names the product ("this X", the first
   sentence's subject) gives a type candidate; its other noun phrases become ``detail`` concepts; boilerplate and
-  spec text give nothing.
+  spec text and what is sold separately give nothing.
 
 What words mean is learned from the catalog (:mod:`kgbuild.vocabulary`): brands, style names (kind ``line``),
 colours, boilerplate, and which nouns are **product types**: nouns that head product names (titles' heads,
@@ -217,7 +217,7 @@ def _runs(items: list[Typed], role: str) -> list[str]:
 
 
 def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words: int, mention: Mention) -> None:
-    kept = [s for s in sentences if not s.spec and s.key not in vocab.boilerplate]
+    kept = [s for s in sentences if not s.silent and s.key not in vocab.boilerplate]
     first_fragment = True
     for position, sentence in enumerate(kept):
         items = typed(sentence.words, vocab)

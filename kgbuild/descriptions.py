@@ -5,7 +5,8 @@ describe it, as word spans; what the spans mean (a type, a detail, a style name)
 :mod:`kgbuild.vocabulary` and :mod:`kgbuild.concepts`:
 
 * **sentences**: bullets ("•", "|", line breaks) and spaCy's sentence boundaries; a sentence that is mostly numbers
-  and measures is spec text and yields nothing;
+  and measures is spec text, and one about what is sold separately or not included names other products: both
+  yield nothing;
 * **type candidates**, in order of trust: "this/these X", the subject of the first sentence ("the Chaz Hoodie
   promises …", "HYTTAN door has …"), what a style name is said to be ("VEDDINGE is a smooth door"), and an opening
   noun phrase ("Decorative noticeboard that you can hang …");
@@ -32,6 +33,7 @@ _MODIFIER_POS = {"ADJ", "NOUN", "PROPN"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
 _DEMONSTRATIVES = {"this", "these"}
 SPEC_SHARE = 0.3  # a sentence whose alphanumeric tokens contain digits this often is spec text
+OTHER_PRODUCTS = re.compile(r"\b(?:sold|bought|purchased|available) separately\b|\bnot included\b")
 
 
 def clean(text: str) -> str:
@@ -53,7 +55,7 @@ class Sentence:
     types: list[list[Word]] = field(default_factory=list)  # type candidates, most trusted first
     fragment: bool = False  # the sentence is one noun phrase: its head is the first type candidate
     details: list[list[Word]] = field(default_factory=list)
-    spec: bool = False
+    silent: bool = False  # spec text, or about other products: no concepts
 
 
 def analyze(doc: Any) -> list[Sentence]:
@@ -66,8 +68,9 @@ def analyze(doc: Any) -> list[Sentence]:
             continue
         key = _SPACES.sub(" ", re.sub(r"[\d\W]+", " ", span.text.lower())).strip()
         sentence = Sentence(key, [word_of(t) for t in tokens])
-        sentence.spec = sum(any(c.isdigit() for c in t.text) for t in alnum) >= SPEC_SHARE * len(alnum)
-        if not sentence.spec:
+        spec = sum(any(c.isdigit() for c in t.text) for t in alnum) >= SPEC_SHARE * len(alnum)
+        sentence.silent = spec or bool(OTHER_PRODUCTS.search(key))
+        if not sentence.silent:
             typed = _type_candidates(tokens)
             sentence.fragment = fragment_head(tokens) is not None
             sentence.types = [_phrase(noun) for noun in typed]

@@ -220,8 +220,8 @@ STYLE_NAMED = [
     ("Lando Gym Jacket", "This jacket has a soft lining and front pockets. • Machine wash/dry."),
     ("Kenobi Trail Kit", "The Kenobi jacket has a warm lining and front pockets. • Machine wash/dry."),
     ("KURA", "Turned upside down the bed converts. The bed has ribbed cuffs. 10 year guarantee."),
-    ("MALM", "This bed has soft-closing drawers. 10 year guarantee."),
-    ("HEMNES", "The bed is made of solid pine. 90x200 cm."),
+    ("MALM", "Knobs are sold separately. This bed has soft-closing drawers. 10 year guarantee."),
+    ("HEMNES", "Knobs are sold separately. The bed is made of solid pine. 90x200 cm."),
 ]
 
 
@@ -242,7 +242,7 @@ def test_descriptions_name_the_type_and_give_details(style_named):
     # Parts and boilerplate never become categories; measures and care text give no concept at all.
     assert not categories & {"cuff", "ribbed cuff", "pocket", "front pocket", "hood", "drawer", "guarantee", "year"}
     everything = set(style_named.concepts["name"])
-    assert not any(word in name.split() for name in everything for word in ("wash", "guarantee", "cm", "90x200"))
+    assert not any(word in name.split() for name in everything for word in ("wash", "guarantee", "cm", "90x200", "knob"))
 
 
 def test_style_names_are_lines_not_brands_or_categories(style_named):
