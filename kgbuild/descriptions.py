@@ -27,7 +27,7 @@ from kgbuild.words import Word, word_of
 
 _BULLETS = re.compile(r"\s*(?:[•·|\n\r\t]|\s-\s)+\s*")
 _TAGS = re.compile(r"<[^>]+>")
-_SPACES = re.compile(r"\s+")
+_NOT_LETTERS = re.compile(r"[\d\W]+")
 _NOUNS = {"NOUN", "PROPN"}
 _MODIFIER_POS = {"ADJ", "NOUN", "PROPN"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
@@ -66,21 +66,23 @@ def analyze(doc: Any) -> list[Sentence]:
         alnum = [t for t in tokens if any(c.isalnum() for c in t.text)]
         if not alnum:
             continue
-        key = _SPACES.sub(" ", re.sub(r"[\d\W]+", " ", span.text.lower())).strip()
+        key = _NOT_LETTERS.sub(" ", span.text.lower()).strip()
         sentence = Sentence(key, [word_of(t) for t in tokens])
         spec = sum(any(c.isdigit() for c in t.text) for t in alnum) >= SPEC_SHARE * len(alnum)
         sentence.silent = spec or bool(OTHER_PRODUCTS.search(key))
         if not sentence.silent:
-            typed = _type_candidates(tokens)
-            sentence.fragment = fragment_head(tokens) is not None
+            opening = fragment_head(tokens)
+            typed = _type_candidates(tokens, opening)
+            sentence.fragment = opening is not None
             sentence.types = [_phrase(noun) for noun in typed]
             sentence.details = [_phrase(noun) for noun in _nouns_heading_phrases(tokens) if noun not in typed]
         sentences.append(sentence)
     return sentences
 
 
-def _type_candidates(tokens: list[Any]) -> list[Any]:
-    """Head nouns of the phrases that name the product, most trusted first."""
+def _type_candidates(tokens: list[Any], opening: Any) -> list[Any]:
+    """Head nouns of the phrases that name the product, most trusted first; ``opening`` is the sentence's head
+    when the whole sentence is one noun phrase."""
     found = []
     for index, token in enumerate(tokens):
         if token.lower_ in _DEMONSTRATIVES and (noun := _next_head(tokens, index + 1)) is not None:
@@ -92,7 +94,7 @@ def _type_candidates(tokens: list[Any]) -> list[Any]:
             elif token.pos_ in _NOUNS:
                 found.append(token)
             break
-    if (opening := fragment_head(tokens)) is not None:
+    if opening is not None:
         found.append(opening)
     return list(dict.fromkeys(found))
 
