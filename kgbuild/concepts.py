@@ -157,6 +157,7 @@ class Mention:
     title_chain: list[tuple[str, str]] = field(default_factory=list)  # (phrase, surface), head first
     title_linked: list[tuple[str, str]] = field(default_factory=list)  # "X with Y"
     title_head: str | None = None
+    title_name: str | None = None  # the last content word or style name of the title's first segment
     type_chains: list[list[tuple[str, str]]] = field(default_factory=list)  # from the description, most trusted first
     details: list[tuple[str, str]] = field(default_factory=list)
     detail_heads: set[str] = field(default_factory=set)
@@ -170,6 +171,8 @@ def analyze_title(words: list[Word], vocab: Vocabulary, max_words: int, mention:
     mention.attributes |= {(t.role, t.text) for t in items if t.role in _ATTRIBUTE_ROLES}
     mention.attributes |= {(LINE, name) for name in _runs(items, LINE)}
     segments = [(link, seg, _phrase_items(seg)) for link, seg in _segments(items)]
+    if segments:
+        mention.title_name = next((t.text for t in reversed(segments[0][1]) if t.role in {"content", LINE}), None)
     candidates = [i for i, (_, _, phrase) in enumerate(segments) if phrase]
     if not candidates:
         return
@@ -314,6 +317,9 @@ def mine(products: pd.DataFrame, settings: Settings, nlp: Any, parser: Any, enco
     types = product_types(mentions, parsed.families, settings)
     members: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     surfaces: dict[tuple[str, str], set[str]] = defaultdict(set)
+    title_aliases = _title_aliases(mentions, parsed.families, types, settings)
+    for word, evidence in title_aliases.items():
+        surfaces[(CATEGORY, evidence["concept"])].add(word)
     primary_chains: dict[str, list[str]] = {}
     phrases: dict[tuple[str, str], None] = {}
     for product_id, mention in zip(parsed.product_ids, mentions):
@@ -324,12 +330,15 @@ def mine(products: pd.DataFrame, settings: Settings, nlp: Any, parser: Any, enco
             members[(CATEGORY, phrase)].setdefault(product_id, found_in)
             surfaces[(CATEGORY, phrase)].add(surface)
         for kind, value in mention.attributes:
-            members[(kind, value)].setdefault(product_id, "text")
+            if not (kind == LINE and value in title_aliases):  # an abbreviation of a type is no style name
+                members[(kind, value)].setdefault(product_id, "text")
         for phrase, surface in mention.details:
             if synonyms.match_key(phrase.split()[-1]) not in types:
                 members[(DETAIL, phrase)].setdefault(product_id, "description")
                 surfaces[(DETAIL, phrase)].add(surface)
-    merged, merges = synonyms.merge(members, encoder if settings.merge_cosine < 1 else None, settings)
+    named = _named_alike(mentions, parsed.families, types)
+    merged, merges = synonyms.merge(members, encoder if settings.merge_cosine < 1 else None, settings, named)
+    merges += title_aliases.values()
     for concept in merged:
         for name in [concept.name, *concept.aliases]:
             concept.aliases |= {
@@ -385,6 +394,57 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
         if (noun in title_heads or len(found_in) >= settings.type_min_families)
         and len(found_in) >= settings.type_share * len(uses[noun])
     }
+
+
+def _title_aliases(
+    mentions: list[Mention], families: list[str], types: set[str], settings: Settings
+) -> dict[str, dict[str, Any]]:
+    """Title words that name no type and no detail in this catalog but stand, in most of their families, where the
+    description names a type ("TS" where descriptions say "t-shirt"), in titles that name no type otherwise:
+    word → merge evidence naming the type."""
+    key = synonyms.match_key
+    details = {key(phrase.split()[-1]) for m in mentions for phrase, _ in m.details}
+    families_of: dict[str, set[str]] = defaultdict(set)
+    together: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for mention, family in zip(mentions, families):
+        word = mention.title_name
+        title_typed = mention.title_head is not None and key(mention.title_head) in types
+        if word is None or title_typed or key(word) in types or key(word) in details:
+            continue
+        families_of[word].add(family)
+        typed_chains = [chain for chain in mention.type_chains if key(chain[0][0]) in types]
+        if typed_chains and key(typed_chains[0][0][0]) != key(word):
+            together[(word, typed_chains[0][0][0])].add(family)
+    aliases: dict[str, dict[str, Any]] = {}
+    for (word, type_name), found_in in sorted(together.items(), key=lambda item: -len(item[1])):
+        share = len(found_in) / len(families_of[word])
+        if word not in aliases and len(found_in) >= settings.alias_families and share >= settings.alias_share:
+            aliases[word] = {
+                "kind": CATEGORY,
+                "concept": type_name,
+                "merged": word,
+                "evidence": "title word where descriptions name the type",
+                "families": len(found_in),
+                "share": round(share, 4),
+            }
+    return aliases
+
+
+def _named_alike(mentions: list[Mention], families: list[str], types: set[str]) -> synonyms.NamedAlike:
+    """How many families name their product by each category phrase, and by each pair of phrases at once (the
+    title says one, the description another): the evidence that two names near in meaning are synonyms."""
+    key = synonyms.match_key
+    names_of: dict[str, set[str]] = defaultdict(set)
+    pairs_of: dict[str, set[frozenset[str]]] = defaultdict(set)
+    for mention, family in zip(mentions, families):
+        chains = [chain for chain in [mention.title_chain, *mention.type_chains] if chain and key(chain[0][0]) in types]
+        names = {chain[-1][0] for chain in chains}
+        names_of[family] |= names
+        pairs_of[family] |= {frozenset((a, b)) for a in names for b in names if a < b}
+    return synonyms.NamedAlike(
+        Counter(name for names in names_of.values() for name in names),
+        Counter(pair for pairs in pairs_of.values() for pair in pairs),
+    )
 
 
 def _categories(mention: Mention, types: set[str]) -> list[tuple[str, str, str, bool]]:

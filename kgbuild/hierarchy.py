@@ -31,15 +31,16 @@ def generalize(name: str) -> str | None:
     return " ".join(words[1:]) if len(words) > 1 else None
 
 
-def parents(names: list[str]) -> dict[str, str | None]:
-    """Nearest more general concept among ``names`` for each name (None for roots)."""
-    known = set(names)
+def parents(names: list[str], aliases: dict[str, str] | None = None) -> dict[str, str | None]:
+    """Nearest more general concept among ``names`` for each name (None for roots); ``aliases`` maps another
+    name of a concept to it ("white duvet cover" → "duvet cover", an alias of "quilt cover")."""
+    known = {name: name for name in names} | {a: n for a, n in (aliases or {}).items() if a not in names}
     result: dict[str, str | None] = {}
     for name in names:
         candidate = generalize(name)
-        while candidate is not None and candidate not in known:
+        while candidate is not None and (candidate not in known or known[candidate] == name):
             candidate = generalize(candidate)
-        result[name] = candidate
+        result[name] = known[candidate] if candidate is not None else None
     return result
 
 
@@ -64,7 +65,7 @@ def build(concepts: pd.DataFrame) -> pd.DataFrame:
     for _, group in concepts.groupby("kind", sort=False):
         names = group["name"].tolist()
         id_of = dict(zip(group["name"], group["concept_id"]))
-        parent_of = parents(names)
+        parent_of = parents(names, {alias: n for n, found in zip(names, group["aliases"]) for alias in found})
         depth = levels(parent_of)
         for name in names:
             parent_ids[id_of[name]] = id_of[parent_of[name]] if parent_of[name] else None

@@ -60,6 +60,15 @@ class Settings(BaseSettings):
         le=1,
         description="A product type heads product names in at least this share of the families whose text uses it.",
     )
+    synonym_cosine: float = Field(
+        0.7, ge=0, le=1, description="Embedding cosine from which two names one product is called by may merge."
+    )
+    alias_families: int = Field(
+        2, ge=1, description="Families a title word must stand where descriptions name a type, to become its alias."
+    )
+    alias_share: float = Field(
+        0.5, gt=0, le=1, description="… and the share of the title word's families where it does so."
+    )
     compound_share: float = Field(
         0.9, gt=0, le=1, description="A head found inside one compound this often gives way to it (flops → flip flops)."
     )

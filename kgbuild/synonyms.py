@@ -13,7 +13,7 @@ The canonical name is the variant with the most products; the others become alia
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
@@ -58,10 +58,29 @@ class Concept:
 Evidence = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class NamedAlike:
+    """Product families per category name, and per pair of names one product is called by."""
+
+    families: Counter
+    together: Counter
+
+    def evidence(self, a: str, b: str, share: float) -> int:
+        """Families that call one product both ``a`` and ``b``, if they are at least two and at least ``share`` of
+        the rarer name's families; else 0."""
+        both = self.together[frozenset((a, b))]
+        rarer = min(self.families[a], self.families[b])
+        return both if both >= 2 and rarer and both >= share * rarer else 0
+
+
 def merge(
-    members: dict[tuple[str, str], dict[str, str]], encoder: Any, settings: Settings
+    members: dict[tuple[str, str], dict[str, str]],
+    encoder: Any,
+    settings: Settings,
+    named: NamedAlike | None = None,
 ) -> tuple[list[Concept], list[Evidence]]:
-    """The concepts after merging, and one evidence record per name merged into another."""
+    """The concepts after merging, and one evidence record per name merged into another. With ``named``, category
+    names near in meaning that products are called by interchangeably merge too ("quilt cover"/"duvet cover")."""
     by_key: dict[tuple[str, str], list[tuple[str, dict[str, str]]]] = defaultdict(list)
     for (kind, name), products in members.items():
         by_key[(kind, match_key(name))].append((name, products))
@@ -75,7 +94,7 @@ def merge(
         return concepts, evidence
     candidates = [c for c in concepts if c.kind == CATEGORY and len(c.products) >= settings.min_support]
     others = [c for c in concepts if c not in candidates]
-    merged, by_meaning = _merge_by_embedding(candidates, encoder, settings)
+    merged, by_meaning = _merge_by_embedding(candidates, encoder, settings, named or NamedAlike(Counter(), Counter()))
     return others + merged, evidence + by_meaning
 
 
@@ -95,7 +114,7 @@ def _absorb(concept: Concept, name: str, products: dict[str, str]) -> None:
 
 
 def _merge_by_embedding(
-    concepts: list[Concept], encoder: Any, settings: Settings
+    concepts: list[Concept], encoder: Any, settings: Settings, named: NamedAlike
 ) -> tuple[list[Concept], list[Evidence]]:
     if len(concepts) < 2:
         return concepts, []
@@ -111,17 +130,19 @@ def _merge_by_embedding(
         return i
 
     evidence: dict[str, Evidence] = {}
-    for i, j in zip(*np.nonzero(np.triu(similarity >= settings.merge_cosine, k=1))):
-        ratio = SequenceMatcher(None, names[i], names[j]).ratio()
-        if _spelling_variants(names[i], names[j]) and ratio >= settings.merge_string:
-            parent[root(int(i))] = root(int(j))
-            for name, other in ((names[i], names[j]), (names[j], names[i])):
-                evidence[name] = {
-                    "with": other,
-                    "evidence": "spelling variant",
-                    "cosine": round(float(similarity[i, j]), 4),
-                    "string": round(ratio, 4),
-                }
+    threshold = min(settings.merge_cosine, settings.synonym_cosine)
+    for i, j in zip(*np.nonzero(np.triu(similarity >= threshold, k=1))):
+        a, b, cosine = names[i], names[j], round(float(similarity[i, j]), 4)
+        ratio = SequenceMatcher(None, a, b).ratio()
+        if cosine >= settings.merge_cosine and _spelling_variants(a, b) and ratio >= settings.merge_string:
+            found = {"evidence": "spelling variant", "cosine": cosine, "string": round(ratio, 4)}
+        elif not _contained(a, b) and (families := named.evidence(a, b, settings.alias_share)):
+            found = {"evidence": "products called by both names", "cosine": cosine, "families": families}
+        else:
+            continue
+        parent[root(int(i))] = root(int(j))
+        evidence[a] = {"with": b, **found}
+        evidence[b] = {"with": a, **found}
     groups: dict[int, list[Concept]] = defaultdict(list)
     for index, concept in enumerate(concepts):
         groups[root(index)].append(concept)
@@ -135,6 +156,12 @@ def _merge_by_embedding(
             records.append({"kind": head.kind, "concept": head.name, "merged": other.name, **evidence[other.name]})
         merged.append(head)
     return merged, records
+
+
+def _contained(a: str, b: str) -> bool:
+    """One name inside the other ("shirt"/"t-shirt", "bed"/"bedspread"): related, distinct products."""
+    key_a, key_b = match_key(a), match_key(b)
+    return key_a in key_b or key_b in key_a
 
 
 def _spelling_variants(a: str, b: str) -> bool:

@@ -1,6 +1,7 @@
 """Concept mining, attribute typing, merging and hierarchy on hand-written titles."""
 
 import json
+from collections import Counter
 
 import pandas as pd
 import pytest
@@ -242,7 +243,8 @@ def test_descriptions_name_the_type_and_give_details(style_named):
     # Parts and boilerplate never become categories; measures and care text give no concept at all.
     assert not categories & {"cuff", "ribbed cuff", "pocket", "front pocket", "hood", "drawer", "guarantee", "year"}
     everything = set(style_named.concepts["name"])
-    assert not any(word in name.split() for name in everything for word in ("wash", "guarantee", "cm", "90x200", "knob"))
+    unwanted = ("wash", "guarantee", "cm", "90x200", "knob")
+    assert not any(word in name.split() for name in everything for word in unwanted)
 
 
 def test_style_names_are_lines_not_brands_or_categories(style_named):
@@ -328,3 +330,48 @@ def test_a_part_named_after_the_product_is_no_type(nlp, parser, encoder):
     assert {"table", "desk", "bench"} <= names(result, "category")
     assert "surface" not in names(result, "category")
     assert set(primary_of(result).values()) == {"table", "desk", "bench"}
+
+
+def test_title_abbreviations_become_aliases_of_the_type_descriptions_name(nlp, parser, encoder):
+    titles = ["Roadster Men Blue TS", "Puma Men Red TS", "Nike Men Grey TS", "Nike Men Black Jacket", "Puma Men Jacket"]
+    descriptions = ["This t-shirt is soft cotton.", "This t-shirt is light.", "This t-shirt keeps you cool."]
+    descriptions += [None, None]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    tshirt = result.concepts[result.concepts["name"] == "t-shirt"].iloc[0]
+    assert "ts" in set(tshirt["aliases"]) and tshirt["product_count"] == 3
+    assert "ts" not in names(result, "line") and "ts" not in names(result, "category")
+    assert {"concept": "t-shirt", "merged": "ts", "families": 3}.items() <= next(
+        m for m in result.merges if m["merged"] == "ts"
+    ).items()
+
+
+def test_names_one_product_is_called_by_merge_and_distinct_types_stay_apart(nlp, parser, encoder):
+    titles = ["Aina Duvet Cover", "Bera Duvet Cover", "Cora Duvet Cover", "Dela Cushion Cover", "Eira Cushion Cover"]
+    descriptions = [
+        "This quilt cover is soft cotton, for any duvet.",
+        "This quilt cover has press studs that keep the duvet in place.",
+        "This quilt cover is easy to wash.",
+        "This cushion cover has a zip.",
+        "This cushion cover is linen.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    categories = result.concepts[result.concepts["kind"] == "category"].set_index("name")
+    assert "quilt cover" in set(categories.loc["duvet cover", "aliases"]) and "quilt cover" not in categories.index
+    assert "cushion cover" in categories.index and categories.loc["duvet cover", "product_count"] == 3
+    merged = next(m for m in result.merges if m["merged"] == "quilt cover")
+    assert merged["evidence"] == "products called by both names" and merged["families"] == 3
+
+
+@pytest.mark.parametrize(("a", "b"), [("shirt", "t-shirt"), ("bed", "bedspread")])
+def test_names_inside_one_another_never_merge_by_meaning(encoder, a, b):
+    members = {("category", a): {"1": "title", "2": "title"}, ("category", b): {"1": "description", "2": "description"}}
+    named = synonyms.NamedAlike(Counter({a: 2, b: 2}), Counter({frozenset((a, b)): 2}))
+    result, _ = synonyms.merge(members, encoder, Settings(clip_model="none", synonym_cosine=0.0), named)
+    assert len(result) == 2
+
+
+def test_hierarchy_reaches_a_concept_through_its_alias():
+    assert hierarchy.parents(["quilt cover", "white duvet cover"], {"duvet cover": "quilt cover"}) == {
+        "quilt cover": None,
+        "white duvet cover": "quilt cover",
+    }
