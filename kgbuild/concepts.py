@@ -336,7 +336,7 @@ def mine(products: pd.DataFrame, settings: Settings, nlp: Any, parser: Any, enco
             if synonyms.match_key(phrase.split()[-1]) not in types:
                 members[(DETAIL, phrase)].setdefault(product_id, "description")
                 surfaces[(DETAIL, phrase)].add(surface)
-    named = _named_alike(mentions, parsed.families, types)
+    named = _named_alike(mentions, parsed.families, types, vocab)
     merged, merges = synonyms.merge(members, encoder if settings.merge_cosine < 1 else None, settings, named)
     merges += title_aliases.values()
     for concept in merged:
@@ -430,9 +430,13 @@ def _title_aliases(
     return aliases
 
 
-def _named_alike(mentions: list[Mention], families: list[str], types: set[str]) -> synonyms.NamedAlike:
+def _named_alike(
+    mentions: list[Mention], families: list[str], types: set[str], vocab: Vocabulary
+) -> synonyms.NamedAlike:
     """How many families name their product by each category phrase, and by each pair of phrases at once (the
-    title says one, the description another): the evidence that two names near in meaning are synonyms."""
+    title says one, the description another): the evidence that two names near in meaning are synonyms. A pair
+    counts only when the names have as many words and differ in no attribute word ("leather stiletto heels" and
+    "solid stiletto heels" name one product by two of its attributes, not by two synonyms)."""
     key = synonyms.match_key
     names_of: dict[str, set[str]] = defaultdict(set)
     pairs_of: dict[str, set[frozenset[str]]] = defaultdict(set)
@@ -440,11 +444,17 @@ def _named_alike(mentions: list[Mention], families: list[str], types: set[str]) 
         chains = [chain for chain in [mention.title_chain, *mention.type_chains] if chain and key(chain[0][0]) in types]
         names = {chain[-1][0] for chain in chains}
         names_of[family] |= names
-        pairs_of[family] |= {frozenset((a, b)) for a in names for b in names if a < b}
+        pairs_of[family] |= {frozenset((a, b)) for a in names for b in names if a < b and _alike(a, b, vocab)}
     return synonyms.NamedAlike(
         Counter(name for names in names_of.values() for name in names),
         Counter(pair for pairs in pairs_of.values() for pair in pairs),
     )
+
+
+def _alike(a: str, b: str, vocab: Vocabulary) -> bool:
+    words_a, words_b = a.split(), b.split()
+    differing = set(words_a) ^ set(words_b)
+    return len(words_a) == len(words_b) and not any(vocab.kind_of(word) for word in differing)
 
 
 def _categories(mention: Mention, types: set[str]) -> list[tuple[str, str, str, bool]]:

@@ -375,3 +375,11 @@ def test_hierarchy_reaches_a_concept_through_its_alias():
         "quilt cover": None,
         "white duvet cover": "quilt cover",
     }
+
+
+def test_names_that_differ_by_an_attribute_never_merge(nlp, parser, encoder):
+    titles = ["Aina Leather Stiletto Heels", "Bera Leather Stiletto Heels", "Cora Leather Stiletto Heels"]
+    descriptions = [f"These solid stiletto heels are {word}." for word in ("comfortable", "elegant", "light")]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    assert {"leather stiletto heels", "solid stiletto heels"} <= names(result, "category")
+    assert not [m for m in result.merges if m["evidence"] == "products called by both names"]
