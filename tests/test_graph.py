@@ -105,7 +105,8 @@ def test_every_query_file_runs_with_expected_rows(graph, tmp_path, demo_catalog,
     of_product = {(r["kind"], r["concept"]) for r in rows["concepts_of_product"]}
     assert {("brand", first["brand"].lower()), ("colour", first["colour"]), ("category", first["category"].lower())} <= of_product
     primary = rows["concepts_of_product"][0]
-    assert primary["primary"] and primary["kind"] == "category" and primary["concept"].endswith(first["category"].lower())
+    assert primary["primary"] and primary["kind"] == "category"
+    assert primary["concept"].endswith(first["category"].lower())
     assert not any(r["primary"] for r in rows["concepts_of_product"][1:])
     assert [r["rank"] for r in rows["images_for_concept"]] == list(range(1, len(rows["images_for_concept"]) + 1))
     assert 3 <= len(rows["images_for_concept"]) <= 10
