@@ -159,6 +159,7 @@ class Mention:
     title_head: str | None = None
     title_name: str | None = None  # the last content word or style name of the title's first segment
     type_chains: list[list[tuple[str, str]]] = field(default_factory=list)  # from the description, most trusted first
+    references: list[list[tuple[str, str]]] = field(default_factory=list)  # "keeps the rug in place"
     details: list[tuple[str, str]] = field(default_factory=list)
     detail_heads: set[str] = field(default_factory=set)
 
@@ -222,6 +223,7 @@ def _runs(items: list[Typed], role: str) -> list[str]:
 def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words: int, mention: Mention) -> None:
     kept = [s for s in sentences if not s.silent and s.key not in vocab.boilerplate]
     first_fragment = True
+    references: list[list[tuple[str, str]]] = []
     for position, sentence in enumerate(kept):
         items = typed(sentence.words, vocab)
         mention.attributes |= {(t.role, t.text) for t in items if t.role in {"colour", "pattern", "material"}}
@@ -232,11 +234,15 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
             for candidate in sentence.types:
                 if run := _description_phrase(candidate, vocab, max_words):
                     mention.type_chains.append(_chain(run))
+        for reference in sentence.references:
+            if run := _description_phrase(reference, vocab, max_words):
+                references.append(_chain(run))
         heads = {chain[0][0] for chain in mention.type_chains}
         for detail in sentence.details:
             run = _description_phrase(detail, vocab, max_words)
             if run and run[-1].text not in heads:
                 mention.details.append((" ".join(t.text for t in run), " ".join(t.surface for t in run)))
+    mention.references = references
 
 
 def _description_phrase(words: list[Word], vocab: Vocabulary, max_words: int) -> list[Typed]:
@@ -333,7 +339,8 @@ def mine(products: pd.DataFrame, settings: Settings, nlp: Any, parser: Any, enco
             if not (kind == LINE and value in title_aliases):  # an abbreviation of a type is no style name
                 members[(kind, value)].setdefault(product_id, "text")
         for phrase, surface in mention.details:
-            if synonyms.match_key(phrase.split()[-1]) not in types:
+            # A detail describes the product ("ribbed cuffs"); a bare noun in prose is context ("hang on the wall").
+            if " " in phrase and synonyms.match_key(phrase.split()[-1]) not in types:
                 members[(DETAIL, phrase)].setdefault(product_id, "description")
                 surfaces[(DETAIL, phrase)].add(surface)
     named = _named_alike(mentions, parsed.families, types, vocab)
@@ -383,6 +390,11 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
             head = key(chain[0][0])
             uses[head].add(family)
             if head == title_head or (title_head is None and position == 0):
+                evidence[head].add(family)
+        for position, chain in enumerate(mention.references):
+            head = key(chain[0][0])
+            uses[head].add(family)
+            if title_head is None and not mention.type_chains and position == 0:
                 evidence[head].add(family)
         for phrase, _ in mention.details:
             uses[key(phrase.split()[-1])].add(family)
@@ -469,6 +481,11 @@ def _categories(mention: Mention, types: set[str]) -> list[tuple[str, str, str, 
         if key(chain[0][0]) in types:
             primary = not found
             found += [(p, s, "description", primary) for p, s in chain]
+    # Where neither the title nor an opening names a type, a definite reference does ("keeps the rug in place").
+    for chain in mention.references if not found else []:
+        if key(chain[0][0]) in types:
+            found += [(p, s, "description", True) for p, s in chain]
+            break
     return found
 
 

@@ -32,6 +32,8 @@ _NOUNS = {"NOUN", "PROPN"}
 _MODIFIER_POS = {"ADJ", "NOUN", "PROPN"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
 _DEMONSTRATIVES = {"this", "these"}
+_REFERRING_DETERMINERS = {"the", "this", "these", "every", "each"}
+_REFERRING_ROLES = {"nsubj", "nsubjpass", "dobj"}
 SPEC_SHARE = 0.3  # a sentence whose alphanumeric tokens contain digits this often is spec text
 OTHER_PRODUCTS = re.compile(r"\b(?:sold|bought|purchased|available) separately\b|\bnot included\b")
 
@@ -54,6 +56,7 @@ class Sentence:
     words: list[Word]
     types: list[list[Word]] = field(default_factory=list)  # type candidates, most trusted first
     fragment: bool = False  # the sentence is one noun phrase: its head is the first type candidate
+    references: list[list[Word]] = field(default_factory=list)  # "the rug", "every basket": the product, maybe
     details: list[list[Word]] = field(default_factory=list)
     silent: bool = False  # spec text, or about other products: no concepts
 
@@ -74,8 +77,12 @@ def analyze(doc: Any) -> list[Sentence]:
             opening = fragment_head(tokens)
             typed = _type_candidates(tokens, opening)
             sentence.fragment = opening is not None
+            referring = [noun for noun in _references(tokens) if noun not in typed]
             sentence.types = [_phrase(noun) for noun in typed]
-            sentence.details = [_phrase(noun) for noun in _nouns_heading_phrases(tokens) if noun not in typed]
+            sentence.references = [_phrase(noun) for noun in referring]
+            sentence.details = [
+                _phrase(noun) for noun in _nouns_heading_phrases(tokens) if noun not in typed and noun not in referring
+            ]
         sentences.append(sentence)
     return sentences
 
@@ -97,6 +104,18 @@ def _type_candidates(tokens: list[Any], opening: Any) -> list[Any]:
     if opening is not None:
         found.append(opening)
     return list(dict.fromkeys(found))
+
+
+def _references(tokens: list[Any]) -> list[Any]:
+    """Nouns a definite or distributive determiner points at as a subject or object ("keeps the rug in place",
+    "makes every basket unique"): in a product's own description these often name the product itself."""
+    return [
+        t
+        for t in tokens
+        if t.pos_ == "NOUN"
+        and t.dep_ in _REFERRING_ROLES
+        and any(c.dep_ == "det" and c.lower_ in _REFERRING_DETERMINERS for c in t.children)
+    ]
 
 
 def fragment_head(tokens: list[Any]) -> Any:

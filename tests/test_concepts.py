@@ -383,3 +383,35 @@ def test_names_that_differ_by_an_attribute_never_merge(nlp, parser, encoder):
     result = mine(titles, nlp, parser, encoder, descriptions)
     assert {"leather stiletto heels", "solid stiletto heels"} <= names(result, "category")
     assert not [m for m in result.merges if m["evidence"] == "products called by both names"]
+
+
+def test_definite_references_type_a_product_whose_openings_do_not(nlp, parser, encoder):
+    titles = ["STICKAT", "LURVIG", "TOFTBO", "HAMPEN", "KURA", "LACK"]
+    descriptions = [
+        "The latex backing keeps the rug in place.",
+        "You can turn the rug over and use it longer.",
+        "This rug is soft. It dampens sound.",
+        "This rug has a thick pile.",
+        "This bed converts from low to high.",
+        "Place it on the bed or a chair.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    primary = primary_of(result)
+    assert primary["1"] == primary["2"] == "rug"
+    # "the bed" as the object of a preposition is where the product goes, not what it is.
+    assert "6" not in primary
+    assert "backing" not in names(result, "category")
+
+
+def test_bare_nouns_in_prose_are_context_not_details(nlp, parser, encoder):
+    titles = ["MALM", "MALM", "HEMNES", "HEMNES"]
+    descriptions = [
+        "This wardrobe has soft-closing drawers. Hang it on the wall.",
+        "This wardrobe has soft-closing drawers. Fix it to the wall.",
+        "This dresser has soft-closing drawers and fits by the wall.",
+        "This dresser has soft-closing drawers. Place a lamp on the top.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    details = names(result, "detail")
+    assert "soft-closing drawer" in details or "soft closing drawer" in details
+    assert not details & {"wall", "top", "lamp"}
