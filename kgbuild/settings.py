@@ -28,6 +28,18 @@ class Settings(BaseSettings):
         "image", description="Catalog column holding the image path (relative to the catalog, absolute, or fsspec URL)."
     )
     max_title_chars: int = Field(1000, ge=1, description="Longer titles are quarantined as malformed.")
+    max_id_chars: int = Field(256, ge=1, description="Longer product ids are quarantined (Neo4j indexes ids).")
+    max_field_chars: int = Field(
+        1_000_000, ge=1, description="A row with a longer field is quarantined (the reader holds each field whole)."
+    )
+    max_description_chars: int = Field(
+        20_000, ge=1, description="Longer descriptions are cut at a word boundary; the stage report lists the rows."
+    )
+    max_columns: int = Field(2000, ge=1, description="A catalog with more columns is refused as a whole.")
+    max_nesting: int = Field(32, ge=1, description="A JSON value nested deeper is quarantined.")
+    lock_wait_s: float = Field(
+        0, ge=0, description="How long a build waits for another build holding the work directory (0 = fail at once)."
+    )
     brand_col: str = Field(
         "brand", description="Catalog column holding the brand, when the catalog has one (else brands are learned)."
     )
@@ -95,6 +107,20 @@ class Settings(BaseSettings):
         ["category", "colour", "pattern", "material", "style"],
         description="Concept kinds that get images, comma-separated (brands and audiences are not visual).",
     )
+    image_timeout_s: float = Field(30, gt=0, description="Seconds allowed to open and read one image, file or URL.")
+    max_image_bytes: int = Field(50_000_000, ge=1, description="Larger image files are quarantined before reading.")
+    max_image_pixels: int = Field(
+        100_000_000, ge=1, description="Images with more pixels are quarantined (decompression bombs)."
+    )
+    image_url_schemes: Annotated[list[str], NoDecode] = Field(
+        ["http", "https"], description="URL schemes images may be fetched with, comma-separated."
+    )
+    allow_private_urls: bool = Field(
+        False, description="Allow image URLs on loopback, link-local and private addresses (redirects included)."
+    )
+    image_roots: Annotated[list[str], NoDecode] = Field(
+        [], description="Folders besides the catalog's that local image paths may lie in, comma-separated."
+    )
     global_candidates: int = Field(
         20, ge=0, description="Images by CLIP similarity added to a concept's own products' images."
     )
@@ -114,9 +140,12 @@ class Settings(BaseSettings):
     )
 
     # Loading.
-    load_batch_size: int = Field(5000, ge=1, description="Rows per UNWIND batch when loading Neo4j.")
+    load_batch_size: int = Field(5000, ge=1, description="Most rows per UNWIND batch when loading Neo4j.")
+    load_batch_bytes: int = Field(
+        8_000_000, ge=1, description="Most bytes of row data per UNWIND batch (wide catalogs get smaller batches)."
+    )
 
-    @field_validator("text_cols", "grounded_kinds", mode="before")
+    @field_validator("text_cols", "grounded_kinds", "image_url_schemes", "image_roots", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         return _split(value, ",")
