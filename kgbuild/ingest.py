@@ -6,15 +6,18 @@ Every input row ends up either accepted or quarantined with a reason; the counts
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
+from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, Iterator
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from kgbuild import quarantine, validation
 from kgbuild.quarantine import Rejected
@@ -34,6 +37,11 @@ PRODUCT_SCHEMA = pa.schema(
 )
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by surrogateescape
+_SURROGATE = re.compile("[\ud800-\udfff]")  # from a JSON "\\ud800" escape: no UTF-8 for it
+_CSV_FIELD_LIMIT = 2**31 - 1  # the reader takes any field; max_field_chars decides what is too long
+# Properties kgbuild sets on a Product node: a catalog column of the same name is renamed, never overwrites them.
+RESERVED_PROPERTIES = ("product_id", "title", "description", "last_build")
+RENAMED_PREFIX = "catalog_"
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 
@@ -44,12 +52,13 @@ class CatalogError(ValueError):
 
 def run(catalog: Path, layout: Layout, settings: Settings, version: str | None = None) -> dict[str, Any]:
     """Reads, validates (the ``ingest`` suite) and writes the catalog's products; with a build ``version``, also
-    keeps the validation result and its Data Docs."""
+    keeps the validation result and its Data Docs. The catalog's bytes are read once: the report's
+    ``catalog_sha256`` is the checksum of exactly what was ingested."""
     catalog = Path(catalog).absolute()
     parsed: list[tuple[int, dict[str, Any]]] = []
     rejected: list[Rejected] = []
-    columns, records = _records(catalog)
-    for row_number, record in records:
+    source = read(catalog, settings)
+    for row_number, record in source.records:
         if isinstance(record, Rejected):
             rejected.append(record)
         elif problem := _reader_problem(record, settings, catalog.parent):
@@ -62,91 +71,235 @@ def run(catalog: Path, layout: Layout, settings: Settings, version: str | None =
     session = validation.Session()
     outcome = session.validate(
         STAGE,
-        _frame(parsed, columns, settings),
+        _frame(parsed, source.columns, settings),
         parameters={"max_title_chars": settings.max_title_chars},
         fields={"product_id": settings.id_col, "title": settings.title_col, "image": settings.image_col},
     )
     kept = {"validation": session.keep(layout, version, [outcome]) | {"warnings": outcome.warnings}} if version else {}
     if outcome.stops:
-        raise CatalogError(_stop_message(catalog, columns, outcome, settings))
-    accepted = []
+        raise CatalogError(_stop_message(catalog, source.columns, outcome, settings))
+    accepted, truncated = [], []
     for row_number, record in parsed:
         if failure := outcome.rows.get(row_number):
             product_id = _text(record.get(settings.id_col)) or None
             rejected.append(Rejected(row_number, product_id, STAGE, failure.field, failure.reason, record))
         else:
-            accepted.append(_normalize(record, row_number, catalog.parent, settings))
+            product = _normalize(record, row_number, catalog.parent, settings)
+            if product["description"] and len(product["description"]) > settings.max_description_chars:
+                truncated.append(row_number)
+                product["description"] = _cut(product["description"], settings.max_description_chars)
+            accepted.append(product)
     rejected.sort(key=lambda r: r.source_row)
     write_parquet(pd.DataFrame(accepted, columns=PRODUCT_SCHEMA.names), layout.products, PRODUCT_SCHEMA)
     quarantine.write(rejected, layout.quarantine(STAGE))
-    report = {"input_rows": input_rows, "accepted": len(accepted), "quarantined": len(rejected), **kept}
-    assert report["input_rows"] == report["accepted"] + report["quarantined"], report
-    return report
+    if input_rows != len(accepted) + len(rejected):
+        raise RuntimeError(f"ingest lost rows: {input_rows} read, {len(accepted)} accepted, {len(rejected)} quarantined")
+    return {
+        "input_rows": input_rows,
+        "accepted": len(accepted),
+        "quarantined": len(rejected),
+        "catalog_sha256": source.sha256,
+        "blank_lines": source.blank_lines,
+        "renamed_columns": source.renamed,
+        "truncated_descriptions": {"rows": len(truncated), "first_rows": truncated[:20]},
+        **kept,
+    }
 
 
-def _records(catalog: Path) -> tuple[list[str] | None, Iterator[tuple[int, dict[str, Any] | Rejected]]]:
-    """The header (None for JSONL, which has none) and (1-based data row number, record) for each row."""
+@dataclass
+class Source:
+    """One catalog read from its bytes: the (renamed) header, None for JSONL, and the records, numbered from 1."""
+
+    sha256: str
+    columns: list[str] | None
+    records: Iterator[tuple[int, dict[str, Any] | Rejected]]
+    renamed: dict[str, str] = field(default_factory=dict)  # catalog column → the name kgbuild stores it under
+    blank_lines: int = 0  # counted once the records have been read
+
+
+def read(catalog: Path, settings: Settings) -> Source:
     if not catalog.is_file():
         raise CatalogError(f"{catalog}: catalog file not found")
     suffix = catalog.suffix.lower()
+    if suffix not in JSONL_SUFFIXES | CSV_SUFFIXES.keys() | PARQUET_SUFFIXES:
+        raise CatalogError(f"{catalog}: unsupported catalog format {suffix!r} (use .csv, .tsv, .jsonl or .parquet)")
+    data = catalog.read_bytes()
+    source = Source(hashlib.sha256(data).hexdigest(), None, iter(()))
     if suffix in JSONL_SUFFIXES:
-        return None, _jsonl_records(catalog)
-    if suffix in CSV_SUFFIXES:
-        return _csv_records(catalog, CSV_SUFFIXES[suffix])
-    if suffix in PARQUET_SUFFIXES:
+        source.records = _jsonl_records(data, settings, source)
+    elif suffix in CSV_SUFFIXES:
+        _csv_records(catalog, data, CSV_SUFFIXES[suffix], settings, source)
+    else:
         try:
-            table = ds.dataset(catalog, format="parquet").to_table()
+            table = pq.read_table(pa.BufferReader(data))
         except pa.ArrowInvalid as error:
             raise CatalogError(f"{catalog}: not a readable Parquet file: {error}") from error
-        return table.column_names, enumerate(table.to_pylist(), start=1)
-    raise CatalogError(f"{catalog}: unsupported catalog format {suffix!r} (use .csv, .tsv, .jsonl or .parquet)")
+        source.columns = _column_names(catalog, table.column_names, settings, source.renamed)
+        source.records = enumerate(table.rename_columns(source.columns).to_pylist(), start=1)
+    return source
 
 
-def _csv_records(catalog: Path, delimiter: str) -> tuple[list[str], Iterator[tuple[int, dict[str, Any] | Rejected]]]:
+def _column_names(catalog: Path, header: list[str], settings: Settings, renamed: dict[str, str]) -> list[str]:
+    """The header with every name usable as a Neo4j property and none overwriting one kgbuild owns: an empty name
+    becomes ``column_<n>``, a repeated one ``<name>_<k>``, a reserved one ``catalog_<name>``; ``renamed`` gets
+    each change."""
+    if len(header) > settings.max_columns:
+        raise CatalogError(f"{catalog}: {len(header)} columns, more than max_columns={settings.max_columns}")
+    core = {settings.id_col, settings.title_col, settings.description_col}
+    names: list[str] = []
+    for position, name in enumerate(header, start=1):
+        new = name.strip() or f"column_{position}"
+        if new in RESERVED_PROPERTIES and new not in core:
+            new = RENAMED_PREFIX + new
+        base, copy = new, 1
+        while new in names:
+            copy += 1
+            new = f"{base}_{copy}"
+        if new != name:
+            renamed[name if name not in renamed else f"{name} (column {position})"] = new
+        names.append(new)
+    return names
+
+
+def _csv_records(catalog: Path, data: bytes, delimiter: str, settings: Settings, source: Source) -> None:
     """The header and each data row; bytes that are not UTF-8 survive (surrogate-escaped) so the row can be
-    quarantined with its field, instead of failing the file."""
-    text = catalog.read_bytes().decode("utf-8-sig", errors="surrogateescape")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
+    quarantined with its field, instead of failing the file. Blank lines are skipped and counted."""
+    text = data.decode("utf-8-sig", errors="surrogateescape")
+    lines = list(io.StringIO(text, newline=""))
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    header = next(csv.reader(lines[:1], delimiter=delimiter), None)
     if not header:
         raise CatalogError(f"{catalog}: the file is empty (no header row)")
+    source.columns = _column_names(catalog, header, settings, source.renamed)
+    id_at = source.columns.index(settings.id_col) if settings.id_col in source.columns else None
 
     def rows() -> Iterator[tuple[int, dict[str, Any] | Rejected]]:
-        for row_number, values in enumerate(reader, start=1):
-            if len(values) != len(header):
+        row_number = 0
+        for values, first, last in _csv_spans(lines, delimiter, len(header), id_at):
+            if values is not _SWALLOWING and not "".join(values).strip() and len(values) < len(header):
+                source.blank_lines += 1
+                continue
+            row_number += 1
+            where = f"line {first + 1}" if last == first + 1 else f"lines {first + 1}-{last}"
+            if values is _SWALLOWING:
+                reason = f"a quote opened on line {first + 1} is closed only after lines that read as rows: {where}"
+                yield row_number, Rejected(row_number, None, STAGE, "(row)", reason, {"line": lines[first]})
+            elif len(values) != len(header):
                 raw = {"line": delimiter.join(values)}
-                reason = f"has {len(values)} fields, the header has {len(header)} (line {reader.line_num})"
+                reason = f"has {len(values)} fields, the header has {len(header)} ({where})"
                 yield row_number, Rejected(row_number, None, STAGE, "(row)", reason, raw)
             else:
-                yield row_number, dict(zip(header, values))
+                yield row_number, dict(zip(source.columns, values))
 
-    return header, rows()
+    source.records = rows()
 
 
-def _jsonl_records(catalog: Path) -> Iterator[tuple[int, dict[str, Any] | Rejected]]:
-    with catalog.open(encoding="utf-8-sig", errors="surrogateescape") as lines:
-        for row_number, line in enumerate(lines, start=1):
-            if not line.strip():
-                yield row_number, Rejected(row_number, None, STAGE, "(line)", "empty line", {"line": line})
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                yield row_number, Rejected(row_number, None, STAGE, "(line)", f"not valid JSON: {error}", {"line": line})
-                continue
-            if not isinstance(record, dict):
-                yield row_number, Rejected(row_number, None, STAGE, "(line)", "not a JSON object", {"line": line})
-                continue
-            yield row_number, record
+_SWALLOWING: list[str] = []  # marks a line whose quote swallows the rows after it
+
+
+def _csv_spans(
+    lines: list[str], delimiter: str, width: int, id_at: int | None
+) -> Iterator[tuple[list[str], int, int]]:
+    """(values, first line, end line) of each record after the header (line indices, 0-based, end exclusive). A
+    record whose quoted field runs over lines that read as rows of their own (a stray quote: ``"27 inch monitor``)
+    is given as ``_SWALLOWING`` for its first line, and reading restarts on the next line."""
+    position = 1
+    while position < len(lines):
+        reader = csv.reader(islice(lines, position, None), delimiter=delimiter)
+        start = position
+        for values in reader:
+            first, position = position, start + reader.line_num
+            if position - first > 1 and any(_reads_as_row(line, delimiter, width, id_at) for line in lines[first + 1 : position]):
+                yield _SWALLOWING, first, position
+                position = first + 1
+                break
+            yield values, first, position
+        else:
+            return
+
+
+def _reads_as_row(line: str, delimiter: str, width: int, id_at: int | None) -> bool:
+    """A line that is a whole record by itself: as many fields as the header and an id without spaces."""
+    if id_at is None:
+        return False
+    try:
+        values = next(csv.reader([line], delimiter=delimiter, strict=True), [])
+    except csv.Error:
+        return False
+    product_id = values[id_at].strip() if len(values) == width else ""
+    return bool(product_id) and not any(c.isspace() for c in product_id)
+
+
+def _jsonl_records(data: bytes, settings: Settings, source: Source) -> Iterator[tuple[int, dict[str, Any] | Rejected]]:
+    text = data.decode("utf-8-sig", errors="surrogateescape")
+    row_number = 0
+    for line in io.StringIO(text, newline=""):
+        if not line.strip():
+            source.blank_lines += 1
+            continue
+        row_number += 1
+        raw = {"line": line[: settings.max_field_chars]}
+        if (depth := _nesting(line)) > settings.max_nesting:
+            reason = f"nested {depth} deep, more than max_nesting={settings.max_nesting}"
+            yield row_number, Rejected(row_number, None, STAGE, "(line)", reason, raw)
+            continue
+        try:
+            record = json.loads(line, object_pairs_hook=_keys_kept)
+        except json.JSONDecodeError as error:
+            yield row_number, Rejected(row_number, None, STAGE, "(line)", f"not valid JSON: {error}", raw)
+            continue
+        if not isinstance(record, dict):
+            yield row_number, Rejected(row_number, None, STAGE, "(line)", "not a JSON object", raw)
+            continue
+        names = _column_names(Path("(line)"), list(record), settings, source.renamed)
+        yield row_number, dict(zip(names, record.values()))
+
+
+def _keys_kept(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose repeated keys are all kept (``name``, ``name_2``) instead of the last one winning."""
+    record: dict[str, Any] = {}
+    for key, value in pairs:
+        name, copy = key, 1
+        while name in record:
+            copy += 1
+            name = f"{key}_{copy}"
+        record[name] = value
+    return record
+
+
+def _nesting(line: str) -> int:
+    """How deep brackets nest in a JSON text, outside strings."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in line:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def _reader_problem(record: dict[str, Any], settings: Settings, catalog_dir: Path) -> tuple[str, str] | None:
-    """What the validation suite cannot see: bytes that were not text, and paths leaving the catalog's folder."""
-    for field, value in record.items():
-        if isinstance(value, str) and (bad := _UNDECODABLE.search(value)):
-            return str(field), f"not valid UTF-8 (byte 0x{ord(bad.group()) - 0xDC00:02X})"
-        if isinstance(value, str) and "\x00" in value:
-            return str(field), "contains a NUL byte"
+    """What the validation suite cannot see: text that cannot be stored, limits, and paths leaving the catalog's
+    folder."""
+    for key, value in record.items():
+        text = _text(value)
+        if bad := _UNDECODABLE.search(text) or _UNDECODABLE.search(key):
+            return str(key), f"not valid UTF-8 (byte 0x{ord(bad.group()) - 0xDC00:02X})"
+        if bad := _SURROGATE.search(text) or _SURROGATE.search(key):
+            return str(key), f"contains a lone surrogate (U+{ord(bad.group()):04X}), which is not text"
+        if "\x00" in text:
+            return str(key), "contains a NUL byte"
+        if len(text) > settings.max_field_chars:
+            return str(key), f"has {len(text)} characters, more than max_field_chars={settings.max_field_chars}"
+    product_id = _text(record.get(settings.id_col))
+    if len(product_id) > settings.max_id_chars:
+        return settings.id_col, f"product id has {len(product_id)} characters, more than max_id_chars={settings.max_id_chars}"
     image = _text(record.get(settings.image_col))
     if image and "://" not in image and not Path(image).expanduser().is_absolute():
         if not Path(resolve_image(image, catalog_dir)).is_relative_to(catalog_dir.resolve()):
@@ -206,9 +359,17 @@ def _title(value: Any) -> str:
     return " ".join(_text(value).split())
 
 
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters at the last word boundary."""
+    return text[: limit + 1].rsplit(None, 1)[0] if " " in text[:limit] else text[:limit]
+
+
 def _text(value: Any) -> str:
+    """A catalog value as text; lists and objects as JSON."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()

@@ -29,9 +29,7 @@ class Settings(BaseSettings):
     )
     max_title_chars: int = Field(1000, ge=1, description="Longer titles are quarantined as malformed.")
     max_id_chars: int = Field(256, ge=1, description="Longer product ids are quarantined (Neo4j indexes ids).")
-    max_field_chars: int = Field(
-        1_000_000, ge=1, description="A row with a longer field is quarantined (the reader holds each field whole)."
-    )
+    max_field_chars: int = Field(131_072, ge=1, description="A row with a longer field is quarantined.")
     max_description_chars: int = Field(
         20_000, ge=1, description="Longer descriptions are cut at a word boundary; the stage report lists the rows."
     )

@@ -35,10 +35,14 @@ QUARANTINED = {
     "image path escaping the folder": ("c.csv", csv_bytes(b"2,Shirt,../../etc/passwd\n"), [(2, "image", "relative image path escapes")], 1),
     "JSONL line not JSON": ("c.jsonl", b'{"product_id": "1", "title": "Cap"}\n{oops\n', [(2, "(line)", "not valid JSON")], 1),
     "JSONL line not an object": ("c.jsonl", b'{"product_id": "1", "title": "Cap"}\n[1, 2]\n', [(2, "(line)", "not a JSON object")], 1),
-    "JSONL empty line": ("c.jsonl", b'{"product_id": "1", "title": "Cap"}\n\n', [(2, "(line)", "empty line")], 1),
     "JSONL non-UTF-8": ("c.jsonl", b'{"product_id": "1", "title": "Cap"}\n{"product_id": "2", "title": "Caf\xe9"}\n', [(2, "title", "not valid UTF-8")], 1),
     "JSONL title not text": ("c.jsonl", b'{"product_id": "1", "title": "Cap"}\n{"product_id": "2", "title": ["Cap"]}\n', [(2, "title", "title is of type list, not text")], 1),
     "JSONL id an object": ("c.jsonl", b'{"product_id": "1", "title": "Cap"}\n{"product_id": {"sku": 2}, "title": "Hat"}\n', [(2, "product_id", "product id is of type dict")], 1),
+    "JSONL title an object": ("c.jsonl", b'{"product_id": "1", "title": "Cap"}\n{"product_id": "2", "title": {"en": "Hat"}}\n', [(2, "title", "title is of type dict")], 1),
+    "JSONL nested 5000 deep": ("c.jsonl", b'{"product_id": "1", "title": "Cap"}\n{"product_id": "2", "title": "Hat", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}\n", [(2, "(line)", "nested 5001 deep, more than max_nesting=32")], 1),
+    "JSONL lone surrogate": ("c.jsonl", b'{"product_id": "1", "title": "Cap"}\n{"product_id": "2", "title": "Hat \\ud800"}\n', [(2, "title", "contains a lone surrogate (U+D800)")], 1),
+    "200 kB field": ("c.csv", csv_bytes(b"2,Shirt," + b"x" * 200_000 + b"\n"), [(2, "image", "has 200000 characters, more than max_field_chars=131072")], 1),
+    "id too long to index": ("c.csv", csv_bytes(b"9" * 300 + b",Shirt,\n"), [(2, "product_id", "product id has 300 characters, more than max_id_chars=256")], 1),
     "JSONL missing title key": ("c.jsonl", b'{"product_id": "1", "title": "Cap"}\n{"product_id": "2"}\n', [(2, "title", "missing title")], 1),
 }
 
@@ -109,6 +113,74 @@ def test_parquet_with_wrong_types_and_schema(tmp_path):
     (tmp_path / "other").mkdir()
     with pytest.raises(ingest.CatalogError, match="required column 'product_id' not found"):
         ingest_file(tmp_path / "other", "wrong.parquet", (tmp_path / "wrong.parquet").read_bytes())
+
+
+@pytest.mark.parametrize("suffix,delimiter", [(".csv", ","), (".tsv", "\t")])
+def test_a_stray_quote_never_swallows_the_rows_after_it(tmp_path, suffix, delimiter):
+    rows = [[str(i), f"Product {i} Desk Lamp", f"img/{i}.jpg"] for i in range(1, 51)]
+    rows[9][1] = '"27 inch Monitor'  # opens a quoted field that a later stray quote closes
+    rows[29][1] = 'Cable 6" long'  # a quote inside a field is text
+    lines = [delimiter.join(["product_id", "title", "image"])] + [delimiter.join(row) for row in rows]
+    report, products, quarantined = ingest_file(tmp_path, f"c{suffix}", ("\n".join(lines) + "\n").encode())
+    assert report["input_rows"] == report["accepted"] + report["quarantined"] == 50
+    assert quarantined["source_row"].tolist() == [10] and "quote opened on line 11" in quarantined["reason"][0]
+    assert len(products) == 49 and products["title"].str.contains("Product").sum() == 48
+    assert not products["title"].str.contains("\n|jpg").any()  # no product holds another row's text
+    assert 'Cable 6" long' in set(products["title"])
+
+
+def test_blank_lines_are_skipped_and_counted_not_rows(tmp_path):
+    report, products, quarantined = ingest_file(tmp_path, "c.csv", csv_bytes(b"\n", b"2,Cap,\n", b"\n\n"))
+    assert (report["input_rows"], report["accepted"], report["blank_lines"]) == (2, 2, 3) and quarantined.empty
+    jsonl = b'{"product_id": "1", "title": "Cap"}\n\n   \n{"product_id": "2", "title": "Hat"}\n'
+    report, _, quarantined = ingest_file(tmp_path, "c.jsonl", jsonl)
+    assert (report["input_rows"], report["blank_lines"]) == (2, 2) and quarantined.empty
+
+
+def test_columns_named_like_kgbuild_properties_empty_or_repeated_are_renamed_and_reported(tmp_path):
+    catalog = tmp_path / "c.csv"
+    catalog.write_text("sku,name,title,last_build,,colour,colour\n1,Red Cap,Imposter,2020,x,red,crimson\n")
+    layout = Layout(tmp_path / "work")
+    report = ingest.run(catalog, layout, Settings(clip_model="none", id_col="sku", title_col="name"))
+    assert report["renamed_columns"] == {
+        "title": "catalog_title",
+        "last_build": "catalog_last_build",
+        "": "column_5",
+        "colour": "colour_2",
+    }
+    product = read_parquet(layout.products).iloc[0]
+    assert product["title"] == "Red Cap"
+    assert json.loads(product["attributes"]) == {
+        "catalog_title": "Imposter",
+        "catalog_last_build": "2020",
+        "column_5": "x",
+        "colour": "red",
+        "colour_2": "crimson",
+    }
+
+
+def test_a_catalog_wider_than_max_columns_stops_naming_the_limit(tmp_path):
+    catalog = tmp_path / "c.csv"
+    catalog.write_text(",".join(["product_id", "title", *(f"c{i}" for i in range(10))]) + "\n1,Cap" + ",x" * 10 + "\n")
+    with pytest.raises(ingest.CatalogError, match="12 columns, more than max_columns=5"):
+        ingest.run(catalog, Layout(tmp_path / "work"), Settings(clip_model="none", max_columns=5))
+
+
+def test_long_descriptions_are_cut_at_a_word_and_the_rows_reported(tmp_path):
+    catalog = tmp_path / "c.csv"
+    catalog.write_text("product_id,title,description\n1,Cap,short\n2,Hat," + "word " * 10_000 + "\n")
+    layout = Layout(tmp_path / "work")
+    report = ingest.run(catalog, layout, Settings(clip_model="none", max_description_chars=1000))
+    assert report["truncated_descriptions"] == {"rows": 1, "first_rows": [2]}
+    descriptions = read_parquet(layout.products)["description"].tolist()
+    assert descriptions[0] == "short" and len(descriptions[1]) <= 1000 and descriptions[1].endswith("word")
+
+
+def test_nested_values_are_stored_as_json(tmp_path):
+    jsonl = b'{"product_id": "1", "title": "Cap", "sizes": ["S", "M"], "dims": {"w": 2}}\n'
+    _, products, _ = ingest_file(tmp_path, "c.jsonl", jsonl)
+    attributes = json.loads(products["attributes"][0])
+    assert json.loads(attributes["sizes"]) == ["S", "M"] and json.loads(attributes["dims"]) == {"w": 2}
 
 
 @pytest.mark.neo4j

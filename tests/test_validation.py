@@ -64,7 +64,7 @@ def test_title_bound_is_the_max_title_chars_setting(tmp_path):
     catalog.write_text("product_id,title\n1,Ten chars!\n2,Eleven char\n")
     layout = Layout(tmp_path / "work")
     report = ingest.run(catalog, layout, Settings(clip_model="none", max_title_chars=10))
-    assert report == {"input_rows": 2, "accepted": 1, "quarantined": 1}
+    assert {k: report[k] for k in ("input_rows", "accepted", "quarantined")} == {"input_rows": 2, "accepted": 1, "quarantined": 1}
     quarantined = read_parquet(layout.quarantine("ingest"))
     assert quarantined[["source_row", "field", "reason"]].to_dict(orient="records") == [
         {
