@@ -85,7 +85,7 @@ def _catalog(args: argparse.Namespace, scratch: Path) -> tuple[Path, dict[str, s
     frame["image"] = [str((args.catalog.parent / p).resolve()) for p in frame["image"]]
     subset = scratch / "catalog.csv"
     frame.to_csv(subset, index=False)
-    return subset, {"id_col": args.id_col, "title_col": args.title_col}
+    return subset, {"id_col": args.id_col, "title_col": args.title_col, "image_roots": [str(args.catalog.parent)]}
 
 
 def _warm_up(settings: Settings) -> None:

@@ -13,20 +13,35 @@ Only concepts of ``grounded_kinds`` get images (brands and audiences are not vis
 
 * text evidence (``--clip-model none``): the images of the concept's own products, most typical first: a product
   scores the cosine between its category concepts and the mean of those of all the concept's products.
+
+Reading is bounded (:class:`ImagePolicy`): ``image_timeout_s`` per image, ``max_image_bytes`` and
+``max_image_pixels`` checked before reading and decoding; local images must be regular files inside the catalog's
+folder or ``image_roots``; URLs must use one of ``image_url_schemes`` and, unless ``allow_private_urls``, resolve
+(every redirect hop too) to public addresses only.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import ipaddress
+import os
+import socket
+import stat
 import time
-from dataclasses import dataclass
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import SplitResult, urljoin, urlsplit
+from urllib.request import url2pathname
 
 import fsspec
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import urllib3
 from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
@@ -34,7 +49,7 @@ from kgbuild import models, quarantine
 from kgbuild.embedding_cache import EmbeddingCache, text_key
 from kgbuild.quarantine import Rejected
 from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, read_parquet, write_parquet
+from kgbuild.workdir import Layout, read_json, read_parquet, write_parquet
 
 STAGE = "images"
 IMAGE_SCHEMA = pa.schema(
@@ -52,32 +67,216 @@ CONCEPT_IMAGE_SCHEMA = pa.schema(
     ]
 )
 TEXT_EVIDENCE_MODEL = "text-evidence"
+HTTP_SCHEMES = ("http", "https")
+MAX_REDIRECTS = 5
+CHUNK_BYTES = 1 << 16
+UNREACHABLE = "image URL unreachable or not found"
+NEVER_FETCHED = ("unspecified", "multicast", "reserved")  # refused even with allow_private_urls
+NOT_PUBLIC = ("unspecified", "multicast", "loopback", "link_local", "reserved", "private")  # ::1 is reserved too
 
 
 def image_id(sha256: str) -> str:
     return "img_" + sha256[:20]
 
 
-def read_image(uri: str) -> tuple[str, Image.Image]:
-    """(sha256 of the bytes, decoded RGB image); raises ValueError with a reason a person can act on."""
-    try:
-        with fsspec.open(uri, "rb") as stream:
-            data = stream.read()
-    except FileNotFoundError:
-        remote = "://" in uri and not uri.startswith("file://")
-        raise ValueError("image URL unreachable or not found" if remote else "image file not found") from None
-    except Exception as error:  # fsspec backends raise their own error types for unreachable URLs
-        raise ValueError(f"image cannot be read: {type(error).__name__}: {error}") from None
+@dataclass(frozen=True)
+class ImagePolicy:
+    """How images may be read: the settings' time, size, pixel and URL limits, and the folders local images may lie
+    in (resolved; None: anywhere, for trusted callers). Picklable, for the DataLoader's worker processes."""
+
+    settings: Settings = field(default_factory=Settings)
+    roots: tuple[Path, ...] | None = None
+
+    @classmethod
+    def for_catalog(cls, catalog: Path, settings: Settings) -> ImagePolicy:
+        """Local images confined to the catalog's folder and ``settings.image_roots``."""
+        folders = [Path(catalog).parent, *map(Path, settings.image_roots)]
+        return cls(settings, tuple(folder.expanduser().resolve() for folder in folders))
+
+
+def read_image(uri: str, policy: ImagePolicy | None = None) -> tuple[str, Image.Image]:
+    """(sha256 of the bytes, decoded RGB image) of a path or URL read within ``policy`` (default: the environment's
+    settings, local paths anywhere); raises ValueError with a reason a person can act on."""
+    policy = policy or ImagePolicy()
+    data = _read_bytes(uri, policy)
     if not data:
         raise ValueError("image file is empty (0 bytes)")
+    return hashlib.sha256(data).hexdigest(), _decode(data, policy.settings.max_image_pixels)
+
+
+def _read_bytes(uri: str, policy: ImagePolicy) -> bytes:
+    timeout = policy.settings.image_timeout_s
+    deadline = time.monotonic() + timeout
     try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
+        return _read_url(uri, policy, deadline) if "://" in uri else _read_file(Path(uri), policy, deadline)
+    except ValueError:
+        raise
+    except (urllib3.exceptions.NewConnectionError, FileNotFoundError):  # a NewConnectionError is a TimeoutError too
+        raise ValueError(UNREACHABLE) from None
+    except (urllib3.exceptions.TimeoutError, TimeoutError):
+        raise ValueError(f"image not read within {timeout:g} s (see --image-timeout-s)") from None
+    except urllib3.exceptions.SSLError as error:
+        raise ValueError(f"image URL's TLS connection failed: {error}") from None
+    except (urllib3.exceptions.HTTPError, ConnectionError):
+        raise ValueError(UNREACHABLE) from None
+    except Exception as error:  # fsspec backends raise their own error types
+        raise ValueError(f"image cannot be read: {type(error).__name__}: {error}") from None
+
+
+def _read_file(path: Path, policy: ImagePolicy, deadline: float) -> bytes:
+    """A regular file's bytes, if it lies (symlinks followed) inside the policy's folders."""
+    try:
+        resolved = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise ValueError("image file not found") from None
+    if policy.roots is not None and not any(resolved.is_relative_to(root) for root in policy.roots):
+        raise ValueError("image path leaves the allowed folders (the catalog's and --image-roots)")
+    _check_regular(os.stat(resolved), policy)  # before opening: a FIFO or device is never opened
+    descriptor = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    with open(descriptor, "rb", buffering=0) as stream:
+        _check_regular(os.fstat(descriptor), policy)  # the file opened may have replaced the one checked
+        return _read_capped(stream.read, policy, deadline)
+
+
+def _check_regular(info: os.stat_result, policy: ImagePolicy) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("not a regular file")
+    _check_size(info.st_size, policy)
+
+
+def _check_size(size: int | None, policy: ImagePolicy) -> None:
+    """Refuses a file whose announced size passes the byte limit, before reading it."""
+    limit = policy.settings.max_image_bytes
+    if size is not None and size > limit:
+        raise ValueError(f"image file too large ({size} bytes > {limit}; see --max-image-bytes)")
+
+
+def _read_capped(read: Callable[[int], bytes], policy: ImagePolicy, deadline: float) -> bytes:
+    """Reads to the end in chunks; stops as soon as the stream passes the byte limit or the deadline."""
+    chunks, size, limit = [], 0, policy.settings.max_image_bytes
+    while chunk := read(CHUNK_BYTES):
+        size += len(chunk)
+        if size > limit:
+            raise ValueError(f"image file too large (over {limit} bytes; see --max-image-bytes)")
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _read_url(url: str, policy: ImagePolicy, deadline: float) -> bytes:
+    scheme = _allowed_scheme(url, policy)
+    if scheme == "file":
+        return _read_file(Path(url2pathname(urlsplit(url).path)), policy, deadline)
+    if scheme in HTTP_SCHEMES:
+        return _read_http(url, policy, deadline)
+    with fsspec.open(url, "rb") as stream:  # another scheme the settings allow (s3, gs, ...)
+        _check_size(getattr(stream, "size", None), policy)
+        return _read_capped(stream.read, policy, deadline)
+
+
+def _allowed_scheme(url: str, policy: ImagePolicy) -> str:
+    scheme = urlsplit(url).scheme.lower()
+    allowed = [s.lower() for s in policy.settings.image_url_schemes]
+    if scheme not in allowed:
+        listed = ", ".join(allowed) or "none"
+        raise ValueError(f"image URL scheme {scheme!r} is not allowed (allowed: {listed}; see --image-url-schemes)")
+    return scheme
+
+
+def _read_http(url: str, policy: ImagePolicy, deadline: float) -> bytes:
+    """GET with redirects followed here, each hop's scheme and addresses checked; the connection goes to the address
+    checked (no second DNS lookup)."""
+    for _ in range(MAX_REDIRECTS + 1):
+        parts = urlsplit(url)
+        address = _checked_address(parts, policy)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        https = parts.scheme.lower() == "https"
+        pool_type = urllib3.HTTPSConnectionPool if https else urllib3.HTTPConnectionPool
+        tls = {"server_hostname": parts.hostname} if https else {}
+        timeout = urllib3.Timeout(connect=remaining, read=remaining)
+        with pool_type(address, parts.port, timeout=timeout, retries=False, **tls) as pool:
+            response = pool.urlopen(
+                "GET",
+                (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+                headers={"Host": parts.netloc.rpartition("@")[2], "Accept-Encoding": "identity"},
+                redirect=False,
+                preload_content=False,
+                decode_content=False,
+            )
+            location = response.get_redirect_location()
+            if not location:
+                if response.status >= 400:
+                    raise ValueError(f"{UNREACHABLE} (HTTP {response.status})")
+                _check_size(response.length_remaining, policy)
+                return _read_capped(_deadline_reader(response, deadline), policy, deadline)
+        url = urljoin(url, location)
+        if _allowed_scheme(url, policy) not in HTTP_SCHEMES:
+            raise ValueError(f"image URL redirects to a non-HTTP URL ({url[:100]})")
+    raise ValueError(f"image URL redirects more than {MAX_REDIRECTS} times")
+
+
+def _deadline_reader(response: urllib3.HTTPResponse, deadline: float) -> Callable[[int], bytes]:
+    """``response.read1`` with the socket's timeout cut to what is left before the deadline, read by read."""
+
+    def read(size: int) -> bytes:
+        if response.connection is not None and response.connection.sock is not None:
+            response.connection.sock.settimeout(max(deadline - time.monotonic(), 0.001))
+        return response.read1(size)
+
+    return read
+
+
+def _checked_address(parts: SplitResult, policy: ImagePolicy) -> str:
+    """The host's first address, once all its addresses are known to be allowed."""
+    host = parts.hostname
+    if not host:
+        raise ValueError("image URL has no host")
+    try:
+        found = socket.getaddrinfo(host, parts.port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise ValueError(f"{UNREACHABLE} (cannot resolve {host!r})") from None
+    addresses = [ipaddress.ip_address(info[4][0]) for info in found]
+    for address in addresses:
+        kind = _address_kind(address)
+        refused = f"image URL host {host!r} resolves to {address} ({kind} address)"
+        if kind in NEVER_FETCHED:
+            raise ValueError(f"{refused}: never fetched")
+        if kind and not policy.settings.allow_private_urls:
+            raise ValueError(f"{refused}: see --allow-private-urls")
+    return str(addresses[0])
+
+
+def _address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why an address is not a public one (None: it is)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    kind = next((kind for kind in NOT_PUBLIC if getattr(address, f"is_{kind}")), None)
+    if kind is None and not address.is_global:
+        kind = "private"  # shared (100.64.0.0/10) and other ranges not routed on the internet
+    return kind and kind.replace("_", "-")
+
+
+def _decode(data: bytes, max_pixels: int) -> Image.Image:
+    """The RGB image; its pixel count is checked from the header, before any pixel is decoded."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the limit is checked here instead
+            image = Image.open(io.BytesIO(data))
+            if image.width * image.height > max_pixels:
+                raise ValueError(
+                    f"image has too many pixels ({image.width}x{image.height} > {max_pixels}; see --max-image-pixels)"
+                )
+            image.load()
+    except Image.DecompressionBombError as error:
+        raise ValueError(f"image has too many pixels (decompression bomb): {error}") from None
     except UnidentifiedImageError:
         raise ValueError("not an image (unrecognised format)") from None
     except (OSError, SyntaxError) as error:
         raise ValueError(f"image cannot be decoded (truncated or corrupt): {error}") from None
-    return hashlib.sha256(data).hexdigest(), image.convert("RGB")
+    return image.convert("RGB")
 
 
 @dataclass(frozen=True)
@@ -91,15 +290,15 @@ class Loaded:
 class ImageSource:
     """Map-style dataset for torch's DataLoader: reads, hashes, verifies and (optionally) preprocesses each image."""
 
-    def __init__(self, uris: list[str], preprocess: Any = None) -> None:
-        self.uris, self.preprocess = uris, preprocess
+    def __init__(self, uris: list[str], policy: ImagePolicy, preprocess: Any = None) -> None:
+        self.uris, self.policy, self.preprocess = uris, policy, preprocess
 
     def __len__(self) -> int:
         return len(self.uris)
 
     def __getitem__(self, index: int) -> Loaded:
         try:
-            sha256, image = read_image(self.uris[index])
+            sha256, image = read_image(self.uris[index], self.policy)
         except ValueError as error:
             return Loaded(index, None, str(error), None)
         return Loaded(index, sha256, None, self.preprocess(image) if self.preprocess else None)
@@ -148,8 +347,9 @@ def run(layout: Layout, settings: Settings) -> dict[str, Any]:
     links = read_parquet(layout.product_concepts)
     encoder = None if settings.text_evidence else models.clip_encoder(settings)
     cache = _caches(layout, settings, encoder)
+    policy = ImagePolicy.for_catalog(Path(read_json(layout.build_file)["catalog"]), settings)
     clock = time.perf_counter()
-    images, rejected, encoded = _read_all(referenced, settings, encoder, cache)
+    images, rejected, encoded = _read_all(referenced, policy, encoder, cache)
     write_parquet(images, layout.images, IMAGE_SCHEMA)
     quarantine.write(rejected, layout.quarantine(STAGE))
     seconds = {"images": time.perf_counter() - clock}
@@ -187,13 +387,14 @@ def _caches(layout: Layout, settings: Settings, encoder: models.ClipEncoder | No
 
 
 def _read_all(
-    referenced: pd.DataFrame, settings: Settings, encoder: models.ClipEncoder | None, cache: dict[str, EmbeddingCache]
+    referenced: pd.DataFrame, policy: ImagePolicy, encoder: models.ClipEncoder | None, cache: dict[str, EmbeddingCache]
 ) -> tuple[pd.DataFrame, list[Rejected], int]:
-    """Reads every referenced image once; in CLIP mode encodes those not in the cache. Returns (images, rejected,
-    number encoded)."""
+    """Reads every referenced image once, within ``policy``; in CLIP mode encodes those not in the cache. Returns
+    (images, rejected, number encoded)."""
     from torch.utils.data import DataLoader
 
-    source = ImageSource(referenced["image_uri"].tolist(), encoder.preprocess if encoder else None)
+    settings = policy.settings
+    source = ImageSource(referenced["image_uri"].tolist(), policy, encoder.preprocess if encoder else None)
     loader = DataLoader(source, batch_size=settings.clip_batch_size, num_workers=settings.clip_workers, collate_fn=list)
     rows, rejected, encoded = [], [], 0
     for batch in tqdm(loader, desc="images", unit="batch"):

@@ -62,9 +62,12 @@ def graph(neo4j_server):
         yield connected
 
 
+DEMO_DIR = _SESSION_DIR / "demo-catalog"  # catalogs derived from the demo point at its images: an image root
+
+
 @pytest.fixture(scope="session")
 def demo_catalog() -> Path:
-    return generate_catalog(_SESSION_DIR / "demo-catalog")
+    return generate_catalog(DEMO_DIR)
 
 
 @pytest.fixture(scope="session")

@@ -231,7 +231,9 @@ def test_myntra_with_five_percent_corrupted_rows_quarantines_exactly_those(tmp_p
     csv.writer(buffer, lineterminator="\n").writerow(header)
     catalog.write_bytes(buffer.getvalue().encode() + b"".join(lines))
 
-    settings = Settings(id_col="id", title_col="productDisplayName", image_col="image", clip_model="none")
+    settings = Settings(
+        id_col="id", title_col="productDisplayName", clip_model="none", image_roots=[str(MYNTRA.parent)]
+    )
     pipeline.begin_build(catalog, tmp_path / "work", settings)
     for stage in ("ingest", "concepts", "hierarchy", "images", "snapshot"):
         report = pipeline.run_stage(stage, tmp_path / "work")

@@ -10,10 +10,11 @@ from kgbuild.graph import CYPHER_DIR
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout
 
+from conftest import DEMO_DIR
 from graph_state import concept_embeddings, graph_state, same_embeddings
 
 pytestmark = pytest.mark.neo4j
-SETTINGS = Settings(clip_model="none")
+SETTINGS = Settings(clip_model="none", image_roots=[str(DEMO_DIR)])
 
 
 @pytest.fixture(scope="module")

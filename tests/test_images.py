@@ -7,7 +7,7 @@ from PIL import Image
 
 from kgbuild import concepts, images, ingest, models
 from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, read_parquet, write_parquet
+from kgbuild.workdir import Layout, read_parquet, write_json, write_parquet
 
 
 def jpeg(colour=(200, 30, 40)) -> bytes:
@@ -38,7 +38,7 @@ def test_unreachable_image_url_is_a_reason_not_a_crash():
     from conftest import free_port
 
     with pytest.raises(ValueError, match="image URL unreachable or not found"):
-        images.read_image(f"http://127.0.0.1:{free_port()}/x.jpg")
+        images.read_image(f"http://127.0.0.1:{free_port()}/x.jpg", images.ImagePolicy(Settings(allow_private_urls=True)))
 
 
 def test_read_image_identifies_identical_bytes(tmp_path):
@@ -73,6 +73,7 @@ def stage_inputs(tmp_path, settings):
     )
     layout = Layout(tmp_path / "work")
     ingest.run(catalog, layout, settings)
+    write_json({"catalog": str(catalog)}, layout.build_file)  # images.run reads the catalog's folder from the build
     products = read_parquet(layout.products)
     dress = concepts.concept_id("dress")
     write_parquet(
@@ -151,7 +152,7 @@ def test_rebuilds_encode_only_new_images(tmp_path, tiny_clip, demo_catalog):
     first, second = tmp_path / "first.csv", tmp_path / "second.csv"
     base.to_csv(first, index=False)
     pd.concat([base, pd.DataFrame(extra)]).to_csv(second, index=False)
-    settings = Settings(**tiny_clip)
+    settings = Settings(**tiny_clip, image_roots=[str(demo_catalog.parent)])
     workdir = tmp_path / "work"
 
     def encoded(catalog):
@@ -190,9 +191,10 @@ def test_every_bad_image_kind_is_quarantined_and_the_rest_grounded(tmp_path):
     rows += [(pid, f"Blue Cotton Dress {pid}", reference) for pid, (reference, _) in bad.items()]
     catalog = folder / "catalog.csv"
     pd.DataFrame(rows, columns=["product_id", "title", "image"]).to_csv(catalog, index=False)
-    settings = Settings(clip_model="none")
+    settings = Settings(clip_model="none", allow_private_urls=True)  # the unreachable URL is on loopback
     layout = Layout(tmp_path / "work")
     ingest.run(catalog, layout, settings)
+    write_json({"catalog": str(catalog)}, layout.build_file)
     products = read_parquet(layout.products)
     dress = concepts.concept_id("dress")
     write_parquet(

@@ -92,7 +92,7 @@ def test_unfinished_build_resumes_without_redoing_completed_stages(tmp_path, gra
 
 
 def test_removed_products_leave_the_graph(tmp_path, graph, demo_catalog):
-    settings = Settings(clip_model="none")
+    settings = Settings(clip_model="none", image_roots=[str(demo_catalog.parent)])
     pipeline.run_build(demo_catalog, tmp_path / "a", settings, graph)
     smaller = tmp_path / "smaller.csv"
     frame = pd.read_csv(demo_catalog, dtype=str)

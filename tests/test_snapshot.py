@@ -12,9 +12,10 @@ from kgbuild import images, pipeline, snapshot
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout
 
+from conftest import DEMO_DIR
 from graph_state import assert_snapshot_equals_graph
 
-SETTINGS = Settings(clip_model="none")
+SETTINGS = Settings(clip_model="none", image_roots=[str(DEMO_DIR)])
 OFFLINE_STAGES = ("ingest", "concepts", "hierarchy", "images", "snapshot")
 
 
