@@ -16,15 +16,16 @@ from airflow.sdk import Param, dag, task
 
 @contextmanager
 def no_retry_for_bad_data():
-    """A bad catalog or a failed validation fails the same way on every try: fail now. Neo4j errors and crashes
-    keep Airflow's retries."""
+    """A bad catalog, a failed validation or a row Neo4j refuses fails the same way on every try: fail now. Other
+    Neo4j errors and crashes keep Airflow's retries."""
     from airflow.sdk.exceptions import AirflowFailException
+    from kgbuild.graph import RowRejected
     from kgbuild.ingest import CatalogError
     from kgbuild.validation import ValidationFailed
 
     try:
         yield
-    except (CatalogError, ValidationFailed) as error:
+    except (CatalogError, ValidationFailed, RowRejected) as error:
         raise AirflowFailException(str(error)) from error
 
 
@@ -46,9 +47,12 @@ def kg_build():
     @task
     def begin(params=None) -> str:
         from kgbuild import pipeline
+        from kgbuild.graph import Graph
         from kgbuild.settings import Settings
 
-        build = pipeline.begin_build(params["catalog"], params["workdir"], Settings.from_overrides(params["settings"]))
+        settings = Settings.from_overrides(params["settings"])
+        with Graph.from_airflow("neo4j_default") as graph:  # checked here, before any work
+            build = pipeline.begin_build(params["catalog"], params["workdir"], settings, graph)
         return build["workdir"]
 
     @task

@@ -11,12 +11,31 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver, GraphDatabase, ManagedTransaction, Session
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    CypherSyntaxError,
+    DatabaseError,
+    DriverError,
+    Forbidden,
+    Neo4jError,
+)
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CYPHER_DIR = Path(__file__).resolve().parents[1] / "cypher"
 _LINE_COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
+ROW_KEYS = ("product_id", "concept_id", "image_id", "parent_id")
+"""The keys that name a row rejected by Neo4j."""
+
+
+class GraphUnavailable(RuntimeError):
+    """Neo4j cannot be reached, or refuses the credentials."""
+
+
+class RowRejected(RuntimeError):
+    """Neo4j refused one row of a load: the row's data must be fixed or quarantined."""
 
 
 class Neo4jSettings(BaseSettings):
@@ -37,17 +56,19 @@ class Neo4jSettings(BaseSettings):
 
 @dataclass(frozen=True)
 class Graph:
-    """A driver and the database to use; build one from the environment or from Airflow's Neo4jHook."""
+    """A driver and the database to use; build one from the environment or from Airflow's Neo4jHook. ``origin``
+    says, in messages, where the server and its credentials come from."""
 
     driver: Driver
     database: str = "neo4j"
+    origin: str = "Neo4j"
 
     @classmethod
     @contextmanager
     def from_env(cls) -> Iterator[Graph]:
         neo4j = Neo4jSettings()
         with neo4j.driver() as driver:
-            yield cls(driver, neo4j.database)
+            yield cls(driver, neo4j.database, f"Neo4j at {neo4j.uri} (from NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD)")
 
     @classmethod
     @contextmanager
@@ -57,10 +78,22 @@ class Graph:
 
         hook = Neo4jHook(conn_id=conn_id)
         driver = hook.get_conn()
+        origin = f"Neo4j at {hook.get_uri(hook.connection)} (from the Airflow connection {conn_id})"
         try:
-            yield cls(driver, hook.connection.schema or "neo4j")
+            yield cls(driver, hook.connection.schema or "neo4j", origin)
         finally:
             driver.close()
+
+    def verify(self) -> None:
+        """Raises :class:`GraphUnavailable` unless Neo4j answers and accepts the credentials: a build checks this
+        before any work."""
+        try:
+            self.driver.verify_connectivity()
+        except AuthError as error:
+            raise GraphUnavailable(f"{self.origin}: authentication failed, check the user and password") from error
+        except (DriverError, Neo4jError) as error:
+            reason = " ".join(str(error).split())
+            raise GraphUnavailable(f"{self.origin}: not reachable ({reason})") from error
 
     def run_file(self, cypher_file: str, /, **parameters: Any) -> list[dict[str, Any]]:
         """Runs each statement of ``cypher/<cypher_file>.cypher`` in its own managed write transaction; returns the
@@ -76,14 +109,25 @@ class Graph:
             statement, parameters, database_=self.database, routing_="r", result_transformer_=_data
         )
 
-    def load(self, cypher_file: str, rows: Iterable[dict[str, Any]], batch_size: int, /, **parameters: Any) -> int:
-        """Sends ``rows`` to the single ``UNWIND $rows`` statement of ``cypher/<cypher_file>.cypher`` in batches, each
-        in a managed transaction (retried on transient errors). Returns the number of rows sent."""
+    def load(
+        self,
+        cypher_file: str,
+        rows: Iterable[dict[str, Any]],
+        batch_size: int,
+        /,
+        *,
+        batch_bytes: int | None = None,
+        **parameters: Any,
+    ) -> int:
+        """Sends ``rows`` to the single ``UNWIND $rows`` statement of ``cypher/<cypher_file>.cypher`` in batches of
+        at most ``batch_size`` rows and about ``batch_bytes`` bytes of row data, each in a managed transaction
+        (retried on transient errors). A batch Neo4j refuses is split until the refused row is found, and
+        :class:`RowRejected` names it. Returns the number of rows sent."""
         (statement,) = statements(cypher_file)
         sent = 0
         with self.driver.session(database=self.database) as session:
-            for batch in _batches(rows, batch_size):
-                session.execute_write(lambda tx, b=batch: tx.run(statement, {**parameters, "rows": b}).consume())
+            for batch in _batches(rows, batch_size, batch_bytes):
+                _write(session, cypher_file, statement, batch, parameters)
                 sent += len(batch)
         return sent
 
@@ -110,7 +154,69 @@ class _Rows(list):
         return f"<{len(self)} rows>"
 
 
-def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[_Rows]:
+def _batches(rows: Iterable[dict[str, Any]], size: int, max_bytes: int | None = None) -> Iterator[_Rows]:
+    """Batches of ``size`` rows, each closed early once its rows hold about ``max_bytes`` bytes (when given)."""
     iterator = iter(rows)
-    while batch := _Rows(islice(iterator, size)):
+    if max_bytes is None:
+        while batch := _Rows(islice(iterator, size)):
+            yield batch
+        return
+    batch, held = _Rows(), 0
+    for row in iterator:
+        batch.append(row)
+        held += _size(row)
+        if len(batch) == size or held >= max_bytes:
+            yield batch
+            batch, held = _Rows(), 0
+    if batch:
         yield batch
+
+
+def _size(value: Any) -> int:
+    """About how many bytes ``value`` takes in a Bolt message: text by its length, 8 per key and per other scalar
+    (a list of numbers at 8 each: Neo4j's lists hold one type). Cheap: it runs on every row loaded."""
+    if isinstance(value, dict):
+        size = 8 * len(value)
+        for item in value.values():
+            if isinstance(item, str):
+                size += len(item)
+            elif isinstance(item, dict | list | tuple | bytes):
+                size += _size(item)
+        return size
+    if isinstance(value, str | bytes):
+        return len(value)
+    if isinstance(value, list | tuple):
+        if value and isinstance(value[0], int | float):
+            return 8 * len(value)
+        return sum(map(_size, value))
+    return 8
+
+
+def _write(session: Session, cypher_file: str, statement: str, rows: _Rows, parameters: dict[str, Any]) -> None:
+    """Writes ``rows`` in one transaction; when Neo4j refuses them, halves them until the refused row is found."""
+    try:
+        session.execute_write(_run, statement, {**parameters, "rows": rows})
+    except (ClientError, DatabaseError) as error:  # not transient: those the transaction retried
+        if isinstance(error, AuthError | Forbidden | CypherSyntaxError):  # not the rows' fault
+            raise
+        if len(rows) == 1:
+            reason = " ".join((error.message or str(error)).split())[:300]
+            raise RowRejected(f"{cypher_file}: Neo4j refused the row {_key(rows[0])}: {reason}") from error
+        half = len(rows) // 2
+        for part in (rows[:half], rows[half:]):
+            _write(session, cypher_file, statement, _Rows(part), parameters)
+        raise  # each half went in alone: the rows fail only together
+
+
+def _run(tx: ManagedTransaction, statement: str, parameters: dict[str, Any]) -> None:
+    tx.run(statement, parameters).consume()
+
+
+def _key(row: dict[str, Any]) -> str:
+    """The row's ids, each cut to 80 characters."""
+    return ", ".join(f"{key} {_cut(row[key])}" for key in ROW_KEYS if key in row)
+
+
+def _cut(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(str(value))} characters)"

@@ -141,14 +141,14 @@ def read(catalog: Path, settings: Settings) -> Source:
 
 def _column_names(catalog: Path, header: list[str], settings: Settings, renamed: dict[str, str]) -> list[str]:
     """The header with every name usable as a Neo4j property and none overwriting one kgbuild owns: an empty name
-    becomes ``column_<n>``, a repeated one ``<name>_<k>``, a reserved one ``catalog_<name>``; ``renamed`` gets
-    each change."""
+    becomes ``column_<n>``, a repeated one ``<name>_<k>``, a reserved one ``catalog_<name>``, bytes that are not
+    UTF-8 ``\\udcXX`` escapes; ``renamed`` gets each change."""
     if len(header) > settings.max_columns:
         raise CatalogError(f"{catalog}: {len(header)} columns, more than max_columns={settings.max_columns}")
     core = {settings.id_col, settings.title_col, settings.description_col}
     names: list[str] = []
     for position, name in enumerate(header, start=1):
-        new = name.strip() or f"column_{position}"
+        new = name.strip().encode("utf-8", "backslashreplace").decode() or f"column_{position}"  # bytes not UTF-8
         if new in RESERVED_PROPERTIES and new not in core:
             new = RENAMED_PREFIX + new
         base, copy = new, 1
@@ -289,9 +289,9 @@ def _reader_problem(record: dict[str, Any], settings: Settings, catalog_dir: Pat
     folder."""
     for key, value in record.items():
         text = _text(value)
-        if bad := _UNDECODABLE.search(text) or _UNDECODABLE.search(key):
+        if bad := _UNDECODABLE.search(text):
             return str(key), f"not valid UTF-8 (byte 0x{ord(bad.group()) - 0xDC00:02X})"
-        if bad := _SURROGATE.search(text) or _SURROGATE.search(key):
+        if bad := _SURROGATE.search(text):
             return str(key), f"contains a lone surrogate (U+{ord(bad.group()):04X}), which is not text"
         if "\x00" in text:
             return str(key), "contains a NUL byte"

@@ -51,24 +51,26 @@ def run(layout: Layout, settings: Settings, graph: Graph, pre_load: dict[str, An
     accounting the Build node carries as this stage's."""
     build = read_json(layout.build_file)
     version = build["version"]
-    batch = settings.load_batch_size
+    batch, batch_bytes = settings.load_batch_size, settings.load_batch_bytes
     graph.run_file("schema", embedding_dimensions=build["models"]["embedding_dimensions"])
     concepts = pq.read_table(layout.concepts)
     # Two sessions at once: one loads concepts (nodes, is-a, then embeddings), the other products and images, then
     # the mentions once the concept nodes are in (load/mentions.cypher says why these two do not stall each other).
     with ThreadPoolExecutor(1, thread_name_prefix="kgbuild-load-concepts") as concepts_lane:
-        concept_nodes = concepts_lane.submit(_load_concept_nodes, concepts, graph, batch, version)
+        concept_nodes = concepts_lane.submit(_load_concept_nodes, concepts, graph, batch, batch_bytes, version)
         embeddings = concepts_lane.submit(
             graph.load, "load/concept_embeddings", _rows(concepts.select(["concept_id", "embedding"])),
-            min(batch, EMBEDDINGS_PER_TRANSACTION),
+            min(batch, EMBEDDINGS_PER_TRANSACTION), batch_bytes=batch_bytes,
         )
-        graph.load("load/products", map(_product_row, _rows(pq.read_table(layout.products))), batch, version=version)
-        graph.load("load/images", _rows(pq.read_table(layout.images)), batch, version=version)
+        products = map(_product_row, _rows(pq.read_table(layout.products)))
+        graph.load("load/products", products, batch, batch_bytes=batch_bytes, version=version)
+        graph.load("load/images", _rows(pq.read_table(layout.images)), batch, batch_bytes=batch_bytes, version=version)
         concept_nodes.result()
         mentions = pq.read_table(layout.product_concepts).sort_by("product_id")
-        graph.load("load/mentions", _rows(mentions), batch, version=version)
+        graph.load("load/mentions", _rows(mentions), batch, batch_bytes=batch_bytes, version=version)
         embeddings.result()
-    graph.load("load/depicted_by", _rows(pq.read_table(layout.concept_images)), batch, version=version)
+    concept_images = _rows(pq.read_table(layout.concept_images))
+    graph.load("load/depicted_by", concept_images, batch, batch_bytes=batch_bytes, version=version)
     graph.run_file("load/prune", version=version)
     expected = expected_counts(layout)
     counts = graph.counts()
@@ -79,10 +81,11 @@ def run(layout: Layout, settings: Settings, graph: Graph, pre_load: dict[str, An
     return {"version": version, "counts": actual}
 
 
-def _load_concept_nodes(concepts: pa.Table, graph: Graph, batch: int, version: str) -> None:
-    graph.load("load/concepts", _rows(concepts.drop_columns(["embedding"])), batch, version=version)
+def _load_concept_nodes(concepts: pa.Table, graph: Graph, batch: int, batch_bytes: int, version: str) -> None:
+    nodes = _rows(concepts.drop_columns(["embedding"]))
+    graph.load("load/concepts", nodes, batch, batch_bytes=batch_bytes, version=version)
     is_a = concepts.select(["concept_id", "parent_id"]).filter(pc.is_valid(concepts["parent_id"]))
-    graph.load("load/is_a", _rows(is_a), batch, version=version)
+    graph.load("load/is_a", _rows(is_a), batch, batch_bytes=batch_bytes, version=version)
 
 
 def _rows(table: pa.Table) -> Iterator[dict[str, Any]]:

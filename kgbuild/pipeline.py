@@ -20,21 +20,36 @@ from kgbuild import concepts, hierarchy, images, ingest, load, models, snapshot,
 from kgbuild.graph import Graph
 from kgbuild.models import file_sha256
 from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, read_json, write_json
+from kgbuild.workdir import Layout, locked, read_json, write_json
 
 STAGES: tuple[str, ...] = ("ingest", "concepts", "hierarchy", "images", "load", "snapshot")
 log = logging.getLogger(__name__)
 
 
-def begin_build(catalog: str | Path, workdir: str | Path, settings: Settings) -> dict[str, Any]:
-    """Checks the catalog and loads every model (a missing one stops here, before any work), then starts a build,
-    or resumes the unfinished one for the same catalog bytes and settings."""
+def begin_build(
+    catalog: str | Path, workdir: str | Path, settings: Settings, graph: Graph | None = None
+) -> dict[str, Any]:
+    """Checks the catalog, the ``graph`` the build will load into when given, and loads every model (a missing one
+    stops here, before any work), then starts a build, or resumes the unfinished one for the same catalog bytes and
+    settings."""
+    catalog, resolved_models = _preflight(catalog, settings, graph)
     layout = Layout(Path(workdir))
+    with locked(layout, settings.lock_wait_s):
+        return _begin(layout, catalog, settings, resolved_models)
+
+
+def _preflight(catalog: str | Path, settings: Settings, graph: Graph | None) -> tuple[Path, dict[str, Any]]:
+    """What a build needs before it may touch its work directory: the catalog, Neo4j, every model."""
     catalog = Path(catalog).absolute()
     if not catalog.is_file():
         raise ingest.CatalogError(f"{catalog}: catalog file not found")
+    if graph is not None:
+        graph.verify()
+    return catalog, models.preflight(settings)
+
+
+def _begin(layout: Layout, catalog: Path, settings: Settings, resolved_models: dict[str, Any]) -> dict[str, Any]:
     catalog_sha256 = file_sha256(catalog)
-    resolved_models = models.preflight(settings)
     if layout.build_file.is_file():
         previous = read_json(layout.build_file)
         same_input = (previous["catalog_sha256"], previous["settings"]) == (catalog_sha256, settings.model_dump(mode="json"))
@@ -59,6 +74,11 @@ def begin_build(catalog: str | Path, workdir: str | Path, settings: Settings) ->
 def run_stage(stage: str, workdir: str | Path, graph: Graph | None = None) -> dict[str, Any]:
     """Runs one stage of the current build (skipped when already completed for this version); returns its report."""
     layout = Layout(Path(workdir))
+    with locked(layout, read_json(layout.build_file)["settings"].get("lock_wait_s", 0)):
+        return _run_stage(stage, layout, graph)
+
+
+def _run_stage(stage: str, layout: Layout, graph: Graph | None) -> dict[str, Any]:
     build = read_json(layout.build_file)
     marker = layout.stage_marker(stage)
     if stage in build["completed"] and marker.is_file():
@@ -68,6 +88,8 @@ def run_stage(stage: str, workdir: str | Path, graph: Graph | None = None) -> di
     started = time.perf_counter()
     report = _STAGE_FUNCTIONS[stage](layout, settings, build, graph)
     write_json({"version": build["version"], "stage": stage, "seconds": round(time.perf_counter() - started, 3), "report": report}, marker)
+    if stage == "ingest":  # the checksum of the bytes ingested, should the file have changed since the build began
+        build["catalog_sha256"] = report["catalog_sha256"]
     build["completed"] = [s for s in STAGES if s in build["completed"] or s == stage]
     if stage == STAGES[-1]:
         build["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -76,9 +98,14 @@ def run_stage(stage: str, workdir: str | Path, graph: Graph | None = None) -> di
 
 
 def run_build(catalog: str | Path, workdir: str | Path, settings: Settings, graph: Graph | None = None) -> dict[str, Any]:
-    """All stages in order, in this process (the DAG runs the same stages as separate tasks)."""
-    begin_build(catalog, workdir, settings)
-    return {stage: run_stage(stage, workdir, graph) for stage in STAGES}
+    """All stages in order, in this process (the DAG runs the same stages as separate tasks); Neo4j, from NEO4J_*
+    unless ``graph`` is given, is checked before the first."""
+    with nullcontext(graph) if graph is not None else Graph.from_env() as target:
+        checked, resolved_models = _preflight(catalog, settings, target)
+        layout = Layout(Path(workdir))
+        with locked(layout, settings.lock_wait_s):  # held from the first stage to the last
+            _begin(layout, checked, settings, resolved_models)
+            return {stage: run_stage(stage, workdir, target) for stage in STAGES}
 
 
 def _load(layout: Layout, settings: Settings, build: dict[str, Any], graph: Graph | None) -> dict[str, Any]:

@@ -37,7 +37,13 @@ class Rejected:
         raw = json.dumps(self.raw, ensure_ascii=False, default=str)
         if not _encodable(raw):  # bytes that were not UTF-8: kept visible as \udcXX escapes
             raw = json.dumps(self.raw, ensure_ascii=True, default=str)
-        return {**asdict(self), "raw": raw}
+        texts = {name: _visible(getattr(self, name)) for name in ("product_id", "field", "reason")}
+        return {**asdict(self), **texts, "raw": raw}
+
+
+def _visible(text: str | None) -> str | None:
+    """Text as it can be stored: bytes that were not UTF-8 (an id or a column name) become \\udcXX escapes."""
+    return text if text is None or _encodable(text) else text.encode("utf-8", "backslashreplace").decode("ascii", "replace")
 
 
 def _encodable(text: str) -> bool:

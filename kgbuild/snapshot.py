@@ -23,12 +23,30 @@ import pyarrow.parquet as pq
 
 from kgbuild.models import file_sha256
 from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, atomic_path, read_json, read_parquet, staged_folder, write_json
+from kgbuild.workdir import Layout, atomic_path, read_json, read_parquet, staged_folder, write_json, write_parquet
 
 STAGE = "snapshot"
 SCHEMA_VERSION = 3
 MANIFEST = "manifest.json"
 FASHIONKLIP_PHRASE_WORDS = range(2, 7)  # the training loader keeps concepts of 2 to 6 words
+_TEXT = pa.string()
+SCHEMAS = {
+    "concepts": pa.schema(
+        [("concept_id", _TEXT), ("name", _TEXT), ("aliases", pa.list_(_TEXT)), ("kind", _TEXT), ("level", pa.int64()),
+         ("parent_id", _TEXT), ("product_count", pa.int64())]
+    ),
+    "hierarchy": pa.schema([("child_id", _TEXT), ("parent_id", _TEXT)]),
+    "products": pa.schema([("product_id", _TEXT), ("title", _TEXT), ("image_id", _TEXT), ("attributes", _TEXT)]),
+    "product_concepts": pa.schema(
+        [("product_id", _TEXT), ("concept_id", _TEXT), ("field", _TEXT), ("primary", pa.bool_())]
+    ),
+    "images": pa.schema([("image_id", _TEXT), ("item_id", pa.int64()), ("uri", _TEXT), ("sha256", _TEXT)]),
+    "concept_images": pa.schema(
+        [("concept_id", _TEXT), ("image_id", _TEXT), ("product_id", _TEXT), ("image_uri", _TEXT),
+         ("score", pa.float64()), ("rank", pa.int64())]
+    ),
+}
+"""The snapshot's Parquet tables, whatever their rows (an empty or all-null column keeps its type)."""
 
 
 class SnapshotError(RuntimeError):
@@ -47,18 +65,15 @@ def tables(layout: Layout) -> dict[str, pd.DataFrame]:
     products = read_parquet(layout.products).merge(
         images[["product_id", "image_id"]].drop_duplicates("product_id"), on="product_id", how="left"
     )
-    return {
-        "concepts": concepts[["concept_id", "name", "aliases", "kind", "level", "parent_id", "product_count"]],
-        "hierarchy": concepts.dropna(subset=["parent_id"]).rename(columns={"concept_id": "child_id"})[["child_id", "parent_id"]],
-        "products": products[["product_id", "title", "image_id", "attributes"]],
-        "product_concepts": read_parquet(layout.product_concepts)[["product_id", "concept_id", "field", "primary"]],
-        "images": images.drop_duplicates("image_id").assign(item_id=lambda f: f["sha256"].map(item_id))[
-            ["image_id", "item_id", "uri", "sha256"]
-        ],
-        "concept_images": read_parquet(layout.concept_images)[
-            ["concept_id", "image_id", "product_id", "image_uri", "score", "rank"]
-        ],
+    frames = {
+        "concepts": concepts,
+        "hierarchy": concepts.dropna(subset=["parent_id"]).rename(columns={"concept_id": "child_id"}),
+        "products": products,
+        "product_concepts": read_parquet(layout.product_concepts),
+        "images": images.drop_duplicates("image_id").assign(item_id=lambda f: f["sha256"].map(item_id)),
+        "concept_images": read_parquet(layout.concept_images),
     }
+    return {name: frame[SCHEMAS[name].names] for name, frame in frames.items()}
 
 
 def fashionklip_records(frames: dict[str, pd.DataFrame], phrases: pd.DataFrame, prompt: str) -> dict[str, list[dict]]:
@@ -108,8 +123,7 @@ def _write(folder: Path, layout: Layout, build: dict[str, Any], settings: Settin
     rows, files = {}, {}
     frames = tables(layout)
     for name, frame in frames.items():
-        path = folder / f"{name}.parquet"
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+        write_parquet(frame, folder / f"{name}.parquet", SCHEMAS[name])
         rows[name] = len(frame)
     jsonl = fashionklip_records(frames, read_parquet(layout.product_phrases), settings.prompts[0])
     for name, records in jsonl.items():

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+import socket
 import tempfile
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -113,6 +117,53 @@ class Layout:
     def airflow_home(self) -> Path:
         return self.root / "airflow"
 
+    @property
+    def lock_file(self) -> Path:
+        """Held (an OS file lock) while a build works here; its text says by whom."""
+        return self.root / ".lock"
+
+
+class WorkdirBusy(RuntimeError):
+    """Another build holds the work directory."""
+
+
+_held: set[Path] = set()  # work directories this process holds: nested calls (a build's stages) pass through
+
+
+@contextmanager
+def locked(layout: Layout, wait_s: float = 0) -> Iterator[None]:
+    """Exclusive use of the work directory for the block. The lock is the kernel's (``flock``): a build that is
+    killed releases it with its process, so a lock is never stale. Another build waits ``wait_s`` seconds for it,
+    then fails naming the holder."""
+    if layout.lock_file in _held:
+        yield
+        return
+    layout.root.mkdir(parents=True, exist_ok=True)
+    with layout.lock_file.open("a+") as handle:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.seek(0)
+                    holder = handle.read().strip() or "another process"
+                    raise WorkdirBusy(
+                        f"{layout.root}: another build is working here ({holder}); wait for it, or give each build its "
+                        "own work directory"
+                    ) from None
+                time.sleep(0.2)
+        handle.truncate(0)
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
+        handle.flush()
+        _held.add(layout.lock_file)
+        try:
+            yield
+        finally:
+            _held.discard(layout.lock_file)
+            handle.truncate(0)
+
 
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
@@ -147,7 +198,10 @@ def staged_folder(target: Path) -> Iterator[Path]:
 
 
 def write_parquet(frame: pd.DataFrame, target: Path, schema: pa.Schema | None = None) -> Path:
-    table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    """An empty frame is written as ``schema``'s empty table: pandas types its empty columns float64, which Arrow
+    cannot convert to a list or string column."""
+    empty = schema is not None and frame.empty
+    table = schema.empty_table() if empty else pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp)
     return target

@@ -23,6 +23,7 @@ def csv_bytes(*rows: bytes) -> bytes:
 # name: (file name, content, expected rejected rows as (row, field, reason start), accepted count)
 QUARANTINED = {
     "non-UTF-8 byte": ("c.csv", csv_bytes(b"2,Caf\xe9 Shirt,img/2.jpg\n"), [(2, "title", "not valid UTF-8 (byte 0xE9)")], 1),
+    "non-UTF-8 id": ("c.csv", csv_bytes(b"2\xff,Shirt,img/2.jpg\n"), [(2, "product_id", "not valid UTF-8 (byte 0xFF)")], 1),
     "NUL byte": ("c.csv", csv_bytes(b"2,Plain\x00Shirt,img/2.jpg\n"), [(2, "title", "contains a NUL byte")], 1),
     "duplicate id": ("c.csv", csv_bytes(b"1,Other Jacket,img/9.jpg\n"), [(2, "product_id", "duplicate product id '1' (first seen at row 1)")], 1),
     "id with spaces duplicates": ("c.csv", csv_bytes(b" 1 ,Other Jacket,\n"), [(2, "product_id", "duplicate product id '1'")], 1),
@@ -139,7 +140,7 @@ def test_blank_lines_are_skipped_and_counted_not_rows(tmp_path):
 
 def test_columns_named_like_kgbuild_properties_empty_or_repeated_are_renamed_and_reported(tmp_path):
     catalog = tmp_path / "c.csv"
-    catalog.write_text("sku,name,title,last_build,,colour,colour\n1,Red Cap,Imposter,2020,x,red,crimson\n")
+    catalog.write_bytes(b"sku,name,title,last_build,,colour,colour,n\xffm\n1,Red Cap,Imposter,2020,x,red,crimson,y\n")
     layout = Layout(tmp_path / "work")
     report = ingest.run(catalog, layout, Settings(clip_model="none", id_col="sku", title_col="name"))
     assert report["renamed_columns"] == {
@@ -147,6 +148,7 @@ def test_columns_named_like_kgbuild_properties_empty_or_repeated_are_renamed_and
         "last_build": "catalog_last_build",
         "": "column_5",
         "colour": "colour_2",
+        "n\udcffm": "n\\udcffm",
     }
     product = read_parquet(layout.products).iloc[0]
     assert product["title"] == "Red Cap"
@@ -156,6 +158,7 @@ def test_columns_named_like_kgbuild_properties_empty_or_repeated_are_renamed_and
         "column_5": "x",
         "colour": "red",
         "colour_2": "crimson",
+        "n\\udcffm": "y",
     }
 
 
@@ -191,6 +194,22 @@ def test_hostile_and_international_titles_reach_neo4j_verbatim(tmp_path, graph):
     pipeline.run_build(catalog, tmp_path / "work", Settings(clip_model="none", min_support=1), graph)
     stored = {r["id"]: r["title"] for r in graph.driver.execute_query("MATCH (p:Product) RETURN p.product_id AS id, p.title AS title").records}
     assert stored == titles
+
+
+@pytest.mark.neo4j
+def test_catalog_columns_never_overwrite_the_properties_kgbuild_owns(tmp_path, graph):
+    catalog = tmp_path / "c.csv"
+    catalog.write_text("sku,name,product_id,title,last_build\n1,Blue Denim Jacket,X,Imposter,1999\n2,Red Silk Saree,Y,Z,0\n")
+    settings = Settings(clip_model="none", id_col="sku", title_col="name", skip_images=True)
+    pipeline.run_build(catalog, tmp_path / "work", settings, graph)
+    version = json.loads(Layout(tmp_path / "work").build_file.read_text())["version"]
+    (stored,) = graph.driver.execute_query("MATCH (p:Product {product_id: '1'}) RETURN properties(p) AS p").records
+    assert stored["p"]["title"] == "Blue Denim Jacket" and stored["p"]["last_build"] == version
+    assert (stored["p"]["catalog_product_id"], stored["p"]["catalog_title"], stored["p"]["catalog_last_build"]) == (
+        "X",
+        "Imposter",
+        "1999",
+    )
 
 
 @requires_myntra()

@@ -32,7 +32,7 @@ def test_flag_overrides_environment_which_overrides_default(tmp_path, monkeypatc
     assert (settings["min_support"], settings["clip_model"], settings["id_col"]) == (3, "none", "product_id")
 
 
-def test_unloadable_clip_weights_stop_the_build_before_any_work(tmp_path, demo_catalog):
+def test_unloadable_clip_weights_stop_the_build_before_any_work(tmp_path, demo_catalog, neo4j_server):
     absent = tmp_path / "absent.pt"
     result = runner.invoke(
         app, ["build", str(demo_catalog), "-w", str(tmp_path / "w"), "--clip-model", "ViT-B-32", "--clip-pretrained", str(absent)]
@@ -42,7 +42,7 @@ def test_unloadable_clip_weights_stop_the_build_before_any_work(tmp_path, demo_c
     assert not (tmp_path / "w").exists()
 
 
-def test_bad_catalog_column_is_reported_not_raised(tmp_path, demo_catalog):
+def test_bad_catalog_column_is_reported_not_raised(tmp_path, demo_catalog, neo4j_server):
     result = runner.invoke(app, ["build", str(demo_catalog), "-w", str(tmp_path), "--clip-model", "none", "--id-col", "sku"])
     assert result.exit_code == 2
     assert "'sku'" in result.output and "--id-col" in result.output

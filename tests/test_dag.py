@@ -14,7 +14,7 @@ from kgbuild.workdir import Layout, read_json
 pytestmark = [pytest.mark.neo4j, pytest.mark.airflow]
 
 
-def test_dag_has_one_task_per_stage_and_runs_daily():
+def test_dag_has_one_task_per_stage_and_runs_daily(neo4j_server):
     dag = airflow_local.load_dag()
     assert dag.dag_id == "kg_build"
     assert [t.task_id for t in dag.topological_sort()] == ["begin", *pipeline.STAGES]
@@ -38,7 +38,7 @@ def test_dag_builds_demo_catalog_into_neo4j_through_the_airflow_connection_only(
     assert read_json(layout.build_file)["finished_at"] is not None
 
 
-def test_bad_catalog_fails_the_run_at_ingest_without_retries(tmp_path):
+def test_bad_catalog_fails_the_run_at_ingest_without_retries(tmp_path, neo4j_server):
     catalog = tmp_path / "c.csv"
     catalog.write_text("product_id,name\n1,Shirt\n")
     failures = []
