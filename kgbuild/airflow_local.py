@@ -10,13 +10,14 @@ import importlib.util
 import json
 import os
 import subprocess
+from importlib import resources
 import sys
 from pathlib import Path
 from typing import Any
 
 from kgbuild.graph import Neo4jSettings
 
-DAGS_DIR = Path(__file__).resolve().parents[1] / "dags"
+DAGS_DIR = Path(str(resources.files("kgbuild") / "dags"))  # shipped in the package; ./dags links to it
 DAG_ID = "kg_build"
 NEO4J_CONN_ID = "neo4j_default"
 

@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import typer
-from neo4j.exceptions import Neo4jError, ServiceUnavailable
+from neo4j.exceptions import DriverError, Neo4jError
 from rich.console import Console
 from rich.table import Table
 
 from kgbuild import demo as demo_module
 from kgbuild import evaluate as evaluation
 from kgbuild import pipeline, snapshot
-from kgbuild.ingest import CatalogError
-from kgbuild.models import ModelUnavailable
-from kgbuild.neo4j_local import LocalNeo4j, Neo4jLaunchError
+from kgbuild import report as build_report
+from kgbuild.errors import BadInput, Unavailable
+from kgbuild.neo4j_local import LocalNeo4j
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout
 
@@ -69,20 +69,21 @@ def _flag_type(annotation: Any) -> type:
 def _settings(overrides: dict[str, Any]) -> Settings:
     try:
         return Settings.from_overrides(overrides)
-    except ValueError as error:
-        _fail(f"invalid settings: {error}")
+    except BadInput as error:
+        _fail(str(error))
 
 
 def _fail(message: str) -> None:
-    console.print(f"[red]error:[/red] {message}", highlight=False)
+    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
 def _guarded(call: Callable[[], Any]) -> Any:
-    """Runs ``call``, turning expected failures (bad catalog, missing model, Neo4j down) into a clear message."""
+    """Runs ``call``, turning expected failures (bad input, a service down, Neo4j's errors) into a one-line message;
+    anything else, a bug, shows its traceback."""
     try:
         return call()
-    except (CatalogError, ModelUnavailable, Neo4jLaunchError, ServiceUnavailable, Neo4jError, RuntimeError, ValueError, OSError) as error:
+    except (BadInput, Unavailable, Neo4jError, DriverError) as error:
         _fail(str(error))
 
 
@@ -97,6 +98,7 @@ def build(
     """Build CATALOG's concept graph in this process: all stages, Neo4j from NEO4J_* variables, then a snapshot."""
     reports = _guarded(lambda: pipeline.run_build(catalog, workdir, settings))
     _print_reports(reports)
+    console.print(f"build report: {build_report.write(workdir)}", soft_wrap=True)
 
 
 @app.command()
@@ -141,6 +143,8 @@ def demo(
     console.print(f"snapshot       : {result.snapshot}")
     console.print(f"validation     : {result.data_docs}  (Great Expectations Data Docs)")
     console.print(f"quarantine     : {result.quarantine}  (rejected rows with reasons, per stage)")
+    report_file = Layout(workdir.absolute()).report(result.version)
+    console.print(f"build report   : {report_file}  (open it in a browser)", soft_wrap=True)
     console.print(f"Neo4j Bolt     : {result.bolt_uri}")
     if result.browser_url:
         console.print(f"Neo4j Browser  : {result.browser_url}  (user neo4j, password from NEO4J_PASSWORD)")
@@ -170,6 +174,13 @@ def evaluate(
         timing.add_row(stage_name, str(seconds), str(figures["products_per_second"].get(stage_name, "")))
     console.print(timing)
     console.print(f"written: {Path(workdir) / 'reports' / 'eval.json'}")
+
+
+@app.command()
+def report(workdir: Path = WORKDIR) -> None:
+    """Write the static HTML report of WORKDIR's current build (counts, stage times, quarantine, eval figures, the
+    concept tree with thumbnails): WORKDIR/reports/<version>/index.html."""
+    console.print(f"written: {_guarded(lambda: build_report.write(workdir))}", soft_wrap=True)
 
 
 def _print_reports(reports: dict[str, dict[str, Any]]) -> None:

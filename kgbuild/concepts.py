@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 from tqdm import tqdm
 
+from kgbuild.errors import BadInput
 from kgbuild import descriptions, lexicon, models, synonyms, vocabulary
 from kgbuild.descriptions import Sentence
 from kgbuild.settings import Settings
@@ -76,7 +77,7 @@ def text_fields(products: pd.DataFrame, settings: Settings) -> list[str]:
     """The text columns mined: those of ``text_cols`` that some product fills."""
     for column in settings.text_cols:
         if column not in TEXT_FIELDS:
-            raise ValueError(f"text column {column!r} is not a product text field ({', '.join(TEXT_FIELDS)})")
+            raise BadInput(f"text column {column!r} is not a product text field ({', '.join(TEXT_FIELDS)})")
     return [c for c in settings.text_cols if products[c].notna().any()]
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from kgbuild.errors import BadInput
 from kgbuild.synonyms import match_key
 from kgbuild.workdir import Layout, read_json, read_parquet, write_json
 
@@ -74,7 +75,7 @@ def label_scores(
     for label in labels:
         values = pd.Series([a.get(label) for a in attributes], index=products["product_id"]).dropna()
         if values.empty:
-            raise ValueError(f"label column {label!r} is not among the catalog's attributes")
+            raise BadInput(f"label column {label!r} is not among the catalog's attributes")
         result[label] = _scores(values, by_key, concepts_of, products_of, images_of, k)
     return result
 

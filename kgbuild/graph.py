@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,18 +24,19 @@ from neo4j.exceptions import (
 )
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from kgbuild.errors import BadInput, Unavailable
 
-CYPHER_DIR = Path(__file__).resolve().parents[1] / "cypher"
+CYPHER_DIR = Path(str(resources.files("kgbuild") / "cypher"))  # shipped in the package; ./cypher links to it
 _LINE_COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
 ROW_KEYS = ("product_id", "concept_id", "image_id", "parent_id")
 """The keys that name a row rejected by Neo4j."""
 
 
-class GraphUnavailable(RuntimeError):
+class GraphUnavailable(Unavailable):
     """Neo4j cannot be reached, or refuses the credentials."""
 
 
-class RowRejected(RuntimeError):
+class RowRejected(BadInput):
     """Neo4j refused one row of a load: the row's data must be fixed or quarantined."""
 
 
@@ -50,7 +52,7 @@ class Neo4jSettings(BaseSettings):
 
     def driver(self) -> Driver:
         if self.password is None:
-            raise RuntimeError("NEO4J_PASSWORD is not set: Neo4j credentials come only from the environment")
+            raise BadInput("NEO4J_PASSWORD is not set: Neo4j credentials come only from the environment")
         return GraphDatabase.driver(self.uri, auth=(self.user, self.password.get_secret_value()))
 
 

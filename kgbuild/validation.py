@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from kgbuild.errors import BadInput, check_accounting
 from kgbuild import quarantine
 from kgbuild.quarantine import Rejected
 from kgbuild.workdir import Layout, read_json, read_parquet, staged_folder, write_json, write_parquet
@@ -39,7 +40,7 @@ DATA_DOCS_BUILDS = 30  # Data Docs render the newest builds' results; older ones
 PRE_LOAD_STAGE = "load"
 
 
-class ValidationFailed(ValueError):
+class ValidationFailed(BadInput):
     """A dataset-level expectation failed: the stage stops."""
 
 
@@ -292,7 +293,8 @@ def pre_load(layout: Layout, version: str) -> dict[str, Any]:
         for name in PRE_LOAD
     }
     report = {key: sum(c[key] for c in counts.values()) for key in ("input_rows", "accepted", "quarantined")}
-    assert all(c["input_rows"] == c["accepted"] + c["quarantined"] for c in counts.values()), counts
+    for name, table_counts in counts.items():
+        check_accounting(f"{PRE_LOAD_STAGE} ({name})", table_counts)
     return {**report, "tables": counts, "validation": kept}
 
 

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from kgbuild.errors import Unavailable
 
 
 @dataclass(frozen=True)
@@ -117,13 +118,17 @@ class Layout:
     def airflow_home(self) -> Path:
         return self.root / "airflow"
 
+    def report(self, version: str) -> Path:
+        """A build's static HTML report (``kgbuild report``), beside its thumbnails."""
+        return self.root / "reports" / version / "index.html"
+
     @property
     def lock_file(self) -> Path:
         """Held (an OS file lock) while a build works here; its text says by whom."""
         return self.root / ".lock"
 
 
-class WorkdirBusy(RuntimeError):
+class WorkdirBusy(Unavailable):
     """Another build holds the work directory."""
 
 

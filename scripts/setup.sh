@@ -16,4 +16,11 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 .venv/bin/python -c "from kgbuild.neo4j_local import classpath; classpath()"
+# Debian's chromium: tests/test_report.py renders the build report in it (headless).
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  as_root=$([ "$(id -u)" -eq 0 ] || echo "sudo -n")
+  { command -v apt-get >/dev/null && $as_root env DEBIAN_FRONTEND=noninteractive sh -c \
+      'apt-get update -qq && apt-get install -y -qq chromium >/dev/null'; } ||
+    echo "setup: could not install chromium; run 'apt-get install chromium' as root (tests/test_report.py needs it)" >&2
+fi
 echo "setup: ready (.venv, Neo4j $(sed -n 's:.*<neo4j.version>\(.*\)</neo4j.version>.*:\1:p' kgbuild/neo4j_local/pom.xml))"

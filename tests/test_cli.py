@@ -1,10 +1,13 @@
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from kgbuild import snapshot
+from kgbuild import pipeline, snapshot
 from kgbuild.cli import app
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_json
@@ -15,12 +18,44 @@ from graph_state import assert_snapshot_equals_graph
 runner = CliRunner()
 
 
-def test_every_setting_is_a_flag():
-    result = runner.invoke(app, ["build", "--help"], terminal_width=200)
-    assert result.exit_code == 0
-    for name in Settings.model_fields:
-        assert f"--{name.replace('_', '-')}" in result.output
-        assert Settings.env_name(name) in result.output
+def test_every_setting_is_a_flag(tmp_path, monkeypatch):
+    """Each setting's flag, given a value other than its default, reaches the Settings the command receives."""
+
+    def other_value(name, field):  # (flag arguments, the value the setting must then have)
+        flag, default, kind = f"--{name.replace('_', '-')}", field.default, field.annotation
+        if kind is bool:
+            assert default is False, f"{flag}: a flag can only switch a default False on"
+            return [flag], True
+        if name == "prompts":
+            return [flag, "{concept} worn; a sketch of {concept}"], ["{concept} worn", "a sketch of {concept}"]
+        if kind == list[str]:
+            return [flag, "alpha, beta"], ["alpha", "beta"]
+        if int in (kind, *getattr(kind, "__args__", ())):
+            value = 3 if default is None else default + 1
+        elif kind is float:
+            value = (default or 1) / 2
+        elif Path in getattr(kind, "__args__", ()):
+            value = tmp_path / name
+        else:
+            value = f"not-{default}"
+        return [flag, str(value)], value
+
+    received = []  # the settings `begin` passes on, parsed from the flags by the CLI itself
+
+    def begin_build(catalog, workdir, settings):
+        received.append(settings)
+        return {"version": "v", "workdir": str(workdir)}
+
+    monkeypatch.setattr(pipeline, "begin_build", begin_build)
+    expected, arguments = {}, []
+    for name, field in Settings.model_fields.items():
+        flag, expected[name] = other_value(name, field)
+        arguments += flag
+    result = runner.invoke(app, ["begin", str(tmp_path / "catalog.csv"), "-w", str(tmp_path), *arguments])
+    assert result.exit_code == 0, result.output
+    (settings,) = received
+    assert {name: getattr(settings, name) for name in expected} == expected
+    assert not any(value == Settings.model_fields[name].default for name, value in expected.items())
 
 
 def test_flag_overrides_environment_which_overrides_default(tmp_path, monkeypatch, demo_catalog):
@@ -104,3 +139,19 @@ def test_demo_builds_through_the_dag_and_says_where_to_look(tmp_path, graph):
     printed = result.output.replace("\n", "")  # rich folds long paths
     for place in (layout.snapshots / version, layout.data_docs / "index.html", layout.quarantine_root):
         assert place.exists() and str(place) in printed
+
+
+def test_a_bug_shows_its_traceback_and_bad_input_one_line(tmp_path, demo_catalog, neo4j_server):
+    injected = (
+        "import sys; from kgbuild import pipeline; from kgbuild.cli import app\n"
+        "def broken(*args, **kwargs):\n    raise KeyError('injected fault')\n"
+        "pipeline.run_build = broken\n"
+        "app(sys.argv[1:])\n"
+    )
+    command = [sys.executable, "-c", injected, "build", str(demo_catalog), "-w", str(tmp_path), "--clip-model", "none"]
+    bug = subprocess.run(command, capture_output=True, text=True)
+    assert bug.returncode == 1 and "Traceback (most recent call last)" in bug.stderr and "injected fault" in bug.stderr
+    kgbuild = Path(sys.executable).with_name("kgbuild")
+    bad_input = subprocess.run([kgbuild, "build", tmp_path / "absent.csv", "-w", tmp_path], capture_output=True, text=True)
+    assert bad_input.returncode == 2 and "Traceback" not in bad_input.stdout + bad_input.stderr
+    assert "absent.csv: catalog file not found" in bad_input.stdout

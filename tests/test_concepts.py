@@ -149,8 +149,11 @@ def test_min_support_and_stable_ids(nlp, encoder):
     found, _ = mined(titles, nlp, encoder, min_support=2)
     categories = found[found["kind"] == "category"]
     assert dict(zip(categories["name"], categories["product_count"])) == {"jeans": 2, "skinny jeans": 2}
-    assert categories.set_index("name").loc["jeans", "concept_id"] == concepts.concept_id("jeans")
-    assert concepts.concept_id("red", "colour") != concepts.concept_id("red")
+    # Another catalog sharing only "jeans": same id, the documented recipe "c_" + sha256("kind:name")[:16].
+    other, _ = mined(["Roadster Women Blue Jeans", "Nike Men Blue Jeans", "Puma Men Grey T-shirt"], nlp, encoder, 2)
+    ids = lambda frame: dict(zip(zip(frame["kind"], frame["name"]), frame["concept_id"]))
+    assert ids(found)[("category", "jeans")] == ids(other)[("category", "jeans")] == "c_b3f3394360bed086"
+    assert ids(other)[("colour", "blue")] == "c_456953ce8622fea5"  # the kind is part of the id: not category:blue
 
 
 @pytest.mark.parametrize(

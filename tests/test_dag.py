@@ -67,3 +67,15 @@ def test_run_dag_configures_airflow_itself_in_a_fresh_process(tmp_path, graph, d
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "airflow" / "airflow.db").is_file()
     assert graph.counts()["Product"] == 240
+
+
+def test_a_missing_catalog_fails_begin_on_its_first_try(tmp_path, neo4j_server):
+    missing = tmp_path / "absent.csv"
+    failures = []
+    dag = airflow_local.load_dag()
+    dag.task_dict["begin"].on_failure_callback = [lambda context: failures.append(context["exception"])]
+    dag_run = airflow_local.run_once(dag, missing, tmp_path / "work", {"clip_model": "none"})
+    tries = {ti.task_id: (str(ti.state), ti.try_number) for ti in dag_run.get_task_instances()}
+    assert tries["begin"] == ("failed", 1)
+    (error,) = failures
+    assert str(error) == f"{missing}: catalog file not found"

@@ -1,3 +1,4 @@
+import hashlib
 import io
 
 import numpy as np
@@ -42,9 +43,12 @@ def test_unreachable_image_url_is_a_reason_not_a_crash():
 
 
 def test_read_image_identifies_identical_bytes(tmp_path):
-    (tmp_path / "a.jpg").write_bytes(jpeg())
-    (tmp_path / "b.jpg").write_bytes(jpeg())
-    assert images.read_image(str(tmp_path / "a.jpg"))[0] == images.read_image(str(tmp_path / "b.jpg"))[0]
+    files = {"a.jpg": jpeg(), "b.jpg": jpeg(), "c.jpg": jpeg((20, 30, 200))}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    found = {name: images.read_image(str(tmp_path / name))[0] for name in files}
+    assert found == {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    assert found["a.jpg"] == found["b.jpg"] != found["c.jpg"]
 
 
 def test_mmr_prefers_a_diverse_second_pick():
@@ -101,20 +105,76 @@ def test_text_evidence_grounding_quarantines_bad_images_and_dedupes(tmp_path):
     assert set(chosen["model"]) == {images.TEXT_EVIDENCE_MODEL}
 
 
-def test_clip_grounding_with_tiny_model_caches_embeddings(tmp_path, tiny_clip):
-    settings = Settings(**tiny_clip, images_per_concept=2, top_k=20)
-    layout, dress = stage_inputs(tmp_path, settings)
-    report = images.run(layout, settings)
-    assert report["mode"] == "clip" and report["unique_images"] == 2
-    assert (report["encoded_images"], report["cached_images"]) == (2, 0)
-    assert images.run(layout, settings)["encoded_images"] == 0  # same bytes, same model: all from the cache
+def dress_catalog(tmp_path, settings, count):
+    """A work directory up to the hierarchy stage: ``count`` dresses, each with its own image of random pixels."""
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(count):
+        Image.fromarray(rng.integers(0, 256, (48, 48, 3), dtype=np.uint8)).save(folder / f"{i}.png")
+    ids = [str(i) for i in range(count)]
+    catalog = folder / "catalog.csv"
+    pd.DataFrame({"product_id": ids, "title": "Dress", "image": [f"{i}.png" for i in ids]}).to_csv(catalog, index=False)
+    layout = Layout(tmp_path / "work")
+    ingest.run(catalog, layout, settings)
+    write_json({"catalog": str(catalog)}, layout.build_file)
+    dress = concepts.concept_id("dress")
+    concept = {"concept_id": dress, "name": "dress", "kind": "category", "product_count": count, "level": 0}
+    write_parquet(pd.DataFrame([concept]).assign(parent_id=None), layout.concepts)
+    write_parquet(pd.DataFrame({"product_id": ids, "concept_id": dress, "field": "title"}), layout.product_concepts)
+    return layout, folder
+
+
+def test_clip_grounding_keeps_the_images_most_similar_to_the_prompts(tmp_path, tiny_clip):
+    """Six candidates, two kept. Pure relevance (no diversity term, no near-duplicate skipping): the two whose cosine
+    with the mean prompt embedding, computed here with open_clip directly, is highest."""
+    import open_clip
+    import torch
+
+    settings = Settings(**tiny_clip, images_per_concept=2, top_k=20, mmr_diversity=0.0, near_duplicate=1.0)
+    layout, folder = dress_catalog(tmp_path, settings, count=6)
+    images.run(layout, settings)
+
+    name = tiny_clip["clip_model"]
+    model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=tiny_clip["clip_pretrained"])
+    unit = lambda vectors: torch.nn.functional.normalize(vectors, dim=-1)
+    with torch.no_grad():
+        pixels = torch.stack([preprocess(Image.open(folder / f"{i}.png").convert("RGB")) for i in range(6)])
+        pictures = unit(model.eval().encode_image(pixels))
+        texts = open_clip.get_tokenizer(name)([prompt.format(concept="dress") for prompt in settings.prompts])
+        prompts = unit(model.encode_text(texts))
+        cosine = dict(enumerate((pictures @ unit(prompts.mean(dim=0))).tolist()))
+    best = sorted(cosine, key=cosine.get, reverse=True)
+    assert cosine[best[1]] - cosine[best[2]] > 1e-4, "the inputs must make the choice clear-cut"
+
     chosen = read_parquet(layout.concept_images)
-    assert chosen["concept_id"].tolist() == [dress, dress]
+    assert chosen["product_id"].tolist() == [str(i) for i in best[:2]]
     assert chosen["rank"].tolist() == [1, 2]
-    assert sorted(chosen["product_id"]) == ["1", "3"]
-    assert chosen["score"].between(-1, 1).all()
-    assert chosen["score"].iloc[0] >= chosen["score"].iloc[1]
+    assert chosen["score"].tolist() == pytest.approx([cosine[i] for i in best[:2]], abs=1e-5)
     assert set(chosen["model"]) == {"kgbuild-tiny/tiny.pt"}
+
+
+def test_clip_embeddings_are_cached_across_builds(tmp_path, tiny_clip, monkeypatch):
+    """Counted at the encoder: the first run encodes each distinct image and each prompt once, the second nothing."""
+    settings = Settings(**tiny_clip)
+    layout, _ = stage_inputs(tmp_path, settings)
+    encoded = {"images": 0, "prompts": 0}
+    encode_pixels, encode_texts = images._encode_pixels, images._encode_texts
+
+    def count(kind, encode):
+        def counted(inputs, encoder):
+            encoded[kind] += len(inputs)
+            return encode(inputs, encoder)
+        return counted
+
+    monkeypatch.setattr(images, "_encode_pixels", count("images", encode_pixels))
+    monkeypatch.setattr(images, "_encode_texts", count("prompts", encode_texts))
+    images.run(layout, settings)
+    readable = ["a.jpg", "b.jpg", "c.jpg"]  # stage_inputs' image files; a and b hold the same bytes
+    distinct = {hashlib.sha256((tmp_path / "catalog" / name).read_bytes()).digest() for name in readable}
+    assert encoded == {"images": len(distinct), "prompts": len(settings.prompts)}  # one concept: dress
+    images.run(layout, settings)
+    assert encoded == {"images": len(distinct), "prompts": len(settings.prompts)}
 
 
 def test_prompt_encoding_on_trimmed_tokens_equals_full_context_encode_text(tiny_clip):

@@ -15,6 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from kgbuild.errors import Unavailable
 
 HERE = Path(__file__).resolve().parent
 POM = HERE / "pom.xml"
@@ -35,7 +36,7 @@ READY, FAILED = "kgbuild-neo4j READY", "kgbuild-neo4j FAILED"
 TX_LOG_RETENTION = "1G size"
 
 
-class Neo4jLaunchError(RuntimeError):
+class Neo4jLaunchError(Unavailable):
     pass
 
 
@@ -139,7 +140,8 @@ class LocalNeo4j:
                     f"server.memory.pagecache.size={self.pagecache}",
                     # Neo4j keeps two days of transaction logs by default: gigabytes for a server reloaded often.
                     f"db.tx_log.rotation.retention_policy={TX_LOG_RETENTION}",
-                    "dbms.usage_report.enabled=false",
+                    "dbms.usage_report.enabled=false",  # nothing is sent out: no usage report,
+                    "client.allow_telemetry=false",  # and no Browser telemetry
                     "",
                 ]
             )

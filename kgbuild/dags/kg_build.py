@@ -16,16 +16,14 @@ from airflow.sdk import Param, dag, task
 
 @contextmanager
 def no_retry_for_bad_data():
-    """A bad catalog, a failed validation or a row Neo4j refuses fails the same way on every try: fail now. Other
-    Neo4j errors and crashes keep Airflow's retries."""
+    """Bad input (a missing or bad catalog, bad settings, an unloadable model, a failed validation, a row Neo4j
+    refuses) fails the same way on every try: fail now. Unavailable services and crashes keep Airflow's retries."""
     from airflow.sdk.exceptions import AirflowFailException
-    from kgbuild.graph import RowRejected
-    from kgbuild.ingest import CatalogError
-    from kgbuild.validation import ValidationFailed
+    from kgbuild.errors import BadInput
 
     try:
         yield
-    except (CatalogError, ValidationFailed, RowRejected) as error:
+    except BadInput as error:
         raise AirflowFailException(str(error)) from error
 
 
@@ -50,8 +48,8 @@ def kg_build():
         from kgbuild.graph import Graph
         from kgbuild.settings import Settings
 
-        settings = Settings.from_overrides(params["settings"])
-        with Graph.from_airflow("neo4j_default") as graph:  # checked here, before any work
+        with no_retry_for_bad_data(), Graph.from_airflow("neo4j_default") as graph:  # checked before any work
+            settings = Settings.from_overrides(params["settings"])
             build = pipeline.begin_build(params["catalog"], params["workdir"], settings, graph)
         return build["workdir"]
 
@@ -74,9 +72,12 @@ def kg_build():
 
     @task
     def snapshot(workdir: str) -> str:
-        from kgbuild import pipeline
+        from kgbuild import pipeline, report
 
-        return pipeline.run_stage("snapshot", workdir)["path"]
+        with no_retry_for_bad_data():
+            path = pipeline.run_stage("snapshot", workdir)["path"]
+        report.write(workdir)  # WORKDIR/reports/<version>/index.html
+        return path
 
     workdir = begin()
     for name in ("ingest", "concepts", "hierarchy", "images"):

@@ -1,0 +1,1 @@
+kgbuild/cypher
