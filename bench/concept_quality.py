@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from kgbuild import concepts, evaluate, images, models, pipeline
+from kgbuild.domain import CATEGORY
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_parquet
 
@@ -67,7 +68,7 @@ def noun_chunk_baseline(layout: Layout, settings: Settings) -> tuple[pd.DataFram
     members: dict[str, set[str]] = {}
     for column in concepts.text_fields(products, settings):
         present = products[products[column].notna()]
-        for product_id, doc in zip(present["product_id"], nlp.pipe(present[column], batch_size=64)):
+        for product_id, doc in zip(present["product_id"], nlp.pipe(present[column], batch_size=64), strict=True):
             for chunk in doc.noun_chunks:
                 if chunk.root.pos_ in {"NOUN", "PROPN"}:
                     members.setdefault(chunk.root.lemma_.lower(), set()).add(product_id)
@@ -76,7 +77,7 @@ def noun_chunk_baseline(layout: Layout, settings: Settings) -> tuple[pd.DataFram
         {
             "concept_id": [concepts.concept_id(name) for name in kept],
             "name": list(kept),
-            "kind": concepts.CATEGORY,
+            "kind": CATEGORY,
             "aliases": [[] for _ in kept],
             "product_count": [len(ids) for ids in kept.values()],
         }
@@ -129,10 +130,8 @@ def measure(catalog: Catalog, folder: Path, workdir: Path) -> list[dict[str, Any
 
 def largest(layout: Layout, count: int) -> list[tuple[str, int]]:
     found = read_parquet(layout.concepts)
-    categories = found[found["kind"] == concepts.CATEGORY].sort_values(
-        ["product_count", "name"], ascending=[False, True]
-    )
-    return list(zip(categories["name"].head(count), categories["product_count"].head(count)))
+    categories = found[found["kind"] == CATEGORY].sort_values(["product_count", "name"], ascending=[False, True])
+    return list(zip(categories["name"].head(count), categories["product_count"].head(count), strict=True))
 
 
 def main() -> None:
@@ -163,7 +162,7 @@ def main() -> None:
     print()
     print(table.to_markdown(index=False) if importlib.util.find_spec("tabulate") else table.to_string(index=False))
     wins = Counter()
-    for (catalog, label), group in table.groupby(["catalog", "label"], sort=False):
+    for _, group in table.groupby(["catalog", "label"], sort=False):
         ours, base = group.iloc[0], group.iloc[1]
         for metric in ("recall", "purity"):
             wins[metric] += bool((ours[metric] or 0) > (base[metric] or 0))

@@ -48,8 +48,12 @@ def main() -> None:
         torch.manual_seed(0)
         torch.save(open_clip.create_model("ViT-B-32").state_dict(), weights)
         settings = Settings(
-            **columns, clip_model="ViT-B-32", clip_pretrained=str(weights), device=args.device,
-            clip_batch_size=args.batch_size, clip_workers=args.workers,
+            **columns,
+            clip_model="ViT-B-32",
+            clip_pretrained=str(weights),
+            device=args.device,
+            clip_batch_size=args.batch_size,
+            clip_workers=args.workers,
         )
         workdir = scratch / "work"
         pipeline.begin_build(catalog, workdir, settings)
@@ -62,10 +66,16 @@ def main() -> None:
         raw_per_second = _raw_forward(workdir, settings)
         phases = report["phase_seconds"]
         pipeline_per_second = report["encoded_images"] / phases["images"]
-        print(f"images: {report['accepted']} ({report['unique_images']} distinct, {report['encoded_images']} encoded); "
-              f"prompts encoded for {report['concepts_with_images']} concepts x {len(settings.prompts)} templates")
-        print(f"image stage, whole  : {report['accepted'] / stage_seconds:8.1f} images/s  ({stage_seconds:.1f} s: {phases})")
-        print(f"image stage, images : {pipeline_per_second:8.1f} images/s  (read, hash, decode, preprocess, encode, cache)")
+        print(
+            f"images: {report['accepted']} ({report['unique_images']} distinct, {report['encoded_images']} encoded); "
+            f"prompts encoded for {report['concepts_with_images']} concepts x {len(settings.prompts)} templates"
+        )
+        whole_per_second = report["accepted"] / stage_seconds
+        print(f"image stage, whole  : {whole_per_second:8.1f} images/s  ({stage_seconds:.1f} s: {phases})")
+        print(
+            f"image stage, images : {pipeline_per_second:8.1f} images/s  "
+            "(read, hash, decode, preprocess, encode, cache)"
+        )
         print(f"raw forward         : {raw_per_second:8.1f} images/s  (encode_image on prepared tensors)")
         print(f"ratio image stage (whole) / raw forward: {report['accepted'] / stage_seconds / raw_per_second:.3f}")
         print(f"ratio images phase / raw forward       : {pipeline_per_second / raw_per_second:.3f}")

@@ -19,7 +19,6 @@ import multiprocessing
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import tempfile
 import time
@@ -31,7 +30,7 @@ import pandas as pd
 from kgbuild import load, pipeline
 from kgbuild.demo import generate_catalog
 from kgbuild.graph import Graph
-from kgbuild.neo4j_local import LocalNeo4j
+from kgbuild.neo4j_local import LocalNeo4j, free_port
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_json
 
@@ -48,17 +47,23 @@ def main() -> None:
     os.environ["NEO4J_PASSWORD"] = secrets.token_urlsafe(16)
     try:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as builder:
-            workdir = builder.submit(_prepare, scratch, args.products).result()  # models stay out of the loading process
+            workdir = builder.submit(
+                _prepare, scratch, args.products
+            ).result()  # models stay out of the loading process
         layout = Layout(workdir)
         settings = Settings.model_validate(read_json(layout.build_file)["settings"])
         expected = load.expected_counts(layout)
         items = sum(expected.values())
         relationships = sum(expected[k] for k in ("HAS_IMAGE", "MENTIONS", "IS_A", "DEPICTED_BY"))
         print(f"data: {items} nodes + relationships ({relationships} relationships): {expected}")
-        for scenario, into_empty_graph in (("first load, into an empty graph", True), ("reload of the same build", False)):
-            # A fresh server per scenario: the first loads' deleted records and transaction logs stay out of the reloads.
+        for scenario, into_empty_graph in (
+            ("first load, into an empty graph", True),
+            ("reload of the same build", False),
+        ):
+            # A fresh server per scenario: the first loads' deleted records and transaction logs stay out of the
+            # reloads.
             home = scratch / ("neo4j-first-load" if into_empty_graph else "neo4j-reload")
-            server = LocalNeo4j(home, bolt_port=_free_port(), http_port=_free_port(), pagecache="512m")
+            server = LocalNeo4j(home, bolt_port=free_port(), http_port=free_port(), pagecache="512m")
             server.start()
             try:
                 os.environ["NEO4J_URI"] = server.bolt_uri
@@ -86,15 +91,19 @@ def _prepare(scratch: Path, products: int) -> Path:
     return workdir
 
 
-def _compare(graph: Graph, layout: Layout, settings: Settings, items: int, scenario: str, into_empty_graph: bool) -> None:
+def _compare(
+    graph: Graph, layout: Layout, settings: Settings, items: int, scenario: str, into_empty_graph: bool
+) -> None:
     for _ in range(WARM_UP_LOADS):  # JIT and query plans, so neither timed path pays for them
         _timed_load(graph, layout, settings, into_empty_graph)
     runs = [_timed_load(graph, layout, settings, into_empty_graph) for _ in range(BATCHED_RUNS)]
     batched = statistics.median(runs)
     naive = _timed_load(graph, layout, settings.model_copy(update={"load_batch_size": 1}), into_empty_graph)
     print(f"{scenario}:")
-    print(f"  batched ({settings.load_batch_size} rows per transaction): {items / batched:10.1f} items/s  "
-          f"({batched:.2f} s, median of {', '.join(f'{r:.2f}' for r in runs)})")
+    print(
+        f"  batched ({settings.load_batch_size} rows per transaction): {items / batched:10.1f} items/s  "
+        f"({batched:.2f} s, median of {', '.join(f'{r:.2f}' for r in runs)})"
+    )
     print(f"  naive   (1 row per transaction)    : {items / naive:10.1f} items/s  ({naive:.1f} s)")
     print(f"  ratio batched/naive: {naive / batched:.1f}", flush=True)
 
@@ -108,12 +117,6 @@ def _timed_load(graph: Graph, layout: Layout, settings: Settings, into_empty_gra
     started = time.perf_counter()
     load.run(layout, settings, graph)
     return time.perf_counter() - started
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 if __name__ == "__main__":

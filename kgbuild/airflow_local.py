@@ -10,8 +10,8 @@ import importlib.util
 import json
 import os
 import subprocess
-from importlib import resources
 import sys
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,8 @@ def migrate() -> None:
 
 def load_dag() -> Any:
     spec = importlib.util.spec_from_file_location(DAG_ID, DAGS_DIR / f"{DAG_ID}.py")
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load the DAG file {DAGS_DIR / f'{DAG_ID}.py'}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.dag

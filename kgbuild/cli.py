@@ -6,8 +6,9 @@ import functools
 import inspect
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, NoReturn
 
 import typer
 from neo4j.exceptions import DriverError, Neo4jError
@@ -26,11 +27,17 @@ from kgbuild.workdir import Layout
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
 neo4j_app = typer.Typer(help="Run the local Neo4j 5.26 server (no Docker needed).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
-snapshot_app = typer.Typer(help="Versioned training snapshots: export, list, verify, diff, prune.", no_args_is_help=True)
+snapshot_app = typer.Typer(
+    help="Versioned training snapshots: export, list, verify, diff, prune.", no_args_is_help=True
+)
 app.add_typer(snapshot_app, name="snapshot")
 console = Console()
 
-WORKDIR = typer.Option(Path("kgbuild-work"), "--workdir", "-w", envvar="KGBUILD_WORKDIR", help="Work directory of this catalog.")
+WORKDIR = typer.Option(
+    Path("kgbuild-work"), "--workdir", "-w", envvar="KGBUILD_WORKDIR", help="Work directory of this catalog."
+)
+CATALOG = typer.Argument(..., help="Catalog file: CSV, TSV, JSONL or Parquet.")
+LABELS = typer.Option([], "--label", "-l", help="Catalog label column to score against (repeatable).")
 
 
 def with_settings(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -48,10 +55,12 @@ def with_settings(command: Callable[..., Any]) -> Callable[..., Any]:
             name,
             inspect.Parameter.KEYWORD_ONLY,
             default=typer.Option(
-                None, f"--{name.replace('_', '-')}", help=f"{field.description} (env {Settings.env_name(name)}; default {field.default})",
+                None,
+                f"--{name.replace('_', '-')}",
+                help=f"{field.description} (env {Settings.env_name(name)}; default {field.default})",
                 rich_help_panel="Build settings",
             ),
-            annotation=Optional[_flag_type(field.annotation)],
+            annotation=_flag_type(field.annotation) | None,
         )
         for name, field in fields.items()
     ]
@@ -73,7 +82,7 @@ def _settings(overrides: dict[str, Any]) -> Settings:
         _fail(str(error))
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
@@ -90,7 +99,7 @@ def _guarded(call: Callable[[], Any]) -> Any:
 @app.command()
 @with_settings
 def build(
-    catalog: Path = typer.Argument(..., help="Catalog file: CSV, TSV, JSONL or Parquet."),
+    catalog: Path = CATALOG,
     workdir: Path = WORKDIR,
     *,
     settings: Settings,
@@ -104,7 +113,7 @@ def build(
 @app.command()
 @with_settings
 def begin(
-    catalog: Path = typer.Argument(..., help="Catalog file: CSV, TSV, JSONL or Parquet."),
+    catalog: Path = CATALOG,
     workdir: Path = WORKDIR,
     *,
     settings: Settings,
@@ -129,7 +138,10 @@ def stage(
 def demo(
     workdir: Path = WORKDIR,
     clip_model: str = typer.Option(
-        "none", "--clip-model", envvar="KGBUILD_CLIP_MODEL", help="open_clip model, or 'none' for text-evidence grounding."
+        "none",
+        "--clip-model",
+        envvar="KGBUILD_CLIP_MODEL",
+        help="open_clip model, or 'none' for text-evidence grounding.",
     ),
 ) -> None:
     """Generate the demo catalog, start the local Neo4j (unless NEO4J_URI is set) and run the kg_build DAG."""
@@ -156,7 +168,7 @@ def demo(
 @app.command("eval")
 def evaluate(
     workdir: Path = WORKDIR,
-    label: list[str] = typer.Option([], "--label", "-l", help="Catalog label column to score against (repeatable)."),
+    label: list[str] = LABELS,
 ) -> None:
     """Score a built WORKDIR against the catalog's own label columns (coverage, recall, purity); writes
     WORKDIR/reports/eval.json."""
@@ -168,7 +180,9 @@ def evaluate(
     console.print(scores)
     console.print(f"images: {figures['images']}")
     console.print(f"concepts: {figures['concepts']} {figures['concepts_by_kind']}")
-    console.print("largest categories: " + ", ".join(f"{name} ({count})" for name, count in figures["largest_categories"]))
+    console.print(
+        "largest categories: " + ", ".join(f"{name} ({count})" for name, count in figures["largest_categories"])
+    )
     timing = Table("stage", "seconds", "products/s", title="time per stage")
     for stage_name, seconds in figures["stage_seconds"].items():
         timing.add_row(stage_name, str(seconds), str(figures["products_per_second"].get(stage_name, "")))
@@ -199,7 +213,9 @@ def _snapshot_path(reference: str, workdir: Path) -> Path:
 @snapshot_app.command("export")
 def snapshot_export(
     workdir: Path = WORKDIR,
-    keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Then keep only the newest N snapshots (never LATEST's)."),
+    keep: int | None = typer.Option(
+        None, "--keep", min=1, help="Then keep only the newest N snapshots (never LATEST's)."
+    ),
 ) -> None:
     """Export the current build of WORKDIR as a snapshot (the last task of kg_build); a finished one is kept as is."""
     report = _guarded(lambda: pipeline.run_stage("snapshot", workdir))
@@ -216,13 +232,20 @@ def snapshot_list(workdir: Path = WORKDIR) -> None:
         table.add_column(column, overflow="fold")
     for entry in snapshot.list_snapshots(Layout(workdir).snapshots):
         rows = entry["rows"]
-        table.add_row(entry["version"], entry["created_at"], str(rows["concepts"]), str(rows["products"]), str(rows["concept_images"]), "*" if entry["latest"] else "")
+        table.add_row(
+            entry["version"],
+            entry["created_at"],
+            str(rows["concepts"]),
+            str(rows["products"]),
+            str(rows["concept_images"]),
+            "*" if entry["latest"] else "",
+        )
     console.print(table)
 
 
 @snapshot_app.command("verify")
 def snapshot_verify(
-    reference: Optional[str] = typer.Argument(None, help="Snapshot folder or version (default: the one LATEST names)."),
+    reference: str | None = typer.Argument(None, help="Snapshot folder or version (default: the one LATEST names)."),
     workdir: Path = WORKDIR,
 ) -> None:
     """Check every file's sha256 and row count against the manifest."""
@@ -255,7 +278,7 @@ def snapshot_prune(keep: int = typer.Option(..., "--keep", min=1), workdir: Path
     console.print_json(json.dumps({"pruned": snapshot.prune(Layout(workdir).snapshots, keep)}))
 
 
-def _local_server(home: Optional[Path], workdir: Path, bolt_port: int, http_port: int) -> Any:
+def _local_server(home: Path | None, workdir: Path, bolt_port: int, http_port: int) -> Any:
 
     return LocalNeo4j(home or Layout(workdir).neo4j_home, bolt_port=bolt_port, http_port=http_port)
 
@@ -266,7 +289,9 @@ HTTP_PORT = typer.Option(7474, "--http-port", envvar="KGBUILD_NEO4J_HTTP_PORT")
 
 
 @neo4j_app.command("start")
-def neo4j_start(home: Optional[Path] = HOME, workdir: Path = WORKDIR, bolt_port: int = BOLT_PORT, http_port: int = HTTP_PORT) -> None:
+def neo4j_start(
+    home: Path | None = HOME, workdir: Path = WORKDIR, bolt_port: int = BOLT_PORT, http_port: int = HTTP_PORT
+) -> None:
     """Start the server (password: NEO4J_PASSWORD) and wait until Bolt accepts connections."""
     server = _local_server(home, workdir, bolt_port, http_port)
     _guarded(server.start)
@@ -274,14 +299,16 @@ def neo4j_start(home: Optional[Path] = HOME, workdir: Path = WORKDIR, bolt_port:
 
 
 @neo4j_app.command("stop")
-def neo4j_stop(home: Optional[Path] = HOME, workdir: Path = WORKDIR) -> None:
+def neo4j_stop(home: Path | None = HOME, workdir: Path = WORKDIR) -> None:
     """Shut the server down cleanly."""
     stopped = _local_server(home, workdir, 0, 0).stop()
     console.print("stopped" if stopped else "not running")
 
 
 @neo4j_app.command("status")
-def neo4j_status(home: Optional[Path] = HOME, workdir: Path = WORKDIR, bolt_port: int = BOLT_PORT, http_port: int = HTTP_PORT) -> None:
+def neo4j_status(
+    home: Path | None = HOME, workdir: Path = WORKDIR, bolt_port: int = BOLT_PORT, http_port: int = HTTP_PORT
+) -> None:
     """Whether the server runs, its pid, addresses and log."""
     status = _local_server(home, workdir, bolt_port, http_port).status()
     console.print_json(json.dumps(status))

@@ -30,41 +30,36 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 from tqdm import tqdm
 
-from kgbuild.errors import BadInput
 from kgbuild import descriptions, lexicon, models, synonyms, vocabulary
 from kgbuild.descriptions import Sentence
+from kgbuild.domain import (
+    AUDIENCE,
+    BRAND,
+    CATEGORY,
+    COLOUR,
+    CONCEPT_SCHEMA,
+    DETAIL,
+    LINE,
+    MATERIAL,
+    PATTERN,
+    PRODUCT_CONCEPT_SCHEMA,
+    PRODUCT_PHRASE_SCHEMA,
+    STYLE,
+)
+from kgbuild.errors import BadInput
 from kgbuild.settings import Settings
 from kgbuild.vocabulary import Vocabulary
 from kgbuild.words import Word, prepare, words_of
 from kgbuild.workdir import Layout, read_parquet, write_json, write_parquet
 
 STAGE = "concepts"
-CATEGORY = "category"
-DETAIL = "detail"
-LINE = "line"
 TEXT_FIELDS = ("title", "description")
-CONCEPT_SCHEMA = pa.schema(
-    [
-        ("concept_id", pa.string()),
-        ("name", pa.string()),
-        ("kind", pa.string()),
-        ("aliases", pa.list_(pa.string())),
-        ("product_count", pa.int64()),
-        ("embedding", pa.list_(pa.float32())),  # sentence embedding of the name, for Neo4j's vector index
-    ]
-)
-PRODUCT_CONCEPT_SCHEMA = pa.schema(
-    [("product_id", pa.string()), ("concept_id", pa.string()), ("field", pa.string()), ("primary", pa.bool_())]
-)
-# Every category phrase mined from a product before merging and thresholds (FashionKLIP's "phrases").
-PRODUCT_PHRASE_SCHEMA = pa.schema([("product_id", pa.string()), ("phrase", pa.string())])
 _HAS_DIGIT = re.compile(r"\d")
 _MAX_LEXICON_WORDS = 3
-_PHRASE_ROLES = {"content", "pattern", "material", "style"}
-_ATTRIBUTE_ROLES = {"colour", "pattern", "material", "style", "audience", "brand"}
+_PHRASE_ROLES = {"content", PATTERN, MATERIAL, STYLE}
+_ATTRIBUTE_ROLES = {COLOUR, PATTERN, MATERIAL, STYLE, AUDIENCE, BRAND}
 
 
 def concept_id(name: str, kind: str = CATEGORY) -> str:
@@ -119,16 +114,16 @@ def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:
     if surface in lexicon.LINKING:
         return Typed(surface, "linking", surface)
     if surface in lexicon.GENDER:
-        return Typed(lexicon.GENDER[surface], "audience", surface)
+        return Typed(lexicon.GENDER[surface], AUDIENCE, surface)
     if surface in lexicon.COLOUR_VARIANTS:
         colour = lexicon.COLOUR_VARIANTS[surface]
-        return Typed(colour, "colour", surface) if colour else Typed(surface, "junk", surface)
+        return Typed(colour, COLOUR, surface) if colour else Typed(surface, "junk", surface)
     if _HAS_DIGIT.search(surface) or surface in lexicon.PACK_WORDS or len(surface) < 2 or after_number:
         return Typed(surface, "junk", surface)  # numbers, sizes, and the unit after a number ("6 foot", "2 pack")
     if surface in vocab.lines:
         return Typed(surface, LINE, surface)
     if (surface,) in vocab.brands:  # a title that is only its brand ("HEMNES" where "HEMNES …" titles vary)
-        return Typed(surface, "brand", surface)
+        return Typed(surface, BRAND, surface)
     return Typed(word.canonical, "content", surface)
 
 
@@ -140,7 +135,7 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
         if item.role in {"separator", "linking"}:
             if segments[-1][1]:
                 segments.append((item.text if item.role == "linking" else None, []))
-        elif item.role in _PHRASE_ROLES or item.role in {"colour", LINE}:
+        elif item.role in _PHRASE_ROLES or item.role in {COLOUR, LINE}:
             segments[-1][1].append(item)
     return [s for s in segments if s[1]]
 
@@ -169,7 +164,7 @@ def analyze_title(words: list[Word], vocab: Vocabulary, max_words: int, mention:
     brand, words = vocab.strip_brand(words)
     items = typed(words, vocab)
     if brand:
-        mention.attributes.add(("brand", brand))
+        mention.attributes.add((BRAND, brand))
     mention.attributes |= {(t.role, t.text) for t in items if t.role in _ATTRIBUTE_ROLES}
     mention.attributes |= {(LINE, name) for name in _runs(items, LINE)}
     segments = [(link, seg, _phrase_items(seg)) for link, seg in _segments(items)]
@@ -181,7 +176,7 @@ def analyze_title(words: list[Word], vocab: Vocabulary, max_words: int, mention:
     # A segment after "with"/"in" describes the product ("... with Zip Closure"); it is the main one only if alone.
     main_candidates = [i for i in candidates if segments[i][0] is None] or candidates
     main = max(main_candidates, key=lambda i: (vocab.head_score[segments[i][2][-1].text], i))
-    if [t for t in segments[main][1] if t.role != "colour"][-1].role == LINE:
+    if [t for t in segments[main][1] if t.role != COLOUR][-1].role == LINE:
         return  # the title ends in a name ("Jupiter All-Weather Trainer"): the words before it name no product
     run = segments[main][2][-max_words:]
     mention.title_head = run[-1].text
@@ -227,7 +222,7 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
     references: list[list[tuple[str, str]]] = []
     for position, sentence in enumerate(kept):
         items = typed(sentence.words, vocab)
-        mention.attributes |= {(t.role, t.text) for t in items if t.role in {"colour", "pattern", "material"}}
+        mention.attributes |= {(t.role, t.text) for t in items if t.role in {COLOUR, PATTERN, MATERIAL}}
         # Where catalogs name the product: the first two sentences, and the first one-phrase sentence
         # ("• Black hoodie.").
         if position < 2 or (sentence.fragment and first_fragment):
@@ -275,7 +270,9 @@ def parse(products: pd.DataFrame, fields: list[str], nlp: Any, parser: Any, sett
             (i, prepare(descriptions.unescape(t))) for i, t in enumerate(products["title"]) if isinstance(t, str)
         ]
         docs = nlp.pipe((cased.lower() for _, cased in present), batch_size=settings.spacy_batch_size)
-        for (index, cased), doc in tqdm(zip(present, docs), total=len(present), desc="concepts (title)", unit="text"):
+        for (index, cased), doc in tqdm(
+            zip(present, docs, strict=True), total=len(present), desc="concepts (title)", unit="text"
+        ):
             titles[index] = words_of(doc, cased)
     if "description" in fields:
         texts = {i: descriptions.clean(prepare(t)) for i, t in enumerate(products["description"]) if isinstance(t, str)}
@@ -288,11 +285,12 @@ def parse(products: pd.DataFrame, fields: list[str], nlp: Any, parser: Any, sett
                     descriptions.analyze(d)
                     for d in tqdm(docs, total=len(unique), desc="concepts (description)", unit="text")
                 ),
+                strict=True,
             )
         )
         for index, text in texts.items():
             described[index] = analyzed[text]
-    families = [" ".join(w.surface for w in words) or pid for words, pid in zip(titles, ids)]
+    families = [" ".join(w.surface for w in words) or pid for words, pid in zip(titles, ids, strict=True)]
     return Parsed(ids, families, titles, described)
 
 
@@ -316,7 +314,7 @@ def mine(products: pd.DataFrame, settings: Settings, nlp: Any, parser: Any, enco
     )
     vocab = replace(vocab, head_score=_head_score(parsed.titles, vocab))
     mentions = []
-    for words, sentences in zip(parsed.titles, parsed.descriptions):
+    for words, sentences in zip(parsed.titles, parsed.descriptions, strict=True):
         mention = Mention()
         analyze_title(words, vocab, settings.max_phrase_words, mention)
         analyze_description(sentences, vocab, settings.max_phrase_words, mention)
@@ -329,7 +327,7 @@ def mine(products: pd.DataFrame, settings: Settings, nlp: Any, parser: Any, enco
         surfaces[(CATEGORY, evidence["concept"])].add(word)
     primary_chains: dict[str, list[str]] = {}
     phrases: dict[tuple[str, str], None] = {}
-    for product_id, mention in zip(parsed.product_ids, mentions):
+    for product_id, mention in zip(parsed.product_ids, mentions, strict=True):
         found = _categories(mention, types)
         primary_chains[product_id] = [phrase for phrase, _, _, primary in reversed(found) if primary]
         for phrase, surface, found_in, _ in found:
@@ -381,7 +379,7 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
     title_heads: set[str] = set()
     evidence: dict[str, set[str]] = defaultdict(set)
     uses: dict[str, set[str]] = defaultdict(set)
-    for mention, family in zip(mentions, families):
+    for mention, family in zip(mentions, families, strict=True):
         title_head = key(mention.title_head) if mention.title_head else None
         if title_head:
             title_heads.add(title_head)
@@ -419,7 +417,7 @@ def _title_aliases(
     details = {key(phrase.split()[-1]) for m in mentions for phrase, _ in m.details}
     families_of: dict[str, set[str]] = defaultdict(set)
     together: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for mention, family in zip(mentions, families):
+    for mention, family in zip(mentions, families, strict=True):
         word = mention.title_name
         title_typed = mention.title_head is not None and key(mention.title_head) in types
         if word is None or title_typed or key(word) in types or key(word) in details:
@@ -453,7 +451,7 @@ def _named_alike(
     key = synonyms.match_key
     names_of: dict[str, set[str]] = defaultdict(set)
     pairs_of: dict[str, set[frozenset[str]]] = defaultdict(set)
-    for mention, family in zip(mentions, families):
+    for mention, family in zip(mentions, families, strict=True):
         chains = [chain for chain in [mention.title_chain, *mention.type_chains] if chain and key(chain[0][0]) in types]
         names = {chain[-1][0] for chain in chains}
         names_of[family] |= names

@@ -18,9 +18,18 @@ from kgbuild.neo4j_local import LocalNeo4j
 from kgbuild.workdir import Layout, read_json
 
 COLOURS = {
-    "black": (25, 25, 25), "white": (250, 250, 250), "navy blue": (20, 30, 90), "red": (200, 30, 40),
-    "green": (40, 140, 60), "grey": (130, 130, 130), "yellow": (235, 200, 40), "pink": (240, 140, 180),
-    "beige": (220, 200, 160), "maroon": (110, 20, 40), "olive": (110, 120, 40), "brown": (110, 70, 40),
+    "black": (25, 25, 25),
+    "white": (250, 250, 250),
+    "navy blue": (20, 30, 90),
+    "red": (200, 30, 40),
+    "green": (40, 140, 60),
+    "grey": (130, 130, 130),
+    "yellow": (235, 200, 40),
+    "pink": (240, 140, 180),
+    "beige": (220, 200, 160),
+    "maroon": (110, 20, 40),
+    "olive": (110, 120, 40),
+    "brown": (110, 70, 40),
 }
 PATTERNS = ("solid", "striped", "checked", "printed", "polka dot")
 BRANDS = ("Urbano", "Kalini", "Roadstar", "Hightrek", "Vero Lina", "Maple & Co", "Northpeak", "Sunday Club")
@@ -37,11 +46,29 @@ class Category:
 
 
 CATEGORIES = (
-    Category("T-shirt", "top", ("round neck", "v-neck", "polo", "short sleeve", "long sleeve"), ("cotton", "jersey"), ("pocket",)),
-    Category("Shirt", "top", ("slim fit", "regular fit", "formal", "casual", "mandarin collar"), ("cotton", "linen"), ("roll-up sleeves",)),
+    Category(
+        "T-shirt",
+        "top",
+        ("round neck", "v-neck", "polo", "short sleeve", "long sleeve"),
+        ("cotton", "jersey"),
+        ("pocket",),
+    ),
+    Category(
+        "Shirt",
+        "top",
+        ("slim fit", "regular fit", "formal", "casual", "mandarin collar"),
+        ("cotton", "linen"),
+        ("roll-up sleeves",),
+    ),
     Category("Kurta", "top", ("straight", "a-line", "anarkali"), ("cotton", "silk"), ("mirror work",)),
     Category("Jacket", "top", ("denim", "bomber", "puffer", "hooded"), ("polyester", "leather"), ("zip pockets",)),
-    Category("Dress", "dress", ("maxi", "midi", "wrap", "shift", "a-line"), ("cotton", "georgette", "crepe"), ("short sleeves", "belt")),
+    Category(
+        "Dress",
+        "dress",
+        ("maxi", "midi", "wrap", "shift", "a-line"),
+        ("cotton", "georgette", "crepe"),
+        ("short sleeves", "belt"),
+    ),
     Category("Skirt", "dress", ("pleated", "pencil", "flared"), ("denim", "cotton")),
     Category("Jeans", "legs", ("skinny fit", "slim fit", "straight fit", "distressed"), ("denim",)),
     Category("Trousers", "legs", ("formal", "chino", "cargo", "pleated"), ("cotton", "linen")),
@@ -110,7 +137,15 @@ def generate_catalog(folder: Path, products: int = 240, seed: int = 7) -> Path:
         colour, pattern = rng.choice(list(COLOURS)), rng.choice(PATTERNS)
         brand, gender = rng.choice(BRANDS), rng.choice(GENDERS)
         modifier, material = rng.choice(category.modifiers), rng.choice(category.materials)
-        words = [brand, gender, "" if pattern == "solid" else pattern.title(), colour.title(), material.title(), modifier.title(), category.name]
+        words = [
+            brand,
+            gender,
+            "" if pattern == "solid" else pattern.title(),
+            colour.title(),
+            material.title(),
+            modifier.title(),
+            category.name,
+        ]
         title = " ".join(w for w in words if w)
         if category.features and rng.random() < 0.35:
             title += f" with {rng.choice(category.features).title()}"
@@ -149,7 +184,9 @@ def _draw(shape: str, colour: tuple[int, int, int], pattern: str, rng: random.Ra
     return canvas
 
 
-def _overlay(draw: ImageDraw.ImageDraw, pattern: str, colour: tuple[int, int, int], rng: random.Random, size: int) -> None:
+def _overlay(
+    draw: ImageDraw.ImageDraw, pattern: str, colour: tuple[int, int, int], rng: random.Random, size: int
+) -> None:
     ink = tuple(255 - c for c in colour)
     step = rng.randint(14, 24)
     if pattern == "striped":
@@ -170,12 +207,41 @@ def _overlay(draw: ImageDraw.ImageDraw, pattern: str, colour: tuple[int, int, in
 
 
 _SHAPES = {
-    "top": lambda d: d.polygon([(62, 40), (96, 30), (128, 30), (162, 40), (205, 80), (180, 105), (160, 90), (160, 200), (64, 200), (64, 90), (44, 105), (19, 80)], fill=255),
+    "top": lambda d: d.polygon(
+        [
+            (62, 40),
+            (96, 30),
+            (128, 30),
+            (162, 40),
+            (205, 80),
+            (180, 105),
+            (160, 90),
+            (160, 200),
+            (64, 200),
+            (64, 90),
+            (44, 105),
+            (19, 80),
+        ],
+        fill=255,
+    ),
     "dress": lambda d: d.polygon([(92, 25), (132, 25), (140, 80), (185, 205), (39, 205), (84, 80)], fill=255),
-    "legs": lambda d: d.polygon([(70, 20), (154, 20), (165, 205), (122, 205), (112, 80), (102, 205), (59, 205)], fill=255),
-    "shorts": lambda d: d.polygon([(60, 60), (164, 60), (175, 160), (122, 160), (112, 105), (102, 160), (49, 160)], fill=255),
-    "shoe": lambda d: d.polygon([(30, 150), (40, 100), (90, 105), (150, 140), (196, 150), (200, 175), (30, 175)], fill=255),
-    "bag": lambda d: (d.rectangle([50, 85, 174, 190], fill=255), d.arc([75, 35, 149, 125], 180, 360, fill=255, width=10)),
+    "legs": lambda d: d.polygon(
+        [(70, 20), (154, 20), (165, 205), (122, 205), (112, 80), (102, 205), (59, 205)], fill=255
+    ),
+    "shorts": lambda d: d.polygon(
+        [(60, 60), (164, 60), (175, 160), (122, 160), (112, 105), (102, 160), (49, 160)], fill=255
+    ),
+    "shoe": lambda d: d.polygon(
+        [(30, 150), (40, 100), (90, 105), (150, 140), (196, 150), (200, 175), (30, 175)], fill=255
+    ),
+    "bag": lambda d: (
+        d.rectangle([50, 85, 174, 190], fill=255),
+        d.arc([75, 35, 149, 125], 180, 360, fill=255, width=10),
+    ),
     "watch": lambda d: (d.rectangle([97, 15, 127, 209], fill=255), d.ellipse([67, 67, 157, 157], fill=255)),
-    "glasses": lambda d: (d.ellipse([30, 85, 100, 145], fill=255), d.ellipse([124, 85, 194, 145], fill=255), d.rectangle([98, 100, 126, 108], fill=255)),
+    "glasses": lambda d: (
+        d.ellipse([30, 85, 100, 145], fill=255),
+        d.ellipse([124, 85, 194, 145], fill=255),
+        d.rectangle([98, 100, 126, 108], fill=255),
+    ),
 }

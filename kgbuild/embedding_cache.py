@@ -28,7 +28,7 @@ class EmbeddingCache:
             table = pq.read_table(self.path)
             keys = table.column("key").to_pylist()
             matrix = np.stack(table.column("embedding").to_numpy(zero_copy_only=False)) if keys else np.empty((0, 0))
-            self._vectors = dict(zip(keys, matrix.astype(np.float32)))
+            self._vectors = dict(zip(keys, matrix.astype(np.float32), strict=True))
         self._added = 0
 
     def __contains__(self, key: str) -> bool:

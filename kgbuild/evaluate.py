@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from kgbuild.domain import CATEGORY
 from kgbuild.errors import BadInput
 from kgbuild.synonyms import match_key
 from kgbuild.workdir import Layout, read_json, read_parquet, write_json
@@ -64,7 +65,8 @@ def label_scores(
     concepts_of = links.groupby("product_id")["concept_id"].agg(set).to_dict()
     products_of = links.groupby("concept_id")["product_id"].agg(set).to_dict()
     concept_keys = {
-        row.concept_id: {match_key(name) for name in [row.name, *list(row.aliases)]} for row in concepts.itertuples()
+        concept_id: {match_key(alias) for alias in [name, *list(aliases)]}
+        for concept_id, name, aliases in zip(concepts["concept_id"], concepts["name"], concepts["aliases"], strict=True)
     }
     by_key: dict[str, set[str]] = defaultdict(set)
     for concept_id, keys in concept_keys.items():
@@ -87,7 +89,7 @@ def image_coverage(layout: Layout) -> dict[str, Any]:
     chosen = read_parquet(layout.concept_images)
     image_count = chosen.groupby("concept_id").size()
     counts = concepts["concept_id"].map(image_count).fillna(0)
-    eligible = (concepts["kind"] == "category") & (concepts["product_count"] >= 3)
+    eligible = (concepts["kind"] == CATEGORY) & (concepts["product_count"] >= 3)
     return {
         "concepts_with_images": round(float((counts > 0).mean()), 4) if len(concepts) else None,
         "category_concepts_3_products": int(eligible.sum()),
@@ -132,9 +134,8 @@ def report(workdir: Path, labels: list[str]) -> dict[str, Any]:
     layout = Layout(workdir)
     build = read_json(layout.build_file)
     concepts = read_parquet(layout.concepts)
-    categories = concepts[concepts["kind"] == "category"].sort_values(
-        ["product_count", "name"], ascending=[False, True]
-    )
+    categories = concepts[concepts["kind"] == CATEGORY].sort_values(["product_count", "name"], ascending=[False, True])
+    largest = categories.head(50)
     stage_seconds = {
         stage: read_json(layout.stage_marker(stage))["seconds"]
         for stage in build["completed"]
@@ -148,7 +149,9 @@ def report(workdir: Path, labels: list[str]) -> dict[str, Any]:
         "images": image_coverage(layout) if layout.concept_images.is_file() else None,
         "concepts": int(len(concepts)),
         "concepts_by_kind": concepts["kind"].value_counts().to_dict(),
-        "largest_categories": [[row.name, int(row.product_count)] for row in categories.head(50).itertuples()],
+        "largest_categories": [
+            [name, int(count)] for name, count in zip(largest["name"], largest["product_count"], strict=True)
+        ],
         "stage_seconds": stage_seconds,
         "products_per_second": {
             stage: round(products / seconds, 1) for stage, seconds in stage_seconds.items() if products and seconds

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from importlib import resources
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from neo4j.exceptions import (
 )
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from kgbuild.errors import BadInput, Unavailable
 
 CYPHER_DIR = Path(str(resources.files("kgbuild") / "cypher"))  # shipped in the package; ./cypher links to it

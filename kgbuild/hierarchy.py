@@ -11,15 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
-from kgbuild.concepts import CONCEPT_SCHEMA
+from kgbuild.domain import HIERARCHY_SCHEMA
 from kgbuild.lexicon import LINKING
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_parquet, write_parquet
 
 STAGE = "hierarchy"
-SCHEMA = CONCEPT_SCHEMA.append(pa.field("parent_id", pa.string())).append(pa.field("level", pa.int64()))
 
 
 def generalize(name: str) -> str | None:
@@ -64,8 +62,10 @@ def build(concepts: pd.DataFrame) -> pd.DataFrame:
     depths: dict[str, int] = {}
     for _, group in concepts.groupby("kind", sort=False):
         names = group["name"].tolist()
-        id_of = dict(zip(group["name"], group["concept_id"]))
-        parent_of = parents(names, {alias: n for n, found in zip(names, group["aliases"]) for alias in found})
+        id_of = dict(zip(group["name"], group["concept_id"], strict=True))
+        parent_of = parents(
+            names, {alias: n for n, found in zip(names, group["aliases"], strict=True) for alias in found}
+        )
         depth = levels(parent_of)
         for name in names:
             parent_ids[id_of[name]] = id_of[parent_of[name]] if parent_of[name] else None
@@ -73,12 +73,12 @@ def build(concepts: pd.DataFrame) -> pd.DataFrame:
     result = concepts.copy()
     result["parent_id"] = result["concept_id"].map(parent_ids)
     result["level"] = result["concept_id"].map(depths)
-    return result[SCHEMA.names]
+    return result[HIERARCHY_SCHEMA.names]
 
 
 def run(layout: Layout, settings: Settings) -> dict[str, Any]:
     concepts = build(read_parquet(layout.mined_concepts))
-    write_parquet(concepts, layout.concepts, SCHEMA)
+    write_parquet(concepts, layout.concepts, HIERARCHY_SCHEMA)
     return {
         "concepts": len(concepts),
         "roots": int(concepts["parent_id"].isna().sum()),

@@ -33,19 +33,19 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import SplitResult, urljoin, urlsplit
 from urllib.request import url2pathname
 
 import fsspec
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import urllib3
 from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
 from kgbuild import models, quarantine
+from kgbuild.domain import CATEGORY, CONCEPT_IMAGE_SCHEMA, IMAGE_SCHEMA
 from kgbuild.embedding_cache import EmbeddingCache, text_key
 from kgbuild.errors import check_accounting
 from kgbuild.quarantine import Rejected
@@ -53,20 +53,6 @@ from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_json, read_parquet, write_parquet
 
 STAGE = "images"
-IMAGE_SCHEMA = pa.schema(
-    [("product_id", pa.string()), ("image_id", pa.string()), ("uri", pa.string()), ("sha256", pa.string())]
-)
-CONCEPT_IMAGE_SCHEMA = pa.schema(
-    [
-        ("concept_id", pa.string()),
-        ("image_id", pa.string()),
-        ("product_id", pa.string()),
-        ("image_uri", pa.string()),
-        ("score", pa.float64()),
-        ("rank", pa.int64()),
-        ("model", pa.string()),
-    ]
-)
 TEXT_EVIDENCE_MODEL = "text-evidence"
 HTTP_SCHEMES = ("http", "https")
 MAX_REDIRECTS = 5
@@ -194,11 +180,15 @@ def _read_http(url: str, policy: ImagePolicy, deadline: float) -> bytes:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError
-        https = parts.scheme.lower() == "https"
-        pool_type = urllib3.HTTPSConnectionPool if https else urllib3.HTTPConnectionPool
-        tls = {"server_hostname": parts.hostname} if https else {}
         timeout = urllib3.Timeout(connect=remaining, read=remaining)
-        with pool_type(address, parts.port, timeout=timeout, retries=False, **tls) as pool:
+        pool: urllib3.HTTPConnectionPool
+        if parts.scheme.lower() == "https":
+            pool = urllib3.HTTPSConnectionPool(
+                address, parts.port, timeout=timeout, retries=False, server_hostname=parts.hostname
+            )
+        else:
+            pool = urllib3.HTTPConnectionPool(address, parts.port, timeout=timeout, retries=False)
+        with pool:
             response = pool.urlopen(
                 "GET",
                 (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
@@ -212,7 +202,9 @@ def _read_http(url: str, policy: ImagePolicy, deadline: float) -> bytes:
                 if response.status >= 400:
                     raise ValueError(f"{UNREACHABLE} (HTTP {response.status})")
                 _check_size(response.length_remaining, policy)
-                return _read_capped(_deadline_reader(response, deadline), policy, deadline)
+                # urlopen's responses are HTTPResponse; its signature names their base class
+                reader = _deadline_reader(cast(urllib3.HTTPResponse, response), deadline)
+                return _read_capped(reader, policy, deadline)
         url = urljoin(url, location)
         if _allowed_scheme(url, policy) not in HTTP_SCHEMES:
             raise ValueError(f"image URL redirects to a non-HTTP URL ({url[:100]})")
@@ -392,11 +384,17 @@ def _read_all(
 ) -> tuple[pd.DataFrame, list[Rejected], int]:
     """Reads every referenced image once, within ``policy``; in CLIP mode encodes those not in the cache. Returns
     (images, rejected, number encoded)."""
-    from torch.utils.data import DataLoader
+    from torch.utils.data import DataLoader, Dataset
 
     settings = policy.settings
     source = ImageSource(referenced["image_uri"].tolist(), policy, encoder.preprocess if encoder else None)
-    loader = DataLoader(source, batch_size=settings.clip_batch_size, num_workers=settings.clip_workers, collate_fn=list)
+    # ImageSource is a map-style dataset (__getitem__ and __len__), which is all DataLoader needs of a Dataset
+    loader: DataLoader[Loaded] = DataLoader(
+        cast("Dataset[Loaded]", source),
+        batch_size=settings.clip_batch_size,
+        num_workers=settings.clip_workers,
+        collate_fn=list,
+    )
     rows, rejected, encoded = [], [], 0
     for batch in tqdm(loader, desc="images", unit="batch"):
         pending: dict[str, Any] = {}
@@ -411,9 +409,9 @@ def _read_all(
             rows.append((product.product_id, image_id(item.sha256), product.image_uri, item.sha256))
             if encoder is not None and item.sha256 not in cache["image"]:
                 pending.setdefault(item.sha256, item.pixels)
-        if pending:
+        if pending and encoder is not None:
             vectors = _encode_pixels(list(pending.values()), encoder)
-            for sha256, vector in zip(pending, vectors):
+            for sha256, vector in zip(pending, vectors, strict=True):
                 cache["image"].put(sha256, vector)
             encoded += len(pending)
     if encoder is not None:
@@ -428,7 +426,7 @@ def ground_by_text(
     categories are of the concept's products (also used by the concept-quality benchmark for its baseline)."""
     from scipy import sparse
 
-    categories = concepts.loc[concepts["kind"] == "category", "concept_id"]
+    categories = concepts.loc[concepts["kind"] == CATEGORY, "concept_id"]
     category_links = links[links["concept_id"].isin(set(categories))]
     product_ids = pd.Index(sorted(set(links["product_id"])))
     column_of = {cid: i for i, cid in enumerate(categories)}
@@ -474,9 +472,10 @@ def _ground_by_clip(
     # Near-duplicates are judged without the component all catalog images share (it dominates weak encoders).
     identity = _normalized(image_vectors - image_vectors.mean(axis=0))
     similarity = np.clip(concept_vectors @ image_vectors.T, -1.0, 1.0)  # cosines; float rounding can pass 1
-    position_of_sha = dict(zip(pool["sha256"], pool.index))
+    position_of_sha = dict(zip(pool["sha256"], pool.index, strict=True))
     with_images = links.merge(images[["product_id", "sha256"]], on="product_id")
-    own = with_images.groupby("concept_id")["sha256"].agg(lambda s: {position_of_sha[x] for x in s}).to_dict()
+    shas_of = with_images.groupby("concept_id")["sha256"].agg(set).to_dict()
+    own = {concept: {position_of_sha[sha] for sha in shas} for concept, shas in shas_of.items()}
     linked = with_images.drop_duplicates(["concept_id", "sha256"])
     linked_product = linked.set_index(["concept_id", "sha256"])["product_id"]
     rows = []
@@ -510,7 +509,7 @@ def _concept_vectors(
     missing = sorted({t for t in texts if text_key(t) not in cache})
     for start in range(0, len(missing), settings.clip_batch_size):
         batch = missing[start : start + settings.clip_batch_size]
-        for text, vector in zip(batch, _encode_texts(batch, encoder)):
+        for text, vector in zip(batch, _encode_texts(batch, encoder), strict=True):
             cache.put(text_key(text), vector)
     cache.save()
     vectors = np.stack([cache.get(text_key(t)) for t in texts]).reshape(len(names), len(settings.prompts), -1)

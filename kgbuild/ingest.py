@@ -10,32 +10,24 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kgbuild import quarantine, validation
+from kgbuild.domain import PRODUCT_SCHEMA
 from kgbuild.errors import BadInput, check_accounting
 from kgbuild.quarantine import Rejected
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, write_parquet
 
 STAGE = "ingest"
-PRODUCT_SCHEMA = pa.schema(
-    [
-        ("product_id", pa.string()),
-        ("title", pa.string()),
-        ("description", pa.string()),
-        ("image_uri", pa.string()),
-        ("attributes", pa.string()),  # JSON object of every other non-empty catalog column
-        ("source_row", pa.int64()),
-    ]
-)
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by surrogateescape
 _SURROGATE = re.compile("[\ud800-\udfff]")  # from a JSON "\\ud800" escape: no UTF-8 for it
@@ -169,8 +161,8 @@ def _csv_records(catalog: Path, data: bytes, delimiter: str, settings: Settings,
     header = next(csv.reader(lines[:1], delimiter=delimiter), None)
     if not header:
         raise CatalogError(f"{catalog}: the file is empty (no header row)")
-    source.columns = _column_names(catalog, header, settings, source.renamed)
-    id_at = source.columns.index(settings.id_col) if settings.id_col in source.columns else None
+    columns = source.columns = _column_names(catalog, header, settings, source.renamed)
+    id_at = columns.index(settings.id_col) if settings.id_col in columns else None
 
     def rows() -> Iterator[tuple[int, dict[str, Any] | Rejected]]:
         row_number = 0
@@ -188,7 +180,7 @@ def _csv_records(catalog: Path, data: bytes, delimiter: str, settings: Settings,
                 reason = f"has {len(values)} fields, the header has {len(header)} ({where})"
                 yield row_number, Rejected(row_number, None, STAGE, "(row)", reason, raw)
             else:
-                yield row_number, dict(zip(source.columns, values))
+                yield row_number, dict(zip(columns, values, strict=True))
 
     source.records = rows()
 
@@ -196,9 +188,7 @@ def _csv_records(catalog: Path, data: bytes, delimiter: str, settings: Settings,
 _SWALLOWING: list[str] = []  # marks a line whose quote swallows the rows after it
 
 
-def _csv_spans(
-    lines: list[str], delimiter: str, width: int, id_at: int | None
-) -> Iterator[tuple[list[str], int, int]]:
+def _csv_spans(lines: list[str], delimiter: str, width: int, id_at: int | None) -> Iterator[tuple[list[str], int, int]]:
     """(values, first line, end line) of each record after the header (line indices, 0-based, end exclusive). A
     record whose quoted field runs over lines that read as rows of their own (a stray quote: ``"27 inch monitor``)
     is given as ``_SWALLOWING`` for its first line, and reading restarts on the next line."""
@@ -208,7 +198,9 @@ def _csv_spans(
         start = position
         for values in reader:
             first, position = position, start + reader.line_num
-            if position - first > 1 and any(_reads_as_row(line, delimiter, width, id_at) for line in lines[first + 1 : position]):
+            if position - first > 1 and any(
+                _reads_as_row(line, delimiter, width, id_at) for line in lines[first + 1 : position]
+            ):
                 yield _SWALLOWING, first, position
                 position = first + 1
                 break
@@ -251,7 +243,7 @@ def _jsonl_records(data: bytes, settings: Settings, source: Source) -> Iterator[
             yield row_number, Rejected(row_number, None, STAGE, "(line)", "not a JSON object", raw)
             continue
         names = _column_names(Path("(line)"), list(record), settings, source.renamed)
-        yield row_number, dict(zip(names, record.values()))
+        yield row_number, dict(zip(names, record.values(), strict=True))
 
 
 def _keys_kept(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -298,11 +290,14 @@ def _reader_problem(record: dict[str, Any], settings: Settings, catalog_dir: Pat
             return str(key), f"has {len(text)} characters, more than max_field_chars={settings.max_field_chars}"
     product_id = _text(record.get(settings.id_col))
     if len(product_id) > settings.max_id_chars:
-        return settings.id_col, f"product id has {len(product_id)} characters, more than max_id_chars={settings.max_id_chars}"
+        return (
+            settings.id_col,
+            f"product id has {len(product_id)} characters, more than max_id_chars={settings.max_id_chars}",
+        )
     image = _text(record.get(settings.image_col))
-    if image and "://" not in image and not Path(image).expanduser().is_absolute():
-        if not Path(resolve_image(image, catalog_dir)).is_relative_to(catalog_dir.resolve()):
-            return settings.image_col, "relative image path escapes the catalog's folder"
+    relative = bool(image) and "://" not in image and not Path(image).expanduser().is_absolute()
+    if relative and not Path(resolve_image(image, catalog_dir)).is_relative_to(catalog_dir.resolve()):
+        return settings.image_col, "relative image path escapes the catalog's folder"
     return None
 
 
@@ -310,16 +305,24 @@ def _frame(parsed: list[tuple[int, dict[str, Any]]], columns: list[str] | None, 
     """What the ``ingest`` suite judges: the core fields as text (None when empty) and the id and title as read.
     A header without a required column leaves it out of the frame; JSONL has no header, so there a missing key is
     a missing value of that row."""
-    present = set(columns) if columns is not None else {settings.id_col, settings.title_col} | {k for _, r in parsed for k in r}
+    present = (
+        set(columns)
+        if columns is not None
+        else {settings.id_col, settings.title_col} | {k for _, r in parsed for k in r}
+    )
     core = {"product_id": settings.id_col, "title": settings.title_col, "image": settings.image_col}
     data: dict[str, list[Any]] = {validation.ROW: [row for row, _ in parsed]}
     for name, column in core.items():
         if column in present:
-            data[name] = [(_title(r.get(column)) if name == "title" else _text(r.get(column))) or None for _, r in parsed]
+            data[name] = [
+                (_title(r.get(column)) if name == "title" else _text(r.get(column))) or None for _, r in parsed
+            ]
     for name in ("product_id", "title"):
         if core[name] in present:
             data[f"raw_{name}"] = [r.get(core[name]) for _, r in parsed]
-    return pd.DataFrame({name: pd.Series(values, dtype="int64" if name == validation.ROW else object) for name, values in data.items()})
+    return pd.DataFrame(
+        {name: pd.Series(values, dtype="int64" if name == validation.ROW else object) for name, values in data.items()}
+    )
 
 
 def _stop_message(catalog: Path, columns: list[str] | None, outcome: validation.Outcome, settings: Settings) -> str:
@@ -327,7 +330,14 @@ def _stop_message(catalog: Path, columns: list[str] | None, outcome: validation.
     detail = ""
     if failure.expectation == "expect_column_to_exist" and columns is not None:
         flag = {settings.id_col: "--id-col", settings.title_col: "--title-col"}[failure.field]
-        hint = next((f" (the header looks {d!r}-separated: wrong delimiter?)" for d in ";|\t," if len(columns) == 1 and d in columns[0]), "")
+        hint = next(
+            (
+                f" (the header looks {d!r}-separated: wrong delimiter?)"
+                for d in ";|\t,"
+                if len(columns) == 1 and d in columns[0]
+            ),
+            "",
+        )
         detail = f" (choose another with {flag}); columns: {', '.join(columns)}{hint}"
     return validation.stop_message(catalog, outcome, detail)
 

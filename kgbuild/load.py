@@ -60,8 +60,11 @@ def run(layout: Layout, settings: Settings, graph: Graph, pre_load: dict[str, An
     with ThreadPoolExecutor(1, thread_name_prefix="kgbuild-load-concepts") as concepts_lane:
         concept_nodes = concepts_lane.submit(_load_concept_nodes, concepts, graph, batch, batch_bytes, version)
         embeddings = concepts_lane.submit(
-            graph.load, "load/concept_embeddings", _rows(concepts.select(["concept_id", "embedding"])),
-            min(batch, EMBEDDINGS_PER_TRANSACTION), batch_bytes=batch_bytes,
+            graph.load,
+            "load/concept_embeddings",
+            _rows(concepts.select(["concept_id", "embedding"])),
+            min(batch, EMBEDDINGS_PER_TRANSACTION),
+            batch_bytes=batch_bytes,
         )
         products = map(_product_row, _rows(pq.read_table(layout.products)))
         graph.load("load/products", products, batch, batch_bytes=batch_bytes, version=version)
@@ -105,9 +108,11 @@ def _build_properties(
     layout: Layout, build: dict[str, Any], counts: dict[str, int], pre_load: dict[str, Any] | None
 ) -> dict[str, Any]:
     reports = {stage: read_json(layout.stage_marker(stage))["report"] for stage in build["completed"]}
-    accounting = {}
+    accounting: dict[str, int] = {}
     for stage, report in (reports | {STAGE: pre_load or {}}).items():
-        accounting |= {f"{stage}_{key}": report[key] for key in ("input_rows", "accepted", "quarantined") if key in report}
+        accounting |= {
+            f"{stage}_{key}": report[key] for key in ("input_rows", "accepted", "quarantined") if key in report
+        }
     return {
         **accounting,
         "catalog": build["catalog"],

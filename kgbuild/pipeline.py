@@ -52,11 +52,14 @@ def _begin(layout: Layout, catalog: Path, settings: Settings, resolved_models: d
     catalog_sha256 = file_sha256(catalog)
     if layout.build_file.is_file():
         previous = read_json(layout.build_file)
-        same_input = (previous["catalog_sha256"], previous["settings"]) == (catalog_sha256, settings.model_dump(mode="json"))
+        same_input = (previous["catalog_sha256"], previous["settings"]) == (
+            catalog_sha256,
+            settings.model_dump(mode="json"),
+        )
         if same_input and previous.get("finished_at") is None:
             log.info("resuming build %s after stages %s", previous["version"], previous["completed"])
             return previous
-    build = {
+    build: dict[str, Any] = {
         "version": datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")[:-3] + "Z",
         "workdir": str(layout.root),
         "catalog": str(catalog),
@@ -87,7 +90,15 @@ def _run_stage(stage: str, layout: Layout, graph: Graph | None) -> dict[str, Any
     settings = Settings.model_validate(build["settings"])
     started = time.perf_counter()
     report = _STAGE_FUNCTIONS[stage](layout, settings, build, graph)
-    write_json({"version": build["version"], "stage": stage, "seconds": round(time.perf_counter() - started, 3), "report": report}, marker)
+    write_json(
+        {
+            "version": build["version"],
+            "stage": stage,
+            "seconds": round(time.perf_counter() - started, 3),
+            "report": report,
+        },
+        marker,
+    )
     if stage == "ingest":  # the checksum of the bytes ingested, should the file have changed since the build began
         build["catalog_sha256"] = report["catalog_sha256"]
     build["completed"] = [s for s in STAGES if s in build["completed"] or s == stage]
@@ -97,7 +108,9 @@ def _run_stage(stage: str, layout: Layout, graph: Graph | None) -> dict[str, Any
     return report
 
 
-def run_build(catalog: str | Path, workdir: str | Path, settings: Settings, graph: Graph | None = None) -> dict[str, Any]:
+def run_build(
+    catalog: str | Path, workdir: str | Path, settings: Settings, graph: Graph | None = None
+) -> dict[str, Any]:
     """All stages in order, in this process (the DAG runs the same stages as separate tasks); Neo4j, from NEO4J_*
     unless ``graph`` is given, is checked before the first."""
     with nullcontext(graph) if graph is not None else Graph.from_env() as target:
@@ -121,7 +134,9 @@ def _snapshot(layout: Layout, settings: Settings, build: dict[str, Any], graph: 
 
 
 _STAGE_FUNCTIONS: dict[str, Callable[[Layout, Settings, dict[str, Any], Graph | None], dict[str, Any]]] = {
-    "ingest": lambda layout, settings, build, graph: ingest.run(Path(build["catalog"]), layout, settings, build["version"]),
+    "ingest": lambda layout, settings, build, graph: ingest.run(
+        Path(build["catalog"]), layout, settings, build["version"]
+    ),
     "concepts": lambda layout, settings, build, graph: concepts.run(layout, settings),
     "hierarchy": lambda layout, settings, build, graph: hierarchy.run(layout, settings),
     "images": lambda layout, settings, build, graph: images.run(layout, settings),

@@ -8,20 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 
+from kgbuild.domain import QUARANTINE_SCHEMA
 from kgbuild.workdir import write_parquet
-
-SCHEMA = pa.schema(
-    [
-        ("source_row", pa.int64()),
-        ("product_id", pa.string()),
-        ("stage", pa.string()),
-        ("field", pa.string()),
-        ("reason", pa.string()),
-        ("raw", pa.string()),
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -43,7 +32,11 @@ class Rejected:
 
 def _visible(text: str | None) -> str | None:
     """Text as it can be stored: bytes that were not UTF-8 (an id or a column name) become \\udcXX escapes."""
-    return text if text is None or _encodable(text) else text.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+    return (
+        text
+        if text is None or _encodable(text)
+        else text.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+    )
 
 
 def _encodable(text: str) -> bool:
@@ -55,5 +48,5 @@ def _encodable(text: str) -> bool:
 
 
 def write(rejected: list[Rejected], target: Path) -> Path:
-    frame = pd.DataFrame([r.record() for r in rejected], columns=SCHEMA.names)
-    return write_parquet(frame, target, schema=SCHEMA)
+    frame = pd.DataFrame([r.record() for r in rejected], columns=QUARANTINE_SCHEMA.names)
+    return write_parquet(frame, target, schema=QUARANTINE_SCHEMA)

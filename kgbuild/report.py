@@ -20,6 +20,7 @@ import jinja2
 import pandas as pd
 import pyarrow.parquet as pq
 
+from kgbuild.domain import KINDS
 from kgbuild.errors import BadInput
 from kgbuild.images import ImagePolicy, image_id, read_image
 from kgbuild.settings import Settings
@@ -30,7 +31,6 @@ THUMBS_PER_CONCEPT = 5
 PRODUCTS_PER_CONCEPT = 5
 THUMB_PX = 96
 QUARANTINE_STAGES = ("ingest", "images", "load")
-KIND_ORDER = ("category", "detail", "colour", "pattern", "material", "style", "brand", "line", "audience")
 _IMAGE_ID = re.compile(r"img_[0-9a-f]+")
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -130,7 +130,7 @@ def _counts(
     by_kind = []
     if concepts is not None:
         pictured = set(chosen["concept_id"]) if chosen is not None else set()
-        for kind, group in sorted(concepts.groupby("kind"), key=lambda item: _kind_rank(item[0])):
+        for kind, group in sorted(concepts.groupby("kind"), key=lambda item: _kind_rank(str(item[0]))):
             by_kind.append(
                 {
                     "kind": kind,
@@ -192,12 +192,12 @@ def _shortened(text: str | None, limit: int = 300) -> str:
 
 
 def _kind_rank(kind: str) -> tuple[int, str]:
-    return (KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER), kind)
+    return (KINDS.index(kind) if kind in KINDS else len(KINDS), kind)
 
 
 def _shown(concepts: pd.DataFrame, limit: int) -> list[str]:
     """The ``limit`` concepts with the most products, each with its ancestors, so the tree stays connected."""
-    parents = {c: p for c, p in zip(concepts["concept_id"], concepts["parent_id"]) if pd.notna(p)}
+    parents = {c: p for c, p in zip(concepts["concept_id"], concepts["parent_id"], strict=True) if pd.notna(p)}
     shown: dict[str, None] = {}
     for concept_id in concepts.sort_values(["product_count", "name"], ascending=[False, True])["concept_id"]:
         chain: list[str] = []
@@ -230,32 +230,33 @@ def _tree(
         top = chosen[chosen["concept_id"].isin(shown.index) & (chosen["rank"] <= THUMBS_PER_CONCEPT)]
         top = top.sort_values(["concept_id", "rank"])
     policy = ImagePolicy.for_catalog(Path(build["catalog"]), Settings.model_validate(build["settings"]))
-    written = _thumbnails(dict(zip(top["image_id"], top["image_uri"])), thumbs, old_thumbs, policy)
+    written = _thumbnails(dict(zip(top["image_id"], top["image_uri"], strict=True)), thumbs, old_thumbs, policy)
     pictures = {
         concept_id: [
-            {"src": f"thumbs/{p.image_id}.jpg", "product_id": p.product_id, "score": round(float(p.score), 3)}
-            for p in group.itertuples()
+            {"src": f"thumbs/{p['image_id']}.jpg", "product_id": p["product_id"], "score": round(float(p["score"]), 3)}
+            for p in group.to_dict("records")
         ]
         for concept_id, group in top[top["image_id"].isin(written)].groupby("concept_id")
     }
     titles = _products(tables, list(shown.index))
-    nodes = {
-        row.concept_id: {
-            "id": row.concept_id,
-            "name": row.name,
-            "kind": row.kind,
-            "aliases": [] if row.aliases is None else list(row.aliases),
-            "product_count": int(row.product_count),
-            "products": titles.get(row.concept_id, []),
-            "thumbs": pictures.get(row.concept_id, []),
+    nodes: dict[str, dict[str, Any]] = {
+        row["concept_id"]: {
+            "id": row["concept_id"],
+            "name": row["name"],
+            "kind": row["kind"],
+            "aliases": [] if row["aliases"] is None else list(row["aliases"]),
+            "product_count": int(row["product_count"]),
+            "products": titles.get(row["concept_id"], []),
+            "thumbs": pictures.get(row["concept_id"], []),
             "children": [],
         }
-        for row in shown.reset_index().itertuples()
+        for row in shown.reset_index().to_dict("records")
     }
-    roots = []
-    for row in shown.reset_index().sort_values(["product_count", "name"], ascending=[False, True]).itertuples():
-        parent = nodes.get(row.parent_id) if pd.notna(row.parent_id) else None
-        (parent["children"] if parent else roots).append(nodes[row.concept_id])
+    roots: list[dict[str, Any]] = []
+    largest_first = shown.reset_index().sort_values(["product_count", "name"], ascending=[False, True])
+    for row in largest_first.to_dict("records"):
+        parent = nodes.get(row["parent_id"]) if pd.notna(row["parent_id"]) else None
+        (parent["children"] if parent else roots).append(nodes[row["concept_id"]])
     kinds: dict[str, list[dict[str, Any]]] = {}
     for root in sorted(roots, key=lambda node: _kind_rank(node["kind"])):  # stable: largest first within a kind
         kinds.setdefault(root["kind"], []).append(root)
@@ -272,7 +273,7 @@ def _products(tables: _Tables, concept_ids: list[str]) -> dict[str, list[dict[st
     links = links.sort_values(["concept_id", "primary", "product_id"], ascending=[True, False, True])
     links = links.groupby("concept_id").head(PRODUCTS_PER_CONCEPT).merge(products, on="product_id")
     return {
-        concept_id: [{"id": row.product_id, "title": row.title or ""} for row in group.itertuples()]
+        str(concept_id): [{"id": row["product_id"], "title": row["title"] or ""} for row in group.to_dict("records")]
         for concept_id, group in links.groupby("concept_id", sort=False)
     }
 

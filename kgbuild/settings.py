@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from kgbuild.domain import VISUAL_KINDS
 from kgbuild.errors import BadInput
 
 TEXT_EVIDENCE = "none"
@@ -104,7 +105,7 @@ class Settings(BaseSettings):
         description="Prompt templates encoding a concept, separated by ';' (their embeddings are averaged).",
     )
     grounded_kinds: Annotated[list[str], NoDecode] = Field(
-        ["category", "colour", "pattern", "material", "style"],
+        list(VISUAL_KINDS),
         description="Concept kinds that get images, comma-separated (brands and audiences are not visual).",
     )
     image_timeout_s: float = Field(30, gt=0, description="Seconds allowed to open and read one image, file or URL.")

@@ -18,36 +18,27 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
+from kgbuild.domain import CATEGORY, SNAPSHOT_SCHEMAS
+from kgbuild.domain import SNAPSHOT_SCHEMA_VERSION as SCHEMA_VERSION  # public: the README names it
 from kgbuild.errors import BadInput
 from kgbuild.models import file_sha256
 from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, atomic_path, read_json, read_parquet, staged_folder, write_json, write_parquet
+from kgbuild.workdir import (
+    Layout,
+    atomic_path,
+    jsonable,
+    read_json,
+    read_parquet,
+    staged_folder,
+    write_json,
+    write_parquet,
+)
 
 STAGE = "snapshot"
-SCHEMA_VERSION = 3
 MANIFEST = "manifest.json"
 FASHIONKLIP_PHRASE_WORDS = range(2, 7)  # the training loader keeps concepts of 2 to 6 words
-_TEXT = pa.string()
-SCHEMAS = {
-    "concepts": pa.schema(
-        [("concept_id", _TEXT), ("name", _TEXT), ("aliases", pa.list_(_TEXT)), ("kind", _TEXT), ("level", pa.int64()),
-         ("parent_id", _TEXT), ("product_count", pa.int64())]
-    ),
-    "hierarchy": pa.schema([("child_id", _TEXT), ("parent_id", _TEXT)]),
-    "products": pa.schema([("product_id", _TEXT), ("title", _TEXT), ("image_id", _TEXT), ("attributes", _TEXT)]),
-    "product_concepts": pa.schema(
-        [("product_id", _TEXT), ("concept_id", _TEXT), ("field", _TEXT), ("primary", pa.bool_())]
-    ),
-    "images": pa.schema([("image_id", _TEXT), ("item_id", pa.int64()), ("uri", _TEXT), ("sha256", _TEXT)]),
-    "concept_images": pa.schema(
-        [("concept_id", _TEXT), ("image_id", _TEXT), ("product_id", _TEXT), ("image_uri", _TEXT),
-         ("score", pa.float64()), ("rank", pa.int64())]
-    ),
-}
-"""The snapshot's Parquet tables, whatever their rows (an empty or all-null column keeps its type)."""
 
 
 class SnapshotError(BadInput):
@@ -74,22 +65,23 @@ def tables(layout: Layout) -> dict[str, pd.DataFrame]:
         "images": images.drop_duplicates("image_id").assign(item_id=lambda f: f["sha256"].map(item_id)),
         "concept_images": read_parquet(layout.concept_images),
     }
-    return {name: frame[SCHEMAS[name].names] for name, frame in frames.items()}
+    return {name: frame[SNAPSHOT_SCHEMAS[name].names] for name, frame in frames.items()}
 
 
 def fashionklip_records(frames: dict[str, pd.DataFrame], phrases: pd.DataFrame, prompt: str) -> dict[str, list[dict]]:
     """The JSONL files of FashionKLIP's training code (EasyNLP examples/fashionklip)."""
-    categories = frames["concepts"][frames["concepts"]["kind"] == "category"]
-    name_of = dict(zip(categories["concept_id"], categories["name"]))
+    categories = frames["concepts"][frames["concepts"]["kind"] == CATEGORY]
+    name_of = dict(zip(categories["concept_id"], categories["name"], strict=True))
     known = set(categories["name"]) | {alias for aliases in categories["aliases"] for alias in aliases}
     items = frames["images"].set_index("image_id")["item_id"]
-    item_ids = frames["products"].dropna(subset=["image_id"]).groupby("product_id")["image_id"].agg(
-        lambda ids: [int(items[i]) for i in ids]
-    )
-    phrases_of = phrases[phrases["phrase"].str.split().str.len().isin(FASHIONKLIP_PHRASE_WORDS)].groupby("product_id")["phrase"].agg(list)
+    image_ids = frames["products"].dropna(subset=["image_id"]).groupby("product_id")["image_id"].agg(list)
+    item_ids = image_ids.map(lambda ids: [int(items[i]) for i in ids])
+    words = phrases["phrase"].map(lambda phrase: len(phrase.split()), na_action="ignore")
+    phrases_of = phrases[words.isin(FASHIONKLIP_PHRASE_WORDS)].groupby("product_id")["phrase"].agg(list)
     return {
         "concepts_queries": [
-            {"query_id": cid, "query_text": prompt.format(concept=name), "phrase": name} for cid, name in name_of.items()
+            {"query_id": cid, "query_text": prompt.format(concept=name), "phrase": name}
+            for cid, name in name_of.items()
         ],
         "concepts_fathers": [
             {"query_id": row.concept_id, "phrase": row.name, "phrase_father": name_of[row.parent_id]}
@@ -117,14 +109,19 @@ def run(layout: Layout, settings: Settings) -> dict[str, Any]:
     with atomic_path(layout.latest_pointer) as tmp:
         tmp.write_text(build["version"] + "\n")
     removed = prune(layout.snapshots, settings.snapshot_keep) if settings.snapshot_keep else []
-    return {"version": build["version"], "path": str(target), "rows": read_json(target / MANIFEST)["rows"], "pruned": removed}
+    return {
+        "version": build["version"],
+        "path": str(target),
+        "rows": read_json(target / MANIFEST)["rows"],
+        "pruned": removed,
+    }
 
 
 def _write(folder: Path, layout: Layout, build: dict[str, Any], settings: Settings) -> None:
     rows, files = {}, {}
     frames = tables(layout)
     for name, frame in frames.items():
-        write_parquet(frame, folder / f"{name}.parquet", SCHEMAS[name])
+        write_parquet(frame, folder / f"{name}.parquet", SNAPSHOT_SCHEMAS[name])
         rows[name] = len(frame)
     jsonl = fashionklip_records(frames, read_parquet(layout.product_phrases), settings.prompts[0])
     for name, records in jsonl.items():
@@ -171,10 +168,18 @@ def open(path: str | Path) -> Snapshot:  # noqa: A001 - the snapshot API's verb
         if not file.is_file():
             raise SnapshotError(f"{file}: listed in the manifest but missing")
         if (found := file_sha256(file)) != expected:
-            raise SnapshotError(f"{file}: checksum mismatch (manifest {expected[:12]}…, file {found[:12]}…): corrupted or truncated")
-    frames = {name.removesuffix(".parquet"): pq.read_table(folder / name).to_pandas() for name in manifest["files"] if name.endswith(".parquet")}
+            raise SnapshotError(
+                f"{file}: checksum mismatch (manifest {expected[:12]}…, file {found[:12]}…): corrupted or truncated"
+            )
+    frames = {
+        name.removesuffix(".parquet"): pq.read_table(folder / name).to_pandas()
+        for name in manifest["files"]
+        if name.endswith(".parquet")
+    }
     counts = {name: len(frame) for name, frame in frames.items()}
-    counts |= {name.removesuffix(".jsonl"): _line_count(folder / name) for name in manifest["files"] if name.endswith(".jsonl")}
+    counts |= {
+        name.removesuffix(".jsonl"): _line_count(folder / name) for name in manifest["files"] if name.endswith(".jsonl")
+    }
     for name, rows in manifest["rows"].items():
         if counts.get(name) != rows:
             raise SnapshotError(f"{folder / name}: {counts.get(name)} rows, the manifest says {rows}")
@@ -195,7 +200,14 @@ def list_snapshots(root: Path) -> list[dict[str, Any]]:
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if (folder / MANIFEST).is_file():
             manifest = read_json(folder / MANIFEST)
-            found.append({"version": folder.name, "created_at": manifest["created_at"], "rows": manifest["rows"], "latest": folder.name == latest})
+            found.append(
+                {
+                    "version": folder.name,
+                    "created_at": manifest["created_at"],
+                    "rows": manifest["rows"],
+                    "latest": folder.name == latest,
+                }
+            )
     return found
 
 
@@ -222,7 +234,8 @@ _KEYS = {
 
 
 def diff(a: str | Path, b: str | Path) -> dict[str, dict[str, list]]:
-    """What changed from snapshot ``a`` to ``b``, per table: keys added, removed, and changed (same key, other values)."""
+    """What changed from snapshot ``a`` to ``b``, per table: keys added, removed, and changed (same key, other
+    values)."""
     old, new = open(a).tables, open(b).tables
     result = {}
     for table, key in _KEYS.items():
@@ -236,10 +249,9 @@ def diff(a: str | Path, b: str | Path) -> dict[str, dict[str, list]]:
 
 
 def _keyed(frame: pd.DataFrame, key: list[str]) -> dict[Any, str]:
-    keys = frame[key[0]].tolist() if len(key) == 1 else list(zip(*(frame[k].tolist() for k in key)))
+    keys = frame[key[0]].tolist() if len(key) == 1 else list(zip(*(frame[k].tolist() for k in key), strict=True))
     values = frame.drop(columns=key).to_dict(orient="records")
-    return {k: json.dumps(v, sort_keys=True, default=_jsonable) for k, v in zip(keys, values)}
-
-
-def _jsonable(value: Any) -> Any:
-    return value.tolist() if hasattr(value, "tolist") else str(value)
+    return {
+        k: json.dumps({column: jsonable(x) for column, x in v.items()}, sort_keys=True, default=str)
+        for k, v in zip(keys, values, strict=True)
+    }

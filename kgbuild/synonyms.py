@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from kgbuild import lexicon
+from kgbuild.domain import CATEGORY
 from kgbuild.settings import Settings
 
-CATEGORY = "category"
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _Y_OR_IE = re.compile(r"(?<=[a-z])(?:ie|y)$")
 _STEM = 4
@@ -131,7 +131,7 @@ def _merge_by_embedding(
 
     evidence: dict[str, Evidence] = {}
     threshold = min(settings.merge_cosine, settings.synonym_cosine)
-    for i, j in zip(*np.nonzero(np.triu(similarity >= threshold, k=1))):
+    for i, j in zip(*np.nonzero(np.triu(similarity >= threshold, k=1)), strict=True):
         a, b, cosine = names[i], names[j], round(float(similarity[i, j]), 4)
         ratio = SequenceMatcher(None, a, b).ratio()
         if cosine >= settings.merge_cosine and _spelling_variants(a, b) and ratio >= settings.merge_string:
@@ -168,7 +168,9 @@ def _spelling_variants(a: str, b: str) -> bool:
     words_a, words_b = a.split(), b.split()
     if len(words_a) != len(words_b) or match_key(words_a[-1]) != match_key(words_b[-1]):
         return False
-    return all(x[:_STEM] == y[:_STEM] and min(len(x), len(y)) >= _STEM for x, y in zip(words_a, words_b) if x != y)
+    return all(
+        x[:_STEM] == y[:_STEM] and min(len(x), len(y)) >= _STEM for x, y in zip(words_a, words_b, strict=True) if x != y
+    )
 
 
 def drop_absorbed_heads(concepts: list[Concept], share: float) -> list[Concept]:

@@ -23,15 +23,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 import pyarrow.parquet as pq
 
-from kgbuild.errors import BadInput, check_accounting
 from kgbuild import quarantine
+from kgbuild.errors import BadInput, check_accounting
 from kgbuild.quarantine import Rejected
-from kgbuild.workdir import Layout, read_json, read_parquet, staged_folder, write_json, write_parquet
+from kgbuild.workdir import Layout, jsonable, read_json, read_parquet, staged_folder, write_json, write_parquet
+
+if TYPE_CHECKING:
+    from great_expectations.data_context.store.store import DataDocsSiteConfigTypedDict
 
 SUITES = Path(__file__).with_name("expectations")
 ROW = "source_row"  # every frame handed to GX carries the 1-based row number of its source
@@ -105,7 +108,8 @@ class Session:
         """Runs a suite over ``frame``; ``fields`` maps frame columns to the names reported (the catalog's)."""
         spec = suite_spec(suite_name)
         spec["expectations"] = [
-            e for e in spec["expectations"]
+            e
+            for e in spec["expectations"]
             if not (e.get("meta", {}).get("optional_column") and e["kwargs"]["column"] not in frame.columns)
         ]
         suite = self.context.suites.add(self._gx.ExpectationSuite(**spec))
@@ -140,10 +144,13 @@ class Session:
 
         store = self.context.validation_results_store
         root = layout.validation_root
-        builds = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".") and d != layout.data_docs)
+        builds = sorted(
+            d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".") and d != layout.data_docs
+        )
         for path in sorted(p for build in builds[-DATA_DOCS_BUILDS:] for p in build.glob("*.json")):
-            result = ExpectationSuiteValidationResult(**read_json(path))
-            run = result.meta["run_id"]
+            stored = read_json(path)
+            result = ExpectationSuiteValidationResult(**stored)
+            run = stored["meta"]["run_id"]  # as :meth:`keep` wrote it
             key = ValidationResultIdentifier(
                 expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
                 run_id=RunIdentifier(run_name=run["run_name"], run_time=run["run_time"]),
@@ -154,7 +161,7 @@ class Session:
         for name in set(suite_names()) - validated:
             self.context.suites.add(self._gx.ExpectationSuite(**suite_spec(name)))
         with staged_folder(layout.data_docs) as staging:
-            site = {
+            site: DataDocsSiteConfigTypedDict = {
                 "class_name": "SiteBuilder",
                 "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(staging)},
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_how_to_buttons": False},
@@ -190,11 +197,13 @@ def _judge(
         if config.severity != "critical":
             outcome.warnings[label] = len(unexpected or [])
         elif error or unexpected is None:  # a dataset-level expectation, or one that could not run
-            message = f"{label} could not run: {error}" if error else meta["reason"].format(column=reported, **parameters)
+            message = (
+                f"{label} could not run: {error}" if error else meta["reason"].format(column=reported, **parameters)
+            )
             outcome.stops.append(Failure(suite_name, config.type, reported, message))
         else:
             for entry in unexpected:
-                row = rows_of.loc[int(entry[ROW])].to_dict()
+                row = cast(dict[str, Any], rows_of.loc[int(entry[ROW])].to_dict())  # column name → value
                 if config.type == UNIQUE:
                     duplicates.append((order[config.id], config, row))
                     continue
@@ -212,7 +221,9 @@ def _judge(
         first = kept.get((column, row[column]))
         if first is not None and first != row[ROW]:
             reported = _reported(config, fields)
-            message = config.meta["reason"].format(**row, **parameters, value=row[column], first_row=first, column=reported)
+            message = config.meta["reason"].format(
+                **row, **parameters, value=row[column], first_row=first, column=reported
+            )
             failing[int(row[ROW])].append((position, Failure(suite_name, config.type, reported, message)))
     outcome.rows = {row: min(found, key=lambda f: f[0])[1] for row, found in sorted(failing.items())}
     return outcome
@@ -251,14 +262,20 @@ def pre_load(layout: Layout, version: str) -> dict[str, Any]:
     quarantined concept (a MENTIONS or DEPICTED_BY link, an is-a child) follows it there. Any dataset-level failure
     stops the load. Returns the accounting and the paths of the kept results and Data Docs."""
     sources = {name: getattr(layout, name) for name in PRE_LOAD}
-    tables = {name: read_parquet(path).assign(**{ROW: lambda f: range(1, len(f) + 1)}) for name, path in sources.items()}
+    tables = {
+        name: read_parquet(path).assign(**{ROW: lambda f: range(1, len(f) + 1)}) for name, path in sources.items()
+    }
     products = set(read_parquet(layout.products)["product_id"])
     images = set(read_parquet(layout.images)["image_id"])
     concept_ids = set(tables["concepts"].get("concept_id", ()))
     accepted: dict[str, pd.DataFrame] = {}
     derived = {
-        "product_concepts": lambda t: _link(_known(t, product_known=("product_id", products), concept_known=("concept_id", concept_ids))),
-        "concept_images": lambda t: _known(t, image_known=("image_id", images), concept_known=("concept_id", concept_ids)),
+        "product_concepts": lambda t: _link(
+            _known(t, product_known=("product_id", products), concept_known=("concept_id", concept_ids))
+        ),
+        "concept_images": lambda t: _known(
+            t, image_known=("image_id", images), concept_known=("concept_id", concept_ids)
+        ),
         "concepts": lambda t: _hierarchy(t, accepted["product_concepts"], products),
     }
     session = Session()
@@ -282,8 +299,10 @@ def pre_load(layout: Layout, version: str) -> dict[str, Any]:
         for row in table[table[ROW].isin(reasons[name])].to_dict(orient="records"):
             number = row.pop(ROW)
             field = fields.get(number, "parent_id" if name == "concepts" else "concept_id")
-            raw = {k: _jsonable(v) for k, v in row.items() if k != "embedding"}
-            rejected.append(Rejected(number, row.get("product_id"), PRE_LOAD_STAGE, field, f"{where}: {reasons[name][number]}", raw))
+            raw = {str(k): jsonable(v) for k, v in row.items() if k != "embedding"}
+            rejected.append(
+                Rejected(number, row.get("product_id"), PRE_LOAD_STAGE, field, f"{where}: {reasons[name][number]}", raw)
+            )
     target = layout.validated_tables()
     for name, table in accepted.items():
         write_parquet(table.drop(columns=ROW), getattr(target, name), schema=pq.read_schema(sources[name]))
@@ -300,7 +319,9 @@ def pre_load(layout: Layout, version: str) -> dict[str, Any]:
 
 def _known(table: pd.DataFrame, **checks: tuple[str, set[Any]]) -> pd.DataFrame:
     """A boolean column per check: the row's value of a column is among the known ones."""
-    return table.assign(**{name: table[column].isin(known) for name, (column, known) in checks.items() if column in table})
+    return table.assign(
+        **{name: table[column].isin(known) for name, (column, known) in checks.items() if column in table}
+    )
 
 
 def _link(links: pd.DataFrame) -> pd.DataFrame:
@@ -315,8 +336,10 @@ def _hierarchy(concepts: pd.DataFrame, links: pd.DataFrame, products: set[str]) 
     if not {"concept_id", "parent_id"} <= set(concepts.columns):
         return concepts
     linkable = {"product_id", "concept_id"} <= set(links.columns)
-    linked = links[links["product_id"].isin(products)].groupby("concept_id").size() if linkable else pd.Series(dtype="int64")
-    parent_of = dict(zip(concepts["concept_id"], concepts["parent_id"]))
+    linked = (
+        links[links["product_id"].isin(products)].groupby("concept_id").size() if linkable else pd.Series(dtype="int64")
+    )
+    parent_of = dict(zip(concepts["concept_id"], concepts["parent_id"], strict=True))
     reaches: dict[str, bool] = {}
 
     def reaches_root(concept: str) -> bool:
@@ -342,25 +365,23 @@ def _hierarchy(concepts: pd.DataFrame, links: pd.DataFrame, products: set[str]) 
     )
 
 
-def _cascade(tables: dict[str, pd.DataFrame], accepted: dict[str, pd.DataFrame], reasons: dict[str, dict[int, str]]) -> None:
+def _cascade(
+    tables: dict[str, pd.DataFrame], accepted: dict[str, pd.DataFrame], reasons: dict[str, dict[int, str]]
+) -> None:
     """Quarantines what refers to a quarantined concept: its is-a descendants and its MENTIONS/DEPICTED_BY rows."""
     concepts, kept = tables["concepts"], set(accepted["concepts"]["concept_id"])
     removed = {
         concept: reasons["concepts"][row]
-        for row, concept in zip(concepts[ROW], concepts["concept_id"])
+        for row, concept in zip(concepts[ROW], concepts["concept_id"], strict=True)
         if row in reasons["concepts"] and concept not in kept
     }
     while not (orphans := accepted["concepts"][accepted["concepts"]["parent_id"].isin(set(removed))]).empty:
-        for row, child, parent in zip(orphans[ROW], orphans["concept_id"], orphans["parent_id"]):
+        for row, child, parent in zip(orphans[ROW], orphans["concept_id"], orphans["parent_id"], strict=True):
             reasons["concepts"][row] = removed[child] = f"is-a parent {parent} is quarantined: {removed[parent]}"
         accepted["concepts"] = accepted["concepts"][~accepted["concepts"][ROW].isin(orphans[ROW])]
     for name in ("product_concepts", "concept_images"):
         table = accepted[name]
         dependent = table[table["concept_id"].isin(set(removed))]
-        for row, concept in zip(dependent[ROW], dependent["concept_id"]):
+        for row, concept in zip(dependent[ROW], dependent["concept_id"], strict=True):
             reasons[name][row] = f"concept {concept} is quarantined: {removed[concept]}"
         accepted[name] = table[~table[ROW].isin(dependent[ROW])]
-
-
-def _jsonable(value: Any) -> Any:
-    return value.tolist() if hasattr(value, "tolist") else value

@@ -15,11 +15,12 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from kgbuild import lexicon
 from kgbuild.descriptions import Sentence
+from kgbuild.domain import COLOUR
 from kgbuild.synonyms import singular
 from kgbuild.words import Word
 
@@ -46,9 +47,9 @@ class Vocabulary:
     def kind_of(self, text: str) -> str | None:
         """The attribute kind of a word or phrase in this catalog (colour, pattern, material, style), if any."""
         if text in self.colours:
-            return "colour"
+            return COLOUR
         for kind, vocabulary in lexicon.ATTRIBUTE_KINDS.items():
-            if kind != "colour" and text in vocabulary:
+            if kind != COLOUR and text in vocabulary:
                 return kind
         return None
 
@@ -73,7 +74,7 @@ def learn(
 
 def _brands(titles: list[list[Word]], brand_values: list[str | None]) -> set[tuple[str, ...]]:
     brands: set[tuple[str, ...]] = set()
-    for words, brand in zip(titles, brand_values):
+    for words, brand in zip(titles, brand_values, strict=True):
         if brand:
             brands.add(tuple(brand.lower().split()))
             continue
@@ -181,7 +182,7 @@ def _class(word: Word) -> str:
 
 def _boilerplate(families: list[str], descriptions: list[list[Sentence]]) -> set[str]:
     seen: dict[str, set[str]] = defaultdict(set)
-    for family, sentences in zip(families, descriptions):
+    for family, sentences in zip(families, descriptions, strict=True):
         for sentence in sentences:
             seen[sentence.key].add(family)
     return {key for key, found_in in seen.items() if len(found_in) >= BOILERPLATE_FAMILIES and key}
@@ -189,7 +190,7 @@ def _boilerplate(families: list[str], descriptions: list[list[Sentence]]) -> set
 
 def _fixed_kind(text: str) -> str | None:
     if text in lexicon.COLOURS or text in lexicon.CANDIDATE_COLOURS:
-        return "colour"
+        return COLOUR
     for kind, vocabulary in lexicon.ATTRIBUTE_KINDS.items():
         if text in vocabulary:
             return kind

@@ -9,15 +9,17 @@ import shutil
 import socket
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
 from kgbuild.errors import Unavailable
 
 
@@ -205,8 +207,10 @@ def staged_folder(target: Path) -> Iterator[Path]:
 def write_parquet(frame: pd.DataFrame, target: Path, schema: pa.Schema | None = None) -> Path:
     """An empty frame is written as ``schema``'s empty table: pandas types its empty columns float64, which Arrow
     cannot convert to a list or string column."""
-    empty = schema is not None and frame.empty
-    table = schema.empty_table() if empty else pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    if schema is not None and frame.empty:
+        table = schema.empty_table()
+    else:
+        table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp)
     return target
@@ -224,3 +228,9 @@ def write_json(data: Any, target: Path) -> Path:
 
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text())
+
+
+def jsonable(value: Any) -> Any:
+    """A numpy or pandas value as plain Python for JSON (arrays → lists, numpy scalars → numbers); others as they
+    are."""
+    return value.tolist() if hasattr(value, "tolist") else value

@@ -8,7 +8,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import tempfile
 from pathlib import Path
 
@@ -23,7 +22,7 @@ for _name in [n for n in os.environ if n.startswith(("KGBUILD_", "NEO4J_", "AIRF
 from kgbuild import airflow_local  # noqa: E402
 from kgbuild.demo import generate_catalog  # noqa: E402
 from kgbuild.graph import Graph  # noqa: E402
-from kgbuild.neo4j_local import LocalNeo4j  # noqa: E402
+from kgbuild.neo4j_local import LocalNeo4j, free_port  # noqa: E402
 
 airflow_local.configure(_SESSION_DIR / "airflow")
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -34,12 +33,6 @@ def pytest_sessionfinish(session, exitstatus):
     """The session folder holds a Neo4j store and Airflow's metadata (half a gigabyte): removed once the servers
     have stopped."""
     shutil.rmtree(_SESSION_DIR, ignore_errors=True)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -5,15 +5,14 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import MYNTRA, requires_myntra
+from graph_state import assert_snapshot_equals_graph
 from typer.testing import CliRunner
 
 from kgbuild import pipeline, snapshot
 from kgbuild.cli import app
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_json
-
-from conftest import MYNTRA, requires_myntra
-from graph_state import assert_snapshot_equals_graph
 
 runner = CliRunner()
 
@@ -70,7 +69,17 @@ def test_flag_overrides_environment_which_overrides_default(tmp_path, monkeypatc
 def test_unloadable_clip_weights_stop_the_build_before_any_work(tmp_path, demo_catalog, neo4j_server):
     absent = tmp_path / "absent.pt"
     result = runner.invoke(
-        app, ["build", str(demo_catalog), "-w", str(tmp_path / "w"), "--clip-model", "ViT-B-32", "--clip-pretrained", str(absent)]
+        app,
+        [
+            "build",
+            str(demo_catalog),
+            "-w",
+            str(tmp_path / "w"),
+            "--clip-model",
+            "ViT-B-32",
+            "--clip-pretrained",
+            str(absent),
+        ],
     )
     assert result.exit_code == 2
     assert "--clip-model" in result.output and "--clip-pretrained" in result.output
@@ -78,7 +87,9 @@ def test_unloadable_clip_weights_stop_the_build_before_any_work(tmp_path, demo_c
 
 
 def test_bad_catalog_column_is_reported_not_raised(tmp_path, demo_catalog, neo4j_server):
-    result = runner.invoke(app, ["build", str(demo_catalog), "-w", str(tmp_path), "--clip-model", "none", "--id-col", "sku"])
+    result = runner.invoke(
+        app, ["build", str(demo_catalog), "-w", str(tmp_path), "--clip-model", "none", "--id-col", "sku"]
+    )
     assert result.exit_code == 2
     assert "'sku'" in result.output and "--id-col" in result.output
 
@@ -89,13 +100,30 @@ def test_bad_catalog_column_is_reported_not_raised(tmp_path, demo_catalog, neo4j
 def test_myntra_sample_builds_with_text_evidence(tmp_path, graph):
     result = runner.invoke(
         app,
-        ["build", str(MYNTRA), "-w", str(tmp_path), "--id-col", "id", "--title-col", "productDisplayName", "--image-col", "image", "--clip-model", "none"],
+        [
+            "build",
+            str(MYNTRA),
+            "-w",
+            str(tmp_path),
+            "--id-col",
+            "id",
+            "--title-col",
+            "productDisplayName",
+            "--image-col",
+            "image",
+            "--clip-model",
+            "none",
+        ],
     )
     assert result.exit_code == 0, result.output
     layout = Layout(tmp_path)
     snapshot_path = layout.snapshots / layout.latest_pointer.read_text().strip()
     manifest = read_json(snapshot_path / "manifest.json")
-    assert {key: manifest["stages"]["ingest"][key] for key in ("input_rows", "accepted", "quarantined")} == {"input_rows": 2946, "accepted": 2946, "quarantined": 0}
+    assert {key: manifest["stages"]["ingest"][key] for key in ("input_rows", "accepted", "quarantined")} == {
+        "input_rows": 2946,
+        "accepted": 2946,
+        "quarantined": 0,
+    }
     concepts = pq.read_table(snapshot_path / "concepts.parquet").to_pandas()
     assert {"concept_id", "name", "parent_id", "level", "product_count"} <= set(concepts.columns)
     assert set(concepts["parent_id"].dropna()) <= set(concepts["concept_id"])
@@ -152,6 +180,8 @@ def test_a_bug_shows_its_traceback_and_bad_input_one_line(tmp_path, demo_catalog
     bug = subprocess.run(command, capture_output=True, text=True)
     assert bug.returncode == 1 and "Traceback (most recent call last)" in bug.stderr and "injected fault" in bug.stderr
     kgbuild = Path(sys.executable).with_name("kgbuild")
-    bad_input = subprocess.run([kgbuild, "build", tmp_path / "absent.csv", "-w", tmp_path], capture_output=True, text=True)
+    bad_input = subprocess.run(
+        [kgbuild, "build", tmp_path / "absent.csv", "-w", tmp_path], capture_output=True, text=True
+    )
     assert bad_input.returncode == 2 and "Traceback" not in bad_input.stdout + bad_input.stderr
     assert "absent.csv: catalog file not found" in bad_input.stdout

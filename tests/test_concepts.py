@@ -51,14 +51,14 @@ def mined(titles, nlp, encoder, min_support=1, parser=None, descriptions=None, *
     names_of = (
         result.links.merge(result.concepts, on="concept_id")
         .groupby("product_id")
-        .apply(lambda g: set(zip(g["kind"], g["name"])), include_groups=False)
+        .apply(lambda g: set(zip(g["kind"], g["name"], strict=True)), include_groups=False)
     )
     return result.concepts, names_of.to_dict()
 
 
 def primary_of(result):
     chosen = result.links[result.links["primary"]].merge(result.concepts, on="concept_id")
-    return dict(zip(chosen["product_id"], chosen["name"]))
+    return dict(zip(chosen["product_id"], chosen["name"], strict=True))
 
 
 def test_spelling_variants_become_one_concept_with_aliases(nlp, encoder):
@@ -148,10 +148,13 @@ def test_min_support_and_stable_ids(nlp, encoder):
     titles = ["Levis Men Blue Skinny Jeans", "Levis Men Black Skinny Jeans", "Levis Men Brown Leather Wallet"]
     found, _ = mined(titles, nlp, encoder, min_support=2)
     categories = found[found["kind"] == "category"]
-    assert dict(zip(categories["name"], categories["product_count"])) == {"jeans": 2, "skinny jeans": 2}
+    assert dict(zip(categories["name"], categories["product_count"], strict=True)) == {"jeans": 2, "skinny jeans": 2}
     # Another catalog sharing only "jeans": same id, the documented recipe "c_" + sha256("kind:name")[:16].
     other, _ = mined(["Roadster Women Blue Jeans", "Nike Men Blue Jeans", "Puma Men Grey T-shirt"], nlp, encoder, 2)
-    ids = lambda frame: dict(zip(zip(frame["kind"], frame["name"]), frame["concept_id"]))
+
+    def ids(frame):
+        return dict(zip(zip(frame["kind"], frame["name"], strict=True), frame["concept_id"], strict=True))
+
     assert ids(found)[("category", "jeans")] == ids(other)[("category", "jeans")] == "c_b3f3394360bed086"
     assert ids(other)[("colour", "blue")] == "c_456953ce8622fea5"  # the kind is part of the id: not category:blue
 
@@ -231,7 +234,7 @@ STYLE_NAMED = [
 
 @pytest.fixture(scope="module")
 def style_named(nlp, parser, encoder):
-    titles, descriptions = zip(*STYLE_NAMED)
+    titles, descriptions = zip(*STYLE_NAMED, strict=True)
     return mine(list(titles), nlp, parser, encoder, list(descriptions))
 
 

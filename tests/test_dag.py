@@ -21,7 +21,9 @@ def test_dag_has_one_task_per_stage_and_runs_daily(neo4j_server):
     assert dag.schedule == "@daily"
 
 
-def test_dag_builds_demo_catalog_into_neo4j_through_the_airflow_connection_only(tmp_path, graph, demo_catalog, monkeypatch):
+def test_dag_builds_demo_catalog_into_neo4j_through_the_airflow_connection_only(
+    tmp_path, graph, demo_catalog, monkeypatch
+):
     for name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD"):
         monkeypatch.delenv(name, raising=False)  # the DAG may reach Neo4j only through neo4j_default
     states = airflow_local.run_dag(demo_catalog, tmp_path, {"clip_model": "none"})
@@ -63,7 +65,9 @@ def test_run_dag_configures_airflow_itself_in_a_fresh_process(tmp_path, graph, d
         "import sys; from pathlib import Path; from kgbuild import airflow_local; "
         "print(airflow_local.run_dag(Path(sys.argv[1]), Path(sys.argv[2]), {'clip_model': 'none'}))"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(demo_catalog), str(tmp_path)], env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(demo_catalog), str(tmp_path)], env=env, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "airflow" / "airflow.db").is_file()
     assert graph.counts()["Product"] == 240

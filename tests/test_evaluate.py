@@ -2,18 +2,23 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import MYNTRA, requires_myntra
 
 from kgbuild import evaluate, pipeline
 from kgbuild.settings import Settings
 from kgbuild.synonyms import match_key
 from kgbuild.workdir import Layout, write_parquet
 
-from conftest import MYNTRA, requires_myntra
-
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("T-Shirts", "tshirt"), ("Flip Flops", "flip flop"), ("Watches", "watch"), ("Sun-Glasses", "sunglasses"), ("Dresses", "dress")],
+    [
+        ("T-Shirts", "tshirt"),
+        ("Flip Flops", "flip flop"),
+        ("Watches", "watch"),
+        ("Sun-Glasses", "sunglasses"),
+        ("Dresses", "dress"),
+    ],
 )
 def test_match_key_ignores_case_hyphens_spaces_and_plural(a, b):
     assert match_key(a) == match_key(b)
@@ -32,13 +37,21 @@ def test_scores_on_a_hand_built_workdir(tmp_path):
     )
     write_parquet(
         pd.DataFrame(
-            {"concept_id": ["t", "s"], "name": ["t-shirt", "shirt"], "kind": "category", "aliases": [["tee"], []], "product_count": [2, 3]}
+            {
+                "concept_id": ["t", "s"],
+                "name": ["t-shirt", "shirt"],
+                "kind": "category",
+                "aliases": [["tee"], []],
+                "product_count": [2, 3],
+            }
         ),
         layout.concepts,
     )
     # t-shirt → products 1 (Tshirts), 3 (Shirts); shirt → 2 (Tshirts), 3, 4 (Shirts); nothing matches Jeans.
     write_parquet(
-        pd.DataFrame({"product_id": ["1", "3", "2", "3", "4"], "concept_id": ["t", "t", "s", "s", "s"], "field": "title"}),
+        pd.DataFrame(
+            {"product_id": ["1", "3", "2", "3", "4"], "concept_id": ["t", "t", "s", "s", "s"], "field": "title"}
+        ),
         layout.product_concepts,
     )
     scores = evaluate.evaluate(layout, ["articleType"])["articleType"]
@@ -51,7 +64,9 @@ def test_scores_on_a_hand_built_workdir(tmp_path):
 @requires_myntra()
 @pytest.mark.shared_data
 def test_myntra_titles_meet_the_quality_bar(tmp_path):
-    settings = Settings(id_col="id", title_col="productDisplayName", image_col="image", clip_model="none", skip_images=True)
+    settings = Settings(
+        id_col="id", title_col="productDisplayName", image_col="image", clip_model="none", skip_images=True
+    )
     pipeline.begin_build(MYNTRA, tmp_path, settings)
     for stage in ("ingest", "concepts", "hierarchy"):
         pipeline.run_stage(stage, tmp_path)

@@ -9,16 +9,14 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from graph_state import graph_state
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from kgbuild import airflow_local, pipeline, snapshot
 from kgbuild.graph import Graph
-from kgbuild.neo4j_local import LocalNeo4j
+from kgbuild.neo4j_local import LocalNeo4j, free_port
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_json
-
-from conftest import free_port
-from graph_state import graph_state
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.airflow]
 SETTINGS = {"clip_model": "none"}
@@ -79,7 +77,8 @@ def test_dag_run_killed_mid_stage_resumes_on_a_rerun(tmp_path, demo_catalog, uni
         images = pipeline._STAGE_FUNCTIONS["images"]
         def images_then_die(*args):
             images(*args)
-            os.kill(os.getpid(), signal.SIGKILL)  # the DAG process dies after the images tables, before the stage is done
+            # the DAG process dies after the images tables, before the stage is done
+            os.kill(os.getpid(), signal.SIGKILL)
         pipeline._STAGE_FUNCTIONS["images"] = images_then_die
         airflow_local.run_dag(Path({str(demo_catalog)!r}), Path({str(workdir)!r}), {SETTINGS!r})
         """
@@ -100,7 +99,9 @@ def test_dag_run_killed_mid_stage_resumes_on_a_rerun(tmp_path, demo_catalog, uni
     assert graph_state(graph) == uninterrupted.graph
 
 
-def test_dag_load_fails_when_neo4j_stops_and_airflows_retry_converges(tmp_path, demo_catalog, uninterrupted, monkeypatch):
+def test_dag_load_fails_when_neo4j_stops_and_airflows_retry_converges(
+    tmp_path, demo_catalog, uninterrupted, monkeypatch
+):
     monkeypatch.setenv("NEO4J_PASSWORD", "faults-password")
     server = LocalNeo4j(tmp_path / "neo4j", bolt_port=free_port(), http_port=free_port(), pagecache="64m")
     server.start()

@@ -58,10 +58,22 @@ def catalogs(draw, suffix: str) -> bytes:
         pq.write_table(pa.Table.from_arrays(columns, names=header), buffer)
         return buffer.getvalue()
     if suffix == ".jsonl":
-        lines = [json.dumps(dict(zip(header, row))) for row in rows]
-        lines += draw(st.lists(st.sampled_from(["", "{", "[1]", '{"product_id": {"a": 1}, "title": ["x"]}',
-                                                 '{"product_id": "z", "title": "' + "[" * 40 + '"}',
-                                                 '{"product_id": "9", "title": "\\ud800"}']), max_size=3))
+        lines = [json.dumps(dict(zip(header, row, strict=True))) for row in rows]
+        lines += draw(
+            st.lists(
+                st.sampled_from(
+                    [
+                        "",
+                        "{",
+                        "[1]",
+                        '{"product_id": {"a": 1}, "title": ["x"]}',
+                        '{"product_id": "z", "title": "' + "[" * 40 + '"}',
+                        '{"product_id": "9", "title": "\\ud800"}',
+                    ]
+                ),
+                max_size=3,
+            )
+        )
         data = "\n".join(lines).encode()
     else:
         delimiter = "," if suffix == ".csv" else "\t"

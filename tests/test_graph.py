@@ -4,14 +4,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import DEMO_DIR
+from graph_state import concept_embeddings, graph_state, same_embeddings
 
 from kgbuild import load, pipeline
 from kgbuild.graph import CYPHER_DIR
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout
-
-from conftest import DEMO_DIR
-from graph_state import concept_embeddings, graph_state, same_embeddings
 
 pytestmark = pytest.mark.neo4j
 SETTINGS = Settings(clip_model="none", image_roots=[str(DEMO_DIR)])
@@ -31,7 +30,10 @@ def write(frame, path: Path) -> Path:
 
 def test_schema_constraints_and_indexes(graph, tmp_path, demo_catalog):
     pipeline.run_build(demo_catalog, tmp_path, SETTINGS, graph)
-    constraints = {r["name"]: r for r in graph.driver.execute_query("SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties").records}
+    constraints = {
+        r["name"]: r
+        for r in graph.driver.execute_query("SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties").records
+    }
     assert {name: (c["type"], c["labelsOrTypes"], c["properties"]) for name, c in constraints.items()} == {
         "product_id": ("UNIQUENESS", ["Product"], ["product_id"]),
         "image_id": ("UNIQUENESS", ["Image"], ["image_id"]),
@@ -52,7 +54,9 @@ def test_loading_the_same_build_twice_changes_nothing(graph, tmp_path, demo_cata
 def test_add_change_remove_sequence_equals_a_fresh_build(graph, tmp_path, demo_rows):
     first = demo_rows.iloc[:150]
     second = demo_rows.iloc[20:200].copy()
-    second.loc[second.index[:10], "title"] = second["title"][:10].str.replace("Men", "Women", regex=False) + " with Pocket"
+    second.loc[second.index[:10], "title"] = (
+        second["title"][:10].str.replace("Men", "Women", regex=False) + " with Pocket"
+    )
     third = demo_rows.iloc[40:240].copy()
     third.loc[third.index[:5], "colour"] = "teal"  # an attribute change
     third.loc[third.index[5:15], "image"] = list(demo_rows["image"].iloc[:10])  # images swapped to others' files
@@ -60,7 +64,9 @@ def test_add_change_remove_sequence_equals_a_fresh_build(graph, tmp_path, demo_r
     for number, frame in enumerate([first, second, third]):
         pipeline.run_build(write(frame, tmp_path / f"catalog{number}.csv"), tmp_path / "incremental", SETTINGS, graph)
     incremental, incremental_embeddings = graph_state(graph), concept_embeddings(graph)
-    assert {p for label, props in incremental[0] if label == "Product" for k, p in props if k == "product_id"} == set(third["product_id"])
+    assert {p for label, props in incremental[0] if label == "Product" for k, p in props if k == "product_id"} == set(
+        third["product_id"]
+    )
 
     graph.driver.execute_query("MATCH (n) DETACH DELETE n")
     pipeline.run_build(tmp_path / "catalog2.csv", tmp_path / "fresh", SETTINGS, graph)
@@ -106,7 +112,11 @@ def test_every_query_file_runs_with_expected_rows(graph, tmp_path, demo_catalog,
     assert [r["product_id"] for r in rows["products_for_concept_path"]] == sorted(expected)
     first = demo_rows.iloc[0]
     of_product = {(r["kind"], r["concept"]) for r in rows["concepts_of_product"]}
-    assert {("brand", first["brand"].lower()), ("colour", first["colour"]), ("category", first["category"].lower())} <= of_product
+    assert {
+        ("brand", first["brand"].lower()),
+        ("colour", first["colour"]),
+        ("category", first["category"].lower()),
+    } <= of_product
     primary = rows["concepts_of_product"][0]
     assert primary["primary"] and primary["kind"] == "category"
     assert primary["concept"].endswith(first["category"].lower())
@@ -123,8 +133,17 @@ def test_every_query_file_runs_with_expected_rows(graph, tmp_path, demo_catalog,
 def test_batched_load_never_renders_its_rows_for_the_driver_debug_log(graph, caplog):
     """The driver builds its RUN debug line with repr() of every parameter, logged or not; a batch of embeddings
     rendered that way cost more than the write itself, so a batch renders as its size."""
-    concepts = [{"concept_id": f"c{i}", "name": f"concept {i}", "aliases": [], "kind": "category", "level": 1, "product_count": 1}
-                for i in range(3)]
+    concepts = [
+        {
+            "concept_id": f"c{i}",
+            "name": f"concept {i}",
+            "aliases": [],
+            "kind": "category",
+            "level": 1,
+            "product_count": 1,
+        }
+        for i in range(3)
+    ]
     graph.run_file("schema", embedding_dimensions=384)
     graph.load("load/concepts", concepts, 2, version="v1")
     embeddings = ({"concept_id": f"c{i}", "embedding": [0.125 + i] * 384} for i in range(3))
@@ -133,5 +152,7 @@ def test_batched_load_never_renders_its_rows_for_the_driver_debug_log(graph, cap
     runs = [r.getMessage() for r in caplog.records if " C: RUN " in r.getMessage() and "UNWIND $rows" in r.getMessage()]
     assert len(runs) == 2 and "<2 rows>" in runs[0] and "<1 rows>" in runs[1]
     assert not any("0.125" in message for message in runs)
-    stored = graph.driver.execute_query("MATCH (c:Concept) RETURN c.concept_id AS id, c.embedding[0] AS first ORDER BY id").records
+    stored = graph.driver.execute_query(
+        "MATCH (c:Concept) RETURN c.concept_id AS id, c.embedding[0] AS first ORDER BY id"
+    ).records
     assert [(r["id"], r["first"]) for r in stored] == [("c0", 0.125), ("c1", 1.125), ("c2", 2.125)]

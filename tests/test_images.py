@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from kgbuild import concepts, images, ingest, models
+from kgbuild.neo4j_local import free_port
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_parquet, write_json, write_parquet
 
@@ -36,10 +37,11 @@ def test_read_image_rejects_bad_images_with_reason(tmp_path, content, reason):
 
 
 def test_unreachable_image_url_is_a_reason_not_a_crash():
-    from conftest import free_port
 
     with pytest.raises(ValueError, match="image URL unreachable or not found"):
-        images.read_image(f"http://127.0.0.1:{free_port()}/x.jpg", images.ImagePolicy(Settings(allow_private_urls=True)))
+        images.read_image(
+            f"http://127.0.0.1:{free_port()}/x.jpg", images.ImagePolicy(Settings(allow_private_urls=True))
+        )
 
 
 def test_read_image_identifies_identical_bytes(tmp_path):
@@ -73,7 +75,8 @@ def stage_inputs(tmp_path, settings):
     catalog = folder / "catalog.csv"
     catalog.write_text(
         "product_id,title,image\n"
-        "1,Red Dress,a.jpg\n2,Long Red Dress,b.jpg\n3,Blue Maxi Dress,c.jpg\n4,Black Dress,missing.jpg\n5,Green Dress,e.jpg\n"
+        "1,Red Dress,a.jpg\n2,Long Red Dress,b.jpg\n3,Blue Maxi Dress,c.jpg\n"
+        "4,Black Dress,missing.jpg\n5,Green Dress,e.jpg\n"
     )
     layout = Layout(tmp_path / "work")
     ingest.run(catalog, layout, settings)
@@ -81,10 +84,22 @@ def stage_inputs(tmp_path, settings):
     products = read_parquet(layout.products)
     dress = concepts.concept_id("dress")
     write_parquet(
-        pd.DataFrame({"concept_id": [dress], "name": ["dress"], "kind": ["category"], "product_count": [5], "parent_id": [None], "level": [0]}),
+        pd.DataFrame(
+            {
+                "concept_id": [dress],
+                "name": ["dress"],
+                "kind": ["category"],
+                "product_count": [5],
+                "parent_id": [None],
+                "level": [0],
+            }
+        ),
         layout.concepts,
     )
-    write_parquet(pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title"}), layout.product_concepts)
+    write_parquet(
+        pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title"}),
+        layout.product_concepts,
+    )
     return layout, dress
 
 
@@ -137,7 +152,10 @@ def test_clip_grounding_keeps_the_images_most_similar_to_the_prompts(tmp_path, t
 
     name = tiny_clip["clip_model"]
     model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=tiny_clip["clip_pretrained"])
-    unit = lambda vectors: torch.nn.functional.normalize(vectors, dim=-1)
+
+    def unit(vectors):
+        return torch.nn.functional.normalize(vectors, dim=-1)
+
     with torch.no_grad():
         pixels = torch.stack([preprocess(Image.open(folder / f"{i}.png").convert("RGB")) for i in range(6)])
         pictures = unit(model.eval().encode_image(pixels))
@@ -165,6 +183,7 @@ def test_clip_embeddings_are_cached_across_builds(tmp_path, tiny_clip, monkeypat
         def counted(inputs, encoder):
             encoded[kind] += len(inputs)
             return encode(inputs, encoder)
+
         return counted
 
     monkeypatch.setattr(images, "_encode_pixels", count("images", encode_pixels))
@@ -230,7 +249,6 @@ def test_rebuilds_encode_only_new_images(tmp_path, tiny_clip, demo_catalog):
 
 
 def test_every_bad_image_kind_is_quarantined_and_the_rest_grounded(tmp_path):
-    from conftest import free_port
 
     folder = tmp_path / "catalog"
     folder.mkdir()
@@ -258,10 +276,23 @@ def test_every_bad_image_kind_is_quarantined_and_the_rest_grounded(tmp_path):
     products = read_parquet(layout.products)
     dress = concepts.concept_id("dress")
     write_parquet(
-        pd.DataFrame({"concept_id": [dress], "name": ["dress"], "kind": ["category"], "aliases": [[]], "product_count": [9], "parent_id": [None], "level": [0]}),
+        pd.DataFrame(
+            {
+                "concept_id": [dress],
+                "name": ["dress"],
+                "kind": ["category"],
+                "aliases": [[]],
+                "product_count": [9],
+                "parent_id": [None],
+                "level": [0],
+            }
+        ),
         layout.concepts,
     )
-    write_parquet(pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title"}), layout.product_concepts)
+    write_parquet(
+        pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title"}),
+        layout.product_concepts,
+    )
 
     report = images.run(layout, settings)
     assert (report["input_rows"], report["accepted"], report["quarantined"]) == (9, 4, 5)

@@ -18,7 +18,11 @@ def test_csv_with_mapped_columns_keeps_other_columns_as_attributes(tmp_path):
     catalog = tmp_path / "c.csv"
     catalog.write_text("id,name,pic,colour\n7,Red Dress,img/7.jpg,Red\n8,Blue Jeans,,Blue\n")
     report, products, quarantined = run(tmp_path, catalog, id_col="id", title_col="name", image_col="pic")
-    assert {k: report[k] for k in ("input_rows", "accepted", "quarantined")} == {"input_rows": 2, "accepted": 2, "quarantined": 0}
+    assert {k: report[k] for k in ("input_rows", "accepted", "quarantined")} == {
+        "input_rows": 2,
+        "accepted": 2,
+        "quarantined": 0,
+    }
     assert products["product_id"].tolist() == ["7", "8"]
     assert products["title"].tolist() == ["Red Dress", "Blue Jeans"]
     assert products.loc[0, "image_uri"] == str(tmp_path / "img" / "7.jpg")
@@ -44,12 +48,24 @@ def test_bad_rows_are_quarantined_with_row_field_and_reason(tmp_path):
     catalog = tmp_path / "c.csv"
     catalog.write_text("product_id,title\n1,Shirt\n,No Id\n1,Duplicate\n3,\n4,Shoes\n")
     report, products, quarantined = run(tmp_path, catalog)
-    assert {k: report[k] for k in ("input_rows", "accepted", "quarantined")} == {"input_rows": 5, "accepted": 2, "quarantined": 3}
+    assert {k: report[k] for k in ("input_rows", "accepted", "quarantined")} == {
+        "input_rows": 5,
+        "accepted": 2,
+        "quarantined": 3,
+    }
     assert products["product_id"].tolist() == ["1", "4"]
     got = quarantined[["source_row", "field", "reason"]].to_dict(orient="records")
     assert got == [
-        {"source_row": 2, "field": "product_id", "reason": "missing product id [ingest: expect_column_values_to_not_be_null]"},
-        {"source_row": 3, "field": "product_id", "reason": "duplicate product id '1' (first seen at row 1) [ingest: expect_column_values_to_be_unique]"},
+        {
+            "source_row": 2,
+            "field": "product_id",
+            "reason": "missing product id [ingest: expect_column_values_to_not_be_null]",
+        },
+        {
+            "source_row": 3,
+            "field": "product_id",
+            "reason": "duplicate product id '1' (first seen at row 1) [ingest: expect_column_values_to_be_unique]",
+        },
         {"source_row": 4, "field": "title", "reason": "missing title [ingest: expect_column_values_to_not_be_null]"},
     ]
     assert json.loads(quarantined.loc[1, "raw"]) == {"product_id": "1", "title": "Duplicate"}
@@ -59,7 +75,11 @@ def test_jsonl_line_that_is_not_json_is_quarantined(tmp_path):
     catalog = tmp_path / "c.jsonl"
     catalog.write_text('{"product_id": "a", "title": "Cap"}\n{not json\n["list"]\n')
     report, products, quarantined = run(tmp_path, catalog)
-    assert {k: report[k] for k in ("input_rows", "accepted", "quarantined")} == {"input_rows": 3, "accepted": 1, "quarantined": 2}
+    assert {k: report[k] for k in ("input_rows", "accepted", "quarantined")} == {
+        "input_rows": 3,
+        "accepted": 1,
+        "quarantined": 2,
+    }
     assert quarantined["source_row"].tolist() == [2, 3]
     assert quarantined.loc[0, "reason"].startswith("not valid JSON")
     assert quarantined.loc[1, "reason"] == "not a JSON object"

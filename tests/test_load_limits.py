@@ -14,10 +14,9 @@ from typer.testing import CliRunner
 from kgbuild import pipeline
 from kgbuild.cli import app
 from kgbuild.graph import Graph, GraphUnavailable, RowRejected, _batches, _size
+from kgbuild.neo4j_local import free_port
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout
-
-from conftest import free_port
 
 pytestmark = pytest.mark.neo4j
 SETTINGS = Settings(clip_model="none", skip_images=True)
@@ -75,7 +74,13 @@ def test_catalog_whose_products_share_no_concept_builds(tmp_path, graph):
     assert list(reports) == list(pipeline.STAGES)
     assert reports["concepts"]["concepts"] == 0
     assert reports["load"]["counts"] == {
-        "Product": 2, "Image": 0, "Concept": 0, "HAS_IMAGE": 0, "MENTIONS": 0, "IS_A": 0, "DEPICTED_BY": 0
+        "Product": 2,
+        "Image": 0,
+        "Concept": 0,
+        "HAS_IMAGE": 0,
+        "MENTIONS": 0,
+        "IS_A": 0,
+        "DEPICTED_BY": 0,
     }
     assert graph.counts()["Product"] == 2
     snapshot = snapshot_tables(tmp_path / "work")
@@ -118,7 +123,9 @@ def test_cli_build_with_a_wrong_password_fails_with_one_line(tmp_path, graph, mo
     catalog = write_catalog(tmp_path / "c.csv", ["product_id", "title"], [["1", "Blue Denim Jacket"]])
     monkeypatch.setenv("NEO4J_PASSWORD", "not-the-password")
     workdir = tmp_path / "work"
-    result = CliRunner().invoke(app, ["build", str(catalog), "-w", str(workdir), "--clip-model", "none", "--skip-images"])
+    result = CliRunner().invoke(
+        app, ["build", str(catalog), "-w", str(workdir), "--clip-model", "none", "--skip-images"]
+    )
     assert result.exit_code == 2, result.output
     message = " ".join(result.output.split())  # the console wraps long lines
     assert message.startswith("error: Neo4j at bolt://") and "authentication failed" in message

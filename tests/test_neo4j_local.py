@@ -4,7 +4,7 @@ import pytest
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
 
-from kgbuild.neo4j_local import TX_LOG_RETENTION, LocalNeo4j, Neo4jLaunchError
+from kgbuild.neo4j_local import TX_LOG_RETENTION, LocalNeo4j, Neo4jLaunchError, free_port
 
 pytestmark = pytest.mark.neo4j
 
@@ -16,12 +16,16 @@ def test_server_speaks_bolt_with_the_password_only(neo4j_server):
         records, _, _ = driver.execute_query("CALL dbms.components() YIELD name, versions, edition RETURN *")
         assert records[0]["versions"][0].startswith("5.26.")
         assert records[0]["edition"] == "community"
-        records, _, _ = driver.execute_query("SHOW SETTINGS YIELD name, value WHERE name = $name RETURN value",
-                                             name="db.tx_log.rotation.retention_policy")
+        records, _, _ = driver.execute_query(
+            "SHOW SETTINGS YIELD name, value WHERE name = $name RETURN value",
+            name="db.tx_log.rotation.retention_policy",
+        )
         assert records[0]["value"] == TX_LOG_RETENTION
-    with GraphDatabase.driver(neo4j_server.bolt_uri, auth=("neo4j", "wrong-password")) as driver:
-        with pytest.raises(AuthError):
-            driver.verify_connectivity()
+    with (
+        GraphDatabase.driver(neo4j_server.bolt_uri, auth=("neo4j", "wrong-password")) as driver,
+        pytest.raises(AuthError),
+    ):
+        driver.verify_connectivity()
     assert neo4j_server.status()["running"] is True
 
 
@@ -44,7 +48,6 @@ def test_short_password_is_refused(tmp_path, monkeypatch):
 
 
 def test_restart_keeps_data_and_accepts_the_same_or_a_new_password(tmp_path, monkeypatch):
-    from conftest import free_port
 
     server = LocalNeo4j(tmp_path / "restart", bolt_port=free_port(), http_port=free_port(), pagecache="64m")
     monkeypatch.setenv("NEO4J_PASSWORD", "first-password")

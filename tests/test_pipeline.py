@@ -6,12 +6,11 @@ import hashlib
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from graph_state import graph_state
 
 from kgbuild import pipeline
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_json
-
-from graph_state import graph_state
 
 pytestmark = pytest.mark.neo4j
 
@@ -23,20 +22,25 @@ def snapshot_of(layout: Layout):
 
 def table_rows(snapshot, name, *columns):
     """A snapshot table's rows as sorted tuples of ``columns``."""
-    return sorted(zip(*pq.read_table(snapshot / f"{name}.parquet", columns=list(columns)).to_pydict().values()))
+    return sorted(
+        zip(*pq.read_table(snapshot / f"{name}.parquet", columns=list(columns)).to_pydict().values(), strict=True)
+    )
 
 
 def test_build_loads_exactly_the_build_into_neo4j(tmp_path, graph, demo_catalog):
     reports = pipeline.run_build(demo_catalog, tmp_path, Settings(clip_model="none"), graph)
     assert list(reports) == list(pipeline.STAGES)
-    rows = lambda cypher: sorted(tuple(r.values()) for r in graph.driver.execute_query(cypher).records)
+
+    def rows(cypher):
+        return sorted(tuple(r.values()) for r in graph.driver.execute_query(cypher).records)
+
     # Products and images: the catalog itself (its rows, the sha256 of its image files).
     catalog = pd.read_csv(demo_catalog, dtype=str)
     sha = {p: hashlib.sha256((demo_catalog.parent / p).read_bytes()).hexdigest() for p in catalog["image"]}
-    titles = sorted(zip(catalog["product_id"], catalog["title"]))
+    titles = sorted(zip(catalog["product_id"], catalog["title"], strict=True))
     assert rows("MATCH (p:Product) RETURN p.product_id, p.title") == titles
     assert rows("MATCH (i:Image) RETURN i.sha256") == sorted((s,) for s in set(sha.values()))
-    has_image = sorted(zip(catalog["product_id"], catalog["image"].map(sha)))
+    has_image = sorted(zip(catalog["product_id"], catalog["image"].map(sha), strict=True))
     assert rows("MATCH (p:Product)-[:HAS_IMAGE]->(i:Image) RETURN p.product_id, i.sha256") == has_image
     # Concepts and their edges: the snapshot's tables, each row once in Neo4j.
     snapshot = snapshot_of(Layout(tmp_path))
@@ -119,7 +123,9 @@ def test_removed_products_leave_the_graph(tmp_path, graph, demo_catalog):
     frame = pd.read_csv(demo_catalog, dtype=str)
     frame.iloc[:100].to_csv(smaller, index=False)
     # images are referenced relative to the catalog: point the smaller catalog at the same files
-    frame.iloc[:100].assign(image=[str(demo_catalog.parent / p) for p in frame["image"][:100]]).to_csv(smaller, index=False)
+    frame.iloc[:100].assign(image=[str(demo_catalog.parent / p) for p in frame["image"][:100]]).to_csv(
+        smaller, index=False
+    )
     pipeline.run_build(smaller, tmp_path / "a", settings, graph)
     products = {r["id"] for r in graph.driver.execute_query("MATCH (p:Product) RETURN p.product_id AS id").records}
     assert products == set(frame["product_id"][:100])

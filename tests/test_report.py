@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import DEMO_DIR
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -19,8 +20,6 @@ from kgbuild.errors import BadInput
 from kgbuild.quarantine import Rejected
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout, read_json, read_parquet, write_json
-
-from conftest import DEMO_DIR
 
 HOSTILE = '<script>alert("x")</script><img src="x" onerror="alert(1)">'
 

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import DEMO_DIR
+from graph_state import assert_snapshot_equals_graph
 
 from kgbuild import images, pipeline, snapshot
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout
-
-from conftest import DEMO_DIR
-from graph_state import assert_snapshot_equals_graph
 
 SETTINGS = Settings(clip_model="none", image_roots=[str(DEMO_DIR)])
 OFFLINE_STAGES = ("ingest", "concepts", "hierarchy", "images", "snapshot")
@@ -46,7 +45,15 @@ def test_snapshot_tables_and_fashionklip_jsonl(tmp_path, demo_catalog):
     build_offline(demo_catalog, tmp_path)
     opened = snapshot.open(Layout(tmp_path).snapshots)
     assert set(opened.tables) == {"concepts", "hierarchy", "products", "product_concepts", "images", "concept_images"}
-    assert list(opened.tables["concepts"].columns) == ["concept_id", "name", "aliases", "kind", "level", "parent_id", "product_count"]
+    assert list(opened.tables["concepts"].columns) == [
+        "concept_id",
+        "name",
+        "aliases",
+        "kind",
+        "level",
+        "parent_id",
+        "product_count",
+    ]
     assert list(opened.tables["products"].columns) == ["product_id", "title", "image_id", "attributes"]
     assert opened.manifest["schema_version"] == snapshot.SCHEMA_VERSION
     assert {"sha256", "path"} <= set(opened.manifest["catalog"]) and "settings" in opened.manifest
@@ -129,15 +136,23 @@ def test_diff_reports_exactly_the_changed_products_and_their_images(tmp_path, ca
     assert products["added"] == sorted(second_frame["product_id"].iloc[190:])
     assert products["removed"] == sorted(first_frame["product_id"].iloc[190:])
     assert products["changed"] == ["P00001"]
-    image_ids = lambda frame: {images.image_id(images.read_image(p)[0]) for p in frame["image"]}
+
+    def image_ids(frame):
+        return {images.image_id(images.read_image(p)[0]) for p in frame["image"]}
+
     assert changes["images"]["added"] == sorted(image_ids(second_frame) - image_ids(first_frame))
     assert changes["images"]["removed"] == sorted(image_ids(first_frame) - image_ids(second_frame))
     # An image whose only files were removed products' but whose bytes an added product's file repeats keeps its id
     # and now points at that file (the demo catalog has such a pair): exactly those images changed.
-    sha = lambda paths: {hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}
+
+    def sha(paths):
+        return {hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}
+
     moved = (sha(first_frame["image"].iloc[190:]) - sha(first_frame["image"].iloc[:190])) & sha(second_frame["image"])
     assert changes["images"]["changed"] == sorted(images.image_id(s) for s in moved) != []
-    links_of_p1 = {c for p, c in changes["product_concepts"]["added"] + changes["product_concepts"]["removed"] if p == "P00001"}
+    links_of_p1 = {
+        c for p, c in changes["product_concepts"]["added"] + changes["product_concepts"]["removed"] if p == "P00001"
+    }
     assert links_of_p1  # the retitled product's concept links changed
 
 

@@ -50,12 +50,21 @@ def descendants(concepts, root):
 
 
 def test_suites_load_from_the_repository_files():
-    assert validation.suite_names() == ["ingest", "pre_load.concept_images", "pre_load.concepts", "pre_load.product_concepts"]
+    assert validation.suite_names() == [
+        "ingest",
+        "pre_load.concept_images",
+        "pre_load.concepts",
+        "pre_load.product_concepts",
+    ]
     for name in validation.suite_names():
         suite = gx.ExpectationSuite(**validation.suite_spec(name))
         assert suite.name == name and suite.expectations
         assert all(e.meta.get("reason") for e in suite.expectations)  # every failure can be explained
-    (length,) = [e for e in validation.suite_spec("ingest")["expectations"] if e["type"] == "expect_column_value_lengths_to_be_between"]
+    (length,) = [
+        e
+        for e in validation.suite_spec("ingest")["expectations"]
+        if e["type"] == "expect_column_value_lengths_to_be_between"
+    ]
     assert length["kwargs"]["max_value"] == {"$PARAMETER": "max_title_chars"}  # the setting, not a copy of its number
 
 
@@ -64,13 +73,18 @@ def test_title_bound_is_the_max_title_chars_setting(tmp_path):
     catalog.write_text("product_id,title\n1,Ten chars!\n2,Eleven char\n")
     layout = Layout(tmp_path / "work")
     report = ingest.run(catalog, layout, Settings(clip_model="none", max_title_chars=10))
-    assert {k: report[k] for k in ("input_rows", "accepted", "quarantined")} == {"input_rows": 2, "accepted": 1, "quarantined": 1}
+    assert {k: report[k] for k in ("input_rows", "accepted", "quarantined")} == {
+        "input_rows": 2,
+        "accepted": 1,
+        "quarantined": 1,
+    }
     quarantined = read_parquet(layout.quarantine("ingest"))
     assert quarantined[["source_row", "field", "reason"]].to_dict(orient="records") == [
         {
             "source_row": 2,
             "field": "title",
-            "reason": "title has 11 characters, more than --max-title-chars 10 [ingest: expect_column_value_lengths_to_be_between]",
+            "reason": "title has 11 characters, more than --max-title-chars 10 "
+            "[ingest: expect_column_value_lengths_to_be_between]",
         }
     ]
 
@@ -85,7 +99,11 @@ def test_ingest_keeps_its_result_with_data_docs_and_counts_missing_images_as_war
     result = read_json(layout.validation_result("v1", "ingest"))
     assert report["validation"]["results"] == [str(layout.validation_result("v1", "ingest"))]
     assert result["meta"]["run_id"]["run_name"] == "v1"
-    failed = [(r["expectation_config"]["kwargs"]["column"], r["expectation_config"]["severity"]) for r in result["results"] if not r["success"]]
+    failed = [
+        (r["expectation_config"]["kwargs"]["column"], r["expectation_config"]["severity"])
+        for r in result["results"]
+        if not r["success"]
+    ]
     assert failed == [("image", "warning")]
     assert report["validation"]["data_docs"] == str(layout.data_docs / "index.html")
     assert "validations/ingest/v1/" in (layout.data_docs / "index.html").read_text()
@@ -97,7 +115,9 @@ def test_ingest_stops_on_a_missing_required_column_naming_file_and_expectation(t
     layout = Layout(tmp_path / "work")
     with pytest.raises(ingest.CatalogError) as error:
         ingest.run(catalog, layout, SETTINGS, version="v1")
-    assert str(error.value).startswith(f"{catalog}: required column 'title' not found (choose another with --title-col)")
+    assert str(error.value).startswith(
+        f"{catalog}: required column 'title' not found (choose another with --title-col)"
+    )
     assert str(error.value).endswith("[ingest: expect_column_to_exist]")
     assert read_json(layout.validation_result("v1", "ingest"))["success"] is False  # kept for the Data Docs
     assert not layout.products.exists()
@@ -112,7 +132,11 @@ def pick_concept_with_children_and_images(layout):
 def run_pre_load(layout, version):
     report = validation.pre_load(layout, version)
     quarantined = read_parquet(layout.quarantine("load"))
-    assert report["input_rows"] == report["accepted"] + report["quarantined"] == sum(t["input_rows"] for t in report["tables"].values())
+    assert (
+        report["input_rows"]
+        == report["accepted"] + report["quarantined"]
+        == sum(t["input_rows"] for t in report["tables"].values())
+    )
     assert report["quarantined"] == len(quarantined)
     validated = layout.validated_tables()
     for table, counts in report["tables"].items():
@@ -133,13 +157,20 @@ def test_concept_without_products_is_quarantined_with_everything_that_refers_to_
     children = rows[rows["raw"].map(lambda raw: json.loads(raw)["concept_id"]) != concept]
     assert {json.loads(raw)["concept_id"] for raw in children["raw"]} == below
     assert set(children["field"]) == {"parent_id"}
-    assert all("is quarantined" in reason and "[pre_load.concepts: expect_column_values_to_be_between]" in reason for reason in children["reason"])
+    assert all(
+        "is quarantined" in reason and "[pre_load.concepts: expect_column_values_to_be_between]" in reason
+        for reason in children["reason"]
+    )
     validated = layout.validated_tables()
     gone = below | {concept}
     assert not set(read_parquet(validated.concepts)["concept_id"]) & gone
     assert not set(read_parquet(validated.product_concepts)["concept_id"]) & gone
     assert not set(read_parquet(validated.concept_images)["concept_id"]) & gone
-    assert report["tables"]["concept_images"]["quarantined"] == read_parquet(layout.concept_images)["concept_id"].isin(gone).sum() > 0
+    assert (
+        report["tables"]["concept_images"]["quarantined"]
+        == read_parquet(layout.concept_images)["concept_id"].isin(gone).sum()
+        > 0
+    )
 
 
 def test_is_a_cycle_is_quarantined(built, tmp_path):
@@ -152,15 +183,25 @@ def test_is_a_cycle_is_quarantined(built, tmp_path):
     assert {json.loads(raw)["concept_id"] for raw in concept_rows["raw"]} == {parent} | descendants(concepts, parent)
     cycle = concept_rows[concept_rows["raw"].map(lambda raw: json.loads(raw)["concept_id"] in {child, parent})]
     assert set(cycle["field"]) == {"parent_id"} and len(cycle) == 2
-    assert all(r.endswith("never reaches a root (cycle) [pre_load.concepts: expect_column_values_to_be_in_set]") for r in cycle["reason"])
+    assert all(
+        r.endswith("never reaches a root (cycle) [pre_load.concepts: expect_column_values_to_be_in_set]")
+        for r in cycle["reason"]
+    )
 
 
 def test_concept_with_two_parents_is_quarantined(built, tmp_path):
     layout, version = copy_of(built, tmp_path)
     concepts = read_parquet(layout.concepts)
     twice = concepts.dropna(subset=["parent_id"]).iloc[0]
-    other = concepts[(concepts["parent_id"].isna()) & (concepts["kind"] == twice["kind"]) & (concepts["concept_id"] != twice["parent_id"])].iloc[0]
-    rewrite(layout.concepts, lambda f: pd.concat([f, f[f["concept_id"] == twice["concept_id"]].assign(parent_id=other["concept_id"])]))
+    other = concepts[
+        (concepts["parent_id"].isna())
+        & (concepts["kind"] == twice["kind"])
+        & (concepts["concept_id"] != twice["parent_id"])
+    ].iloc[0]
+    rewrite(
+        layout.concepts,
+        lambda f: pd.concat([f, f[f["concept_id"] == twice["concept_id"]].assign(parent_id=other["concept_id"])]),
+    )
     _, quarantined = run_pre_load(layout, version)
     reasons = quarantined.loc[quarantined["field"] == "parent_id", "reason"].tolist()
     expected = (
@@ -176,14 +217,19 @@ def test_repeated_mention_is_quarantined_keeping_the_first(built, tmp_path):
     first = links.iloc[0]
     rewrite(layout.product_concepts, lambda f: pd.concat([f, f.iloc[[0]]]))
     report, quarantined = run_pre_load(layout, version)
-    assert report["tables"]["product_concepts"] == {"input_rows": len(links) + 1, "accepted": len(links), "quarantined": 1}
+    assert report["tables"]["product_concepts"] == {
+        "input_rows": len(links) + 1,
+        "accepted": len(links),
+        "quarantined": 1,
+    }
     assert quarantined[["source_row", "product_id", "field", "reason"]].to_dict(orient="records") == [
         {
             "source_row": len(links) + 1,
             "product_id": first["product_id"],
             "field": "concept_id",
-            "reason": f"concepts/product_concepts.parquet: product {first['product_id']} mentions concept {first['concept_id']} "
-            "again (first at row 1) [pre_load.product_concepts: expect_column_values_to_be_unique]",
+            "reason": f"concepts/product_concepts.parquet: product {first['product_id']} "
+            f"mentions concept {first['concept_id']} again (first at row 1) "
+            "[pre_load.product_concepts: expect_column_values_to_be_unique]",
         }
     ]
 
@@ -217,7 +263,8 @@ def test_bad_depicted_by_row_is_quarantined(built, tmp_path, change, field, reas
             "source_row": 1,
             "product_id": first["product_id"],
             "field": field,
-            "reason": "images/concept_images.parquet: " + reason.format(concept=first["concept_id"], image=first["image_id"]),
+            "reason": "images/concept_images.parquet: "
+            + reason.format(concept=first["concept_id"], image=first["image_id"]),
         }
     ]
 
@@ -227,7 +274,9 @@ def test_pre_load_stops_on_a_missing_column_naming_file_and_expectation(built, t
     rewrite(layout.concepts, lambda f: f.drop(columns=["parent_id"]))
     with pytest.raises(validation.ValidationFailed) as error:
         validation.pre_load(layout, version)
-    assert str(error.value).startswith(f"{layout.concepts}: required column 'parent_id' not found [pre_load.concepts: expect_column_to_exist]")
+    assert str(error.value).startswith(
+        f"{layout.concepts}: required column 'parent_id' not found [pre_load.concepts: expect_column_to_exist]"
+    )
     assert read_json(layout.validation_result(version, "pre_load.concepts"))["success"] is False
     assert not layout.validated_tables().concepts.exists() and not layout.quarantine("load").exists()
 
@@ -239,7 +288,9 @@ def test_good_build_passes_every_suite_and_keeps_results_and_data_docs(built, tm
     assert (load["input_rows"], load["quarantined"]) == (load["accepted"], 0)
     for suite in validation.suite_names():
         assert read_json(layout.validation_result(version, suite))["success"] is True, suite
-    assert load["validation"]["results"] == [str(layout.validation_result(version, f"pre_load.{t}")) for t in validation.PRE_LOAD]
+    assert load["validation"]["results"] == [
+        str(layout.validation_result(version, f"pre_load.{t}")) for t in validation.PRE_LOAD
+    ]
     index = (layout.data_docs / "index.html").read_text()
     assert all(f"validations/{suite.replace('.', '/')}/{version}/" in index for suite in validation.suite_names())
     manifest = read_json(layout.snapshots / pipeline.run_stage("snapshot", layout.root)["version"] / "manifest.json")
@@ -255,7 +306,10 @@ def test_load_sends_only_the_rows_pre_load_accepted(built, tmp_path, graph):
     assert (load["input_rows"], load["accepted"], load["quarantined"]) == (load["accepted"] + 1, load["accepted"], 1)
     assert load["counts"]["DEPICTED_BY"] == graph.counts()["DEPICTED_BY"] == depicted - 1
     (build,) = graph.driver.execute_query("MATCH (b:Build) RETURN b").records
-    assert (build["b"]["load_input_rows"], build["b"]["load_quarantined"]) == (load["input_rows"], 1)  # on the Build node
+    assert (build["b"]["load_input_rows"], build["b"]["load_quarantined"]) == (
+        load["input_rows"],
+        1,
+    )  # on the Build node
     report = pipeline.run_stage("snapshot", layout.root)
     manifest = read_json(layout.snapshots / report["version"] / "manifest.json")
     assert manifest["rows"]["concept_images"] == depicted - 1  # the snapshot holds what was loaded

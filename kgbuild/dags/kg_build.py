@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import DAG, Param, task
+from airflow.sdk import dag as define_dag  # ``dag`` is the DAG this file defines
 
 
 @contextmanager
@@ -19,6 +20,7 @@ def no_retry_for_bad_data():
     """Bad input (a missing or bad catalog, bad settings, an unloadable model, a failed validation, a row Neo4j
     refuses) fails the same way on every try: fail now. Unavailable services and crashes keep Airflow's retries."""
     from airflow.sdk.exceptions import AirflowFailException
+
     from kgbuild.errors import BadInput
 
     try:
@@ -27,7 +29,7 @@ def no_retry_for_bad_data():
         raise AirflowFailException(str(error)) from error
 
 
-@dag(
+@define_dag(
     dag_id="kg_build",
     schedule="@daily",
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
@@ -79,10 +81,12 @@ def kg_build():
         report.write(workdir)  # WORKDIR/reports/<version>/index.html
         return path
 
+    # A task called in the DAG takes another's XComArg for any argument; Airflow types the call with the function's
+    # own parameters, hence the ignores.
     workdir = begin()
     for name in ("ingest", "concepts", "hierarchy", "images"):
-        workdir = stage.override(task_id=name)(name, workdir)
-    snapshot(load(workdir))
+        workdir = stage.override(task_id=name)(name, workdir)  # type: ignore[arg-type]
+    snapshot(load(workdir))  # type: ignore[arg-type]
 
 
-dag = kg_build()
+dag: DAG = kg_build()

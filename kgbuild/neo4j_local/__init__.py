@@ -15,6 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
 from kgbuild.errors import Unavailable
 
 HERE = Path(__file__).resolve().parent
@@ -59,9 +60,18 @@ def classpath() -> str:
             text=True,
         )
         if result.returncode != 0:
-            raise Neo4jLaunchError(f"Maven could not resolve Neo4j ({POM}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+            raise Neo4jLaunchError(
+                f"Maven could not resolve Neo4j ({POM}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+            )
         partial.replace(cached)
     return cached.read_text().strip()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (the system picks it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
@@ -112,13 +122,24 @@ class LocalNeo4j:
             raise Neo4jLaunchError("set NEO4J_PASSWORD (at least 8 characters) before starting the local Neo4j")
         for port, flag in ((self.bolt_port, "--bolt-port"), (self.http_port, "--http-port")):
             if port_in_use(port):
-                raise Neo4jLaunchError(f"port {port} is already in use on 127.0.0.1: stop what uses it or pick another with {flag}")
+                raise Neo4jLaunchError(
+                    f"port {port} is already in use on 127.0.0.1: stop what uses it or pick another with {flag}"
+                )
         java = shutil.which("java")
         if java is None:
             raise Neo4jLaunchError("Java 17 or 21 is needed to run the local Neo4j (no 'java' on PATH)")
         self.home.mkdir(parents=True, exist_ok=True)
         conf = self._write_conf()
-        command = [java, f"-Xmx{self.heap}", *JVM_FLAGS, "-cp", classpath(), str(LAUNCHER), str(self.home / "dbms"), str(conf)]
+        command = [
+            java,
+            f"-Xmx{self.heap}",
+            *JVM_FLAGS,
+            "-cp",
+            classpath(),
+            str(LAUNCHER),
+            str(self.home / "dbms"),
+            str(conf),
+        ]
         with self.log_file.open("w") as log:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.pid_file.write_text(str(process.pid))
