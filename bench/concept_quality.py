@@ -1,7 +1,7 @@
-"""Concept quality on every labelled dev catalog, for kgbuild and for a plain spaCy noun-chunk baseline, in one run.
+"""Concept quality on every labelled dev catalog, for kgbuild and a plain spaCy noun-chunk baseline, in one run.
 
-Each catalog is built (ingest → concepts → hierarchy → images with text-evidence grounding, no CLIP, no Neo4j) with
-kgbuild's defaults: titles and descriptions where the catalog has them. The baseline links each product to the
+Each catalog is built (ingest → concepts → hierarchy → images with text-evidence grounding, no CLIP, no Neo4j)
+with kgbuild's defaults: titles and descriptions where the catalog has them. The baseline links each product to the
 lemmatised head of every noun chunk of the same text, with the same support threshold, and its images are chosen by
 the same text-evidence grounding. Both are scored by ``kgbuild eval``'s label figures (a label value matches a
 concept's name or any alias). Labels are read only here, never by a build.

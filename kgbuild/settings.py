@@ -83,7 +83,10 @@ class Settings(BaseSettings):
         0.5, gt=0, le=1, description="… and the share of the title word's families where it does so."
     )
     compound_share: float = Field(
-        0.9, gt=0, le=1, description="A head found inside one compound this often gives way to it (flops → flip flops)."
+        0.9,
+        gt=0,
+        le=1,
+        description="A head found inside one compound this often gives way to it (flops → flip flops).",
     )
 
     # Visual grounding.
