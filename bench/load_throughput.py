@@ -23,16 +23,19 @@ import statistics
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from kgbuild import load, pipeline
+from kgbuild import load, pipeline, validation
 from kgbuild.demo import generate_catalog
 from kgbuild.graph import Graph
 from kgbuild.neo4j_local import LocalNeo4j, free_port
 from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, read_json
+from kgbuild.stage import BuildContext, BuildRecord
+from kgbuild.workdir import Layout
 
 WARM_UP_LOADS = 15
 BATCHED_RUNS = 5
@@ -51,8 +54,10 @@ def main() -> None:
                 _prepare, scratch, args.products
             ).result()  # models stay out of the loading process
         layout = Layout(workdir)
-        settings = Settings.model_validate(read_json(layout.build_file)["settings"])
-        expected = load.expected_counts(layout)
+        build = BuildRecord.read(layout)
+        pre_load = validation.pre_load(layout, build.version)  # once: each timed load reads the rows it accepted
+        context = BuildContext(layout, Settings.model_validate(build.settings), build, build.reports(layout))
+        expected = load.expected_counts(layout.validated_tables())
         items = sum(expected.values())
         relationships = sum(expected[k] for k in ("HAS_IMAGE", "MENTIONS", "IS_A", "DEPICTED_BY"))
         print(f"data: {items} nodes + relationships ({relationships} relationships): {expected}")
@@ -68,7 +73,7 @@ def main() -> None:
             try:
                 os.environ["NEO4J_URI"] = server.bolt_uri
                 with Graph.from_env() as graph:
-                    _compare(graph, layout, settings, items, scenario, into_empty_graph)
+                    _compare(graph, context, pre_load, items, scenario, into_empty_graph)
             finally:
                 server.stop()
     finally:
@@ -92,13 +97,15 @@ def _prepare(scratch: Path, products: int) -> Path:
 
 
 def _compare(
-    graph: Graph, layout: Layout, settings: Settings, items: int, scenario: str, into_empty_graph: bool
+    graph: Graph, context: BuildContext, pre_load: dict[str, Any], items: int, scenario: str, into_empty_graph: bool
 ) -> None:
+    settings = context.settings
     for _ in range(WARM_UP_LOADS):  # JIT and query plans, so neither timed path pays for them
-        _timed_load(graph, layout, settings, into_empty_graph)
-    runs = [_timed_load(graph, layout, settings, into_empty_graph) for _ in range(BATCHED_RUNS)]
+        _timed_load(graph, context, pre_load, into_empty_graph)
+    runs = [_timed_load(graph, context, pre_load, into_empty_graph) for _ in range(BATCHED_RUNS)]
     batched = statistics.median(runs)
-    naive = _timed_load(graph, layout, settings.model_copy(update={"load_batch_size": 1}), into_empty_graph)
+    one_row = replace(context, settings=settings.model_copy(update={"load_batch_size": 1}))
+    naive = _timed_load(graph, one_row, pre_load, into_empty_graph)
     print(f"{scenario}:")
     print(
         f"  batched ({settings.load_batch_size} rows per transaction): {items / batched:10.1f} items/s  "
@@ -108,14 +115,14 @@ def _compare(
     print(f"  ratio batched/naive: {naive / batched:.1f}", flush=True)
 
 
-def _timed_load(graph: Graph, layout: Layout, settings: Settings, into_empty_graph: bool) -> float:
+def _timed_load(graph: Graph, context: BuildContext, pre_load: dict[str, Any], into_empty_graph: bool) -> float:
     """Seconds to load the build (schema in place), checked against the build: into an emptied database, or over
     the same build already loaded (the daily case, where most rows are unchanged)."""
     if into_empty_graph:
         with graph.driver.session(database=graph.database) as session:  # CALL IN TRANSACTIONS needs auto-commit
             session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
     started = time.perf_counter()
-    load.run(layout, settings, graph)
+    load.load_into(graph, context, pre_load)
     return time.perf_counter() - started
 
 

@@ -22,6 +22,7 @@ from kgbuild import report as build_report
 from kgbuild.errors import BadInput, Unavailable
 from kgbuild.neo4j_local import LocalNeo4j
 from kgbuild.settings import Settings
+from kgbuild.stage import StageReport
 from kgbuild.workdir import Layout
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, pretty_exceptions_enable=False)
@@ -120,7 +121,7 @@ def begin(
 ) -> None:
     """Start a build (or resume the unfinished one) without running stages; then run `kgbuild stage`."""
     build_record = _guarded(lambda: pipeline.begin_build(catalog, workdir, settings))
-    console.print(f"build {build_record['version']} in {build_record['workdir']}")
+    console.print(f"build {build_record.version} in {build_record.workdir}")
 
 
 @app.command()
@@ -131,7 +132,7 @@ def stage(
     """Run one stage of the current build in WORKDIR (a completed stage is skipped)."""
     if name not in pipeline.STAGES:
         _fail(f"unknown stage {name!r}; stages: {', '.join(pipeline.STAGES)}")
-    console.print_json(json.dumps(_guarded(lambda: pipeline.run_stage(name, workdir))))
+    console.print_json(json.dumps(dict(_guarded(lambda: pipeline.run_stage(name, workdir)))))
 
 
 @app.command()
@@ -187,7 +188,7 @@ def evaluate(
     for stage_name, seconds in figures["stage_seconds"].items():
         timing.add_row(stage_name, str(seconds), str(figures["products_per_second"].get(stage_name, "")))
     console.print(timing)
-    console.print(f"written: {Path(workdir) / 'reports' / 'eval.json'}")
+    console.print(f"written: {Layout(workdir).eval_report}", soft_wrap=True)
 
 
 @app.command()
@@ -197,10 +198,10 @@ def report(workdir: Path = WORKDIR) -> None:
     console.print(f"written: {_guarded(lambda: build_report.write(workdir))}", soft_wrap=True)
 
 
-def _print_reports(reports: dict[str, dict[str, Any]]) -> None:
-    table = Table("stage", "report", title="kgbuild build")
+def _print_reports(reports: dict[str, StageReport]) -> None:
+    table = Table("stage", "seconds", "report", title="kgbuild build")
     for stage_name, report in reports.items():
-        table.add_row(stage_name, json.dumps(report, sort_keys=True))
+        table.add_row(stage_name, str(report.seconds), json.dumps(report.figures, sort_keys=True))
     console.print(table)
 
 
@@ -220,7 +221,7 @@ def snapshot_export(
     """Export the current build of WORKDIR as a snapshot (the last task of kg_build); a finished one is kept as is."""
     report = _guarded(lambda: pipeline.run_stage("snapshot", workdir))
     pruned = snapshot.prune(Layout(workdir).snapshots, keep) if keep else []
-    console.print_json(json.dumps({**report, "pruned": report["pruned"] + pruned}))
+    console.print_json(json.dumps({**report.figures, "pruned": report["pruned"] + pruned}))
 
 
 @snapshot_app.command("list")

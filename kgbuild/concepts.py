@@ -50,9 +50,10 @@ from kgbuild.domain import (
 )
 from kgbuild.errors import BadInput
 from kgbuild.settings import Settings
+from kgbuild.stage import BuildContext, StageReport
 from kgbuild.vocabulary import Vocabulary
 from kgbuild.words import Word, prepare, words_of
-from kgbuild.workdir import Layout, read_parquet, write_json, write_parquet
+from kgbuild.workdir import read_parquet, write_json, write_parquet
 
 STAGE = "concepts"
 TEXT_FIELDS = ("title", "description")
@@ -521,7 +522,8 @@ def _tables(
     return concepts, links
 
 
-def run(layout: Layout, settings: Settings) -> dict[str, Any]:
+def run(context: BuildContext) -> StageReport:
+    layout, settings = context.layout, context.settings
     products = read_parquet(layout.products)
     mined = mine(
         products,
@@ -537,15 +539,18 @@ def run(layout: Layout, settings: Settings) -> dict[str, Any]:
     concepts, links = mined.concepts, mined.links
     categories = set(concepts.loc[concepts["kind"] == CATEGORY, "concept_id"])
     with_primary = int(links.loc[links["primary"], "product_id"].nunique())
-    return {
-        "products": len(products),
-        "text_fields": text_fields(products, settings),
-        "concepts": len(concepts),
-        "concepts_by_kind": {k: int(v) for k, v in concepts["kind"].value_counts().items()},
-        "links": len(links),
-        "products_with_category": int(links.loc[links["concept_id"].isin(categories), "product_id"].nunique()),
-        "products_naming_a_type": mined.typed_products,
-        "products_with_primary": with_primary,
-        "primary_share_of_typed": round(with_primary / mined.typed_products, 4) if mined.typed_products else None,
-        "merges": len(mined.merges),
-    }
+    return StageReport(
+        STAGE,
+        {
+            "products": len(products),
+            "text_fields": text_fields(products, settings),
+            "concepts": len(concepts),
+            "concepts_by_kind": {k: int(v) for k, v in concepts["kind"].value_counts().items()},
+            "links": len(links),
+            "products_with_category": int(links.loc[links["concept_id"].isin(categories), "product_id"].nunique()),
+            "products_naming_a_type": mined.typed_products,
+            "products_with_primary": with_primary,
+            "primary_share_of_typed": round(with_primary / mined.typed_products, 4) if mined.typed_products else None,
+            "merges": len(mined.merges),
+        },
+    )

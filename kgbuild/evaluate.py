@@ -25,8 +25,9 @@ import pandas as pd
 
 from kgbuild.domain import CATEGORY
 from kgbuild.errors import BadInput
+from kgbuild.stage import BuildRecord
 from kgbuild.synonyms import match_key
-from kgbuild.workdir import Layout, read_json, read_parquet, write_json
+from kgbuild.workdir import Layout, read_parquet, write_json
 
 _PARTS = re.compile(r"\s+(?:and|&)\s+")
 
@@ -83,7 +84,7 @@ def label_scores(
 
 
 def image_coverage(layout: Layout) -> dict[str, Any]:
-    grounded_kinds = read_json(layout.build_file)["settings"]["grounded_kinds"]
+    grounded_kinds = BuildRecord.read(layout).settings["grounded_kinds"]
     concepts = read_parquet(layout.concepts)
     concepts = concepts[concepts["kind"].isin(grounded_kinds)]
     chosen = read_parquet(layout.concept_images)
@@ -130,21 +131,18 @@ def _scores(
 
 
 def report(workdir: Path, labels: list[str]) -> dict[str, Any]:
-    """The figures for ``kgbuild eval``, also written to WORKDIR/reports/eval.json."""
+    """The figures for ``kgbuild eval``, also written to :attr:`Layout.eval_report`."""
     layout = Layout(workdir)
-    build = read_json(layout.build_file)
+    build = BuildRecord.read(layout)
     concepts = read_parquet(layout.concepts)
     categories = concepts[concepts["kind"] == CATEGORY].sort_values(["product_count", "name"], ascending=[False, True])
     largest = categories.head(50)
-    stage_seconds = {
-        stage: read_json(layout.stage_marker(stage))["seconds"]
-        for stage in build["completed"]
-        if layout.stage_marker(stage).is_file()
-    }
-    products = read_json(layout.stage_marker("ingest"))["report"]["accepted"] if "ingest" in stage_seconds else None
+    reports = build.reports(layout)
+    stage_seconds = {stage: report.seconds for stage, report in reports.items()}
+    products = reports["ingest"]["accepted"] if "ingest" in reports else None
     figures = {
-        "version": build["version"],
-        "catalog": build["catalog"],
+        "version": build.version,
+        "catalog": build.catalog,
         "labels": evaluate(layout, labels) if labels else {},
         "images": image_coverage(layout) if layout.concept_images.is_file() else None,
         "concepts": int(len(concepts)),
@@ -157,5 +155,5 @@ def report(workdir: Path, labels: list[str]) -> dict[str, Any]:
             stage: round(products / seconds, 1) for stage, seconds in stage_seconds.items() if products and seconds
         },
     }
-    write_json(figures, layout.root / "reports" / "eval.json")
+    write_json(figures, layout.eval_report)
     return figures

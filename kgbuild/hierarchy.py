@@ -8,14 +8,12 @@ parent per concept. Ids derive from names, so a new concept attaches without mov
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from kgbuild.domain import HIERARCHY_SCHEMA
 from kgbuild.lexicon import LINKING
-from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, read_parquet, write_parquet
+from kgbuild.stage import BuildContext, StageReport
+from kgbuild.workdir import read_parquet, write_parquet
 
 STAGE = "hierarchy"
 
@@ -76,11 +74,15 @@ def build(concepts: pd.DataFrame) -> pd.DataFrame:
     return result[HIERARCHY_SCHEMA.names]
 
 
-def run(layout: Layout, settings: Settings) -> dict[str, Any]:
+def run(context: BuildContext) -> StageReport:
+    layout = context.layout
     concepts = build(read_parquet(layout.mined_concepts))
     write_parquet(concepts, layout.concepts, HIERARCHY_SCHEMA)
-    return {
-        "concepts": len(concepts),
-        "roots": int(concepts["parent_id"].isna().sum()),
-        "max_level": int(concepts["level"].max()) if len(concepts) else 0,
-    }
+    return StageReport(
+        STAGE,
+        {
+            "concepts": len(concepts),
+            "roots": int(concepts["parent_id"].isna().sum()),
+            "max_level": int(concepts["level"].max()) if len(concepts) else 0,
+        },
+    )

@@ -50,7 +50,8 @@ from kgbuild.embedding_cache import EmbeddingCache, text_key
 from kgbuild.errors import check_accounting
 from kgbuild.quarantine import Rejected
 from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, read_json, read_parquet, write_parquet
+from kgbuild.stage import BuildContext, StageReport
+from kgbuild.workdir import Layout, read_parquet, write_parquet
 
 STAGE = "images"
 TEXT_EVIDENCE_MODEL = "text-evidence"
@@ -322,25 +323,29 @@ def mmr(
     return chosen
 
 
-def run(layout: Layout, settings: Settings) -> dict[str, Any]:
+def run(context: BuildContext) -> StageReport:
+    layout, settings = context.layout, context.settings
     products = read_parquet(layout.products)
     referenced = products[products["image_uri"].notna()]
     if settings.skip_images:
         write_parquet(pd.DataFrame(columns=IMAGE_SCHEMA.names), layout.images, IMAGE_SCHEMA)
         write_parquet(pd.DataFrame(columns=CONCEPT_IMAGE_SCHEMA.names), layout.concept_images, CONCEPT_IMAGE_SCHEMA)
         quarantine.write([], layout.quarantine(STAGE))
-        return {
-            "mode": settings.grounding_mode,
-            "input_rows": 0,
-            "accepted": 0,
-            "quarantined": 0,
-            "not_read": len(referenced),
-        }
+        return StageReport(
+            STAGE,
+            {
+                "mode": settings.grounding_mode,
+                "input_rows": 0,
+                "accepted": 0,
+                "quarantined": 0,
+                "not_read": len(referenced),
+            },
+        )
     concepts = read_parquet(layout.concepts)
     links = read_parquet(layout.product_concepts)
     encoder = None if settings.text_evidence else models.clip_encoder(settings)
     cache = _caches(layout, settings, encoder)
-    policy = ImagePolicy.for_catalog(Path(read_json(layout.build_file)["catalog"]), settings)
+    policy = ImagePolicy.for_catalog(context.catalog, settings)
     clock = time.perf_counter()
     images, rejected, encoded = _read_all(referenced, policy, encoder, cache)
     write_parquet(images, layout.images, IMAGE_SCHEMA)
@@ -369,7 +374,7 @@ def run(layout: Layout, settings: Settings) -> dict[str, Any]:
         "phase_seconds": {phase: round(value, 3) for phase, value in seconds.items()},
     }
     check_accounting(STAGE, report)
-    return report
+    return StageReport(STAGE, report)
 
 
 def _caches(layout: Layout, settings: Settings, encoder: models.ClipEncoder | None) -> dict[str, EmbeddingCache]:

@@ -25,7 +25,8 @@ from kgbuild.domain import PRODUCT_SCHEMA
 from kgbuild.errors import BadInput, check_accounting
 from kgbuild.quarantine import Rejected
 from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, write_parquet
+from kgbuild.stage import BuildContext, StageReport
+from kgbuild.workdir import write_parquet
 
 STAGE = "ingest"
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
@@ -43,11 +44,11 @@ class CatalogError(BadInput):
     """The catalog as a whole cannot be read (as opposed to single bad rows, which are quarantined)."""
 
 
-def run(catalog: Path, layout: Layout, settings: Settings, version: str | None = None) -> dict[str, Any]:
-    """Reads, validates (the ``ingest`` suite) and writes the catalog's products; with a build ``version``, also
-    keeps the validation result and its Data Docs. The catalog's bytes are read once: the report's
+def run(context: BuildContext) -> StageReport:
+    """Reads, validates (the ``ingest`` suite) and writes the catalog's products, and keeps the validation result
+    and its Data Docs under the build's version. The catalog's bytes are read once: the report's
     ``catalog_sha256`` is the checksum of exactly what was ingested."""
-    catalog = Path(catalog).absolute()
+    catalog, layout, settings = context.catalog, context.layout, context.settings
     parsed: list[tuple[int, dict[str, Any]]] = []
     rejected: list[Rejected] = []
     source = read(catalog, settings)
@@ -68,7 +69,9 @@ def run(catalog: Path, layout: Layout, settings: Settings, version: str | None =
         parameters={"max_title_chars": settings.max_title_chars},
         fields={"product_id": settings.id_col, "title": settings.title_col, "image": settings.image_col},
     )
-    kept = {"validation": session.keep(layout, version, [outcome]) | {"warnings": outcome.warnings}} if version else {}
+    kept = {}
+    if context.keeps_validation:
+        kept = {"validation": session.keep(layout, context.version, [outcome]) | {"warnings": outcome.warnings}}
     if outcome.stops:
         raise CatalogError(_stop_message(catalog, source.columns, outcome, settings))
     accepted, truncated = [], []
@@ -87,14 +90,17 @@ def run(catalog: Path, layout: Layout, settings: Settings, version: str | None =
     quarantine.write(rejected, layout.quarantine(STAGE))
     report = {"input_rows": input_rows, "accepted": len(accepted), "quarantined": len(rejected)}
     check_accounting(STAGE, report)
-    return {
-        **report,
-        "catalog_sha256": source.sha256,
-        "blank_lines": source.blank_lines,
-        "renamed_columns": source.renamed,
-        "truncated_descriptions": {"rows": len(truncated), "first_rows": truncated[:20]},
-        **kept,
-    }
+    return StageReport(
+        STAGE,
+        {
+            **report,
+            "catalog_sha256": source.sha256,
+            "blank_lines": source.blank_lines,
+            "renamed_columns": source.renamed,
+            "truncated_descriptions": {"rows": len(truncated), "first_rows": truncated[:20]},
+            **kept,
+        },
+    )
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,10 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from kgbuild import validation
 from kgbuild.errors import InternalFault
 from kgbuild.graph import Graph
-from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, read_json
+from kgbuild.stage import BuildContext, StageReport
+from kgbuild.workdir import Layout
 
 STAGE = "load"
 ROWS_PER_CONVERSION = 1000
@@ -47,13 +49,21 @@ def expected_counts(layout: Layout) -> dict[str, int]:
     }
 
 
-def run(layout: Layout, settings: Settings, graph: Graph, pre_load: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Loads the build's tables; ``pre_load`` is the report of the validation that chose these rows, whose
-    accounting the Build node carries as this stage's."""
-    build = read_json(layout.build_file)
-    version = build["version"]
+def run(context: BuildContext) -> StageReport:
+    """The pre-load suites first; then loads the rows they accepted into the context's graph (NEO4J_*'s when None)
+    and checks the graph's counts against the build's tables."""
+    pre_load = validation.pre_load(context.layout, context.version)
+    with nullcontext(context.graph) if context.graph is not None else Graph.from_env() as graph:
+        counts = load_into(graph, context, pre_load)
+    return StageReport(STAGE, {"version": context.version, "counts": counts} | pre_load)
+
+
+def load_into(graph: Graph, context: BuildContext, pre_load: dict[str, Any]) -> dict[str, int]:
+    """Loads the build's validated tables (``pre_load``: the validation that chose them) into ``graph``; returns
+    the graph's counts, checked against the tables."""
+    layout, settings, version = context.layout.validated_tables(), context.settings, context.version
     batch, batch_bytes = settings.load_batch_size, settings.load_batch_bytes
-    graph.run_file("schema", embedding_dimensions=build["models"]["embedding_dimensions"])
+    graph.run_file("schema", embedding_dimensions=context.build.models["embedding_dimensions"])
     concepts = pq.read_table(layout.concepts)
     # Two sessions at once: one loads concepts (nodes, is-a, then embeddings), the other products and images, then
     # the mentions once the concept nodes are in (load/mentions.cypher says why these two do not stall each other).
@@ -81,8 +91,8 @@ def run(layout: Layout, settings: Settings, graph: Graph, pre_load: dict[str, An
     actual = {name: counts.get(name, 0) for name in expected}
     if actual != expected:
         raise GraphMismatch(f"Neo4j holds {actual} after loading build {version}, expected {expected}")
-    graph.run_file("load/build", version=version, props=_build_properties(layout, build, expected, pre_load))
-    return {"version": version, "counts": actual}
+    graph.run_file("load/build", version=version, props=_build_properties(context, expected, pre_load))
+    return actual
 
 
 def _load_concept_nodes(concepts: pa.Table, graph: Graph, batch: int, batch_bytes: int, version: str) -> None:
@@ -104,24 +114,21 @@ def _product_row(product: dict[str, Any]) -> dict[str, Any]:
     return {"product_id": product["product_id"], "props": {**json.loads(product["attributes"]), **core}}
 
 
-def _build_properties(
-    layout: Layout, build: dict[str, Any], counts: dict[str, int], pre_load: dict[str, Any] | None
-) -> dict[str, Any]:
-    reports = {stage: read_json(layout.stage_marker(stage))["report"] for stage in build["completed"]}
+def _build_properties(context: BuildContext, counts: dict[str, int], pre_load: dict[str, Any]) -> dict[str, Any]:
+    reports = {stage: report.accounting for stage, report in context.reports.items()}
     accounting: dict[str, int] = {}
-    for stage, report in (reports | {STAGE: pre_load or {}}).items():
-        accounting |= {
-            f"{stage}_{key}": report[key] for key in ("input_rows", "accepted", "quarantined") if key in report
-        }
+    for stage, figures in (reports | {STAGE: StageReport(STAGE, pre_load).accounting}).items():
+        accounting |= {f"{stage}_{key}": value for key, value in figures.items()}
+    build = context.build
     return {
         **accounting,
-        "catalog": build["catalog"],
-        "catalog_sha256": build["catalog_sha256"],
-        "grounding": build["models"]["grounding"],
-        "clip_model": build["models"].get("clip"),
-        "clip_weights_sha256": build["models"].get("clip_weights_sha256"),
-        "spacy_model": build["models"]["spacy"],
-        "started_at": build["started_at"],
+        "catalog": build.catalog,
+        "catalog_sha256": build.catalog_sha256,
+        "grounding": build.models["grounding"],
+        "clip_model": build.models.get("clip"),
+        "clip_weights_sha256": build.models.get("clip_weights_sha256"),
+        "spacy_model": build.models["spacy"],
+        "started_at": build.started_at,
         "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **{f"count_{name}": count for name, count in counts.items()},
     }

@@ -24,6 +24,7 @@ from kgbuild.domain import KINDS
 from kgbuild.errors import BadInput
 from kgbuild.images import ImagePolicy, image_id, read_image
 from kgbuild.settings import Settings
+from kgbuild.stage import BuildRecord, StageReport
 from kgbuild.workdir import Layout, atomic_path, read_json, staged_folder
 
 MAX_CONCEPTS = 300
@@ -75,15 +76,12 @@ def write(workdir: str | Path, max_concepts: int = MAX_CONCEPTS) -> Path:
     layout = Layout(Path(workdir))
     if not layout.build_file.is_file():
         raise BadInput(f"{layout.root}: no build here (no build.json); run `kgbuild build` or `kgbuild begin` first")
-    build = read_json(layout.build_file)
-    tables = _Tables(layout, tuple(build["completed"]))
-    page = layout.report(build["version"])
+    record = BuildRecord.read(layout)
+    build = record.model_dump(mode="json")
+    tables = _Tables(layout, tuple(record.completed))
+    page = layout.report(record.version)
     folder = page.parent
-    stages = {
-        stage: marker
-        for stage in build["completed"]
-        if (marker := _json(layout.stage_marker(stage))) and marker["version"] == build["version"]
-    }
+    stages = record.reports(layout)
     concepts = tables.read("concepts", ["concept_id", "name", "aliases", "kind", "parent_id", "product_count"])
     chosen = tables.read("concept_images", ["concept_id", "image_id", "product_id", "image_uri", "score", "rank"])
     with staged_folder(folder / "thumbs") as thumbs:
@@ -108,7 +106,7 @@ def _json(path: Path) -> Any:
 
 def _evaluation(layout: Layout) -> dict[str, Any] | None:
     """``kgbuild eval``'s figures, with the names of its per-label scalar scores."""
-    figures = _json(layout.root / "reports" / "eval.json")
+    figures = _json(layout.eval_report)
     if figures is None:
         return None
     labels = list(figures.get("labels", {}).values())
@@ -117,15 +115,10 @@ def _evaluation(layout: Layout) -> dict[str, Any] | None:
 
 
 def _counts(
-    tables: _Tables, stages: dict[str, Any], concepts: pd.DataFrame | None, chosen: pd.DataFrame | None
+    tables: _Tables, stages: dict[str, StageReport], concepts: pd.DataFrame | None, chosen: pd.DataFrame | None
 ) -> dict[str, Any]:
     """Headline figures, rows per stage (input, accepted, quarantined) and concepts per kind."""
-    keys = ("input_rows", "accepted", "quarantined")
-    per_stage = {
-        stage: {key: marker["report"][key] for key in keys}
-        for stage, marker in stages.items()
-        if all(key in marker["report"] for key in keys)
-    }
+    per_stage = {stage: report.accounting for stage, report in stages.items() if len(report.accounting) == 3}
     images = tables.read("images", ["image_id"])
     by_kind = []
     if concepts is not None:
@@ -151,17 +144,17 @@ def _counts(
     return {"headline": headline, "per_stage": per_stage, "by_kind": by_kind}
 
 
-def _stage_times(stages: dict[str, Any]) -> list[dict[str, Any]]:
-    products = stages.get("ingest", {}).get("report", {}).get("accepted")
-    longest = max((marker["seconds"] for marker in stages.values()), default=0) or 1
+def _stage_times(stages: dict[str, StageReport]) -> list[dict[str, Any]]:
+    products = stages["ingest"].get("accepted") if "ingest" in stages else None
+    longest = max((report.seconds or 0 for report in stages.values()), default=0) or 1
     return [
         {
             "stage": stage,
-            "seconds": marker["seconds"],
-            "share": round(100 * marker["seconds"] / longest, 1),
-            "per_second": round(products / marker["seconds"], 1) if products and marker["seconds"] else None,
+            "seconds": report.seconds,
+            "share": round(100 * (report.seconds or 0) / longest, 1),
+            "per_second": round(products / report.seconds, 1) if products and report.seconds else None,
         }
-        for stage, marker in stages.items()
+        for stage, report in stages.items()
     ]
 
 

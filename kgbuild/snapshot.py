@@ -24,7 +24,7 @@ from kgbuild.domain import CATEGORY, SNAPSHOT_SCHEMAS
 from kgbuild.domain import SNAPSHOT_SCHEMA_VERSION as SCHEMA_VERSION  # public: the README names it
 from kgbuild.errors import BadInput
 from kgbuild.models import file_sha256
-from kgbuild.settings import Settings
+from kgbuild.stage import BuildContext, StageReport
 from kgbuild.workdir import (
     Layout,
     atomic_path,
@@ -100,24 +100,25 @@ def fashionklip_records(frames: dict[str, pd.DataFrame], phrases: pd.DataFrame, 
     }
 
 
-def run(layout: Layout, settings: Settings) -> dict[str, Any]:
-    build = read_json(layout.build_file)
-    target = layout.snapshots / build["version"]
+def run(context: BuildContext) -> StageReport:
+    """Writes the snapshot of what was loaded: the validated tables once the load stage has run for this build."""
+    layout, settings, version = context.layout, context.settings, context.version
+    target = layout.snapshots / version
     if not (target / MANIFEST).is_file():  # a folder without manifest is debris of an older crash: replaced
         with staged_folder(target) as staging:
-            _write(staging, layout, build, settings)
+            _write(staging, context)
     with atomic_path(layout.latest_pointer) as tmp:
-        tmp.write_text(build["version"] + "\n")
+        tmp.write_text(version + "\n")
     removed = prune(layout.snapshots, settings.snapshot_keep) if settings.snapshot_keep else []
-    return {
-        "version": build["version"],
-        "path": str(target),
-        "rows": read_json(target / MANIFEST)["rows"],
-        "pruned": removed,
-    }
+    return StageReport(
+        STAGE,
+        {"version": version, "path": str(target), "rows": read_json(target / MANIFEST)["rows"], "pruned": removed},
+    )
 
 
-def _write(folder: Path, layout: Layout, build: dict[str, Any], settings: Settings) -> None:
+def _write(folder: Path, context: BuildContext) -> None:
+    layout = context.layout.validated_tables() if "load" in context.reports else context.layout
+    build, settings = context.build, context.settings
     rows, files = {}, {}
     frames = tables(layout)
     for name, frame in frames.items():
@@ -133,13 +134,13 @@ def _write(folder: Path, layout: Layout, build: dict[str, Any], settings: Settin
     write_json(
         {
             "schema_version": SCHEMA_VERSION,
-            "version": build["version"],
+            "version": build.version,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "kgbuild_version": package_version("kgbuild"),
-            "catalog": {"path": build["catalog"], "sha256": build["catalog_sha256"]},
-            "models": build["models"],
+            "catalog": {"path": build.catalog, "sha256": build.catalog_sha256},
+            "models": build.models,
             "settings": settings.model_dump(mode="json"),
-            "stages": {stage: read_json(layout.stage_marker(stage))["report"] for stage in build["completed"]},
+            "stages": {stage: report.figures for stage, report in context.reports.items()},
             "rows": rows,
             "files": files,
         },

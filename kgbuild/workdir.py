@@ -120,6 +120,11 @@ class Layout:
     def airflow_home(self) -> Path:
         return self.root / "airflow"
 
+    @property
+    def eval_report(self) -> Path:
+        """``kgbuild eval``'s figures for the current build, which its HTML report shows."""
+        return self.root / "reports" / "eval.json"
+
     def report(self, version: str) -> Path:
         """A build's static HTML report (``kgbuild report``), beside its thumbnails."""
         return self.root / "reports" / version / "index.html"

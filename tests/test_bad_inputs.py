@@ -9,6 +9,7 @@ from conftest import MYNTRA, requires_myntra
 
 from kgbuild import ingest, pipeline
 from kgbuild.settings import Settings
+from kgbuild.stage import BuildContext
 from kgbuild.workdir import Layout, read_parquet
 
 HEADER = b"product_id,title,image\n"
@@ -173,7 +174,7 @@ def ingest_file(tmp_path, name, content):
     catalog = tmp_path / name
     catalog.write_bytes(content)
     layout = Layout(tmp_path / "work")
-    report = ingest.run(catalog, layout, Settings(clip_model="none"))
+    report = ingest.run(BuildContext.standalone(layout, Settings(clip_model="none"), catalog))
     return report, read_parquet(layout.products), read_parquet(layout.quarantine("ingest"))
 
 
@@ -250,7 +251,9 @@ def test_columns_named_like_kgbuild_properties_empty_or_repeated_are_renamed_and
     catalog = tmp_path / "c.csv"
     catalog.write_bytes(b"sku,name,title,last_build,,colour,colour,n\xffm\n1,Red Cap,Imposter,2020,x,red,crimson,y\n")
     layout = Layout(tmp_path / "work")
-    report = ingest.run(catalog, layout, Settings(clip_model="none", id_col="sku", title_col="name"))
+    report = ingest.run(
+        BuildContext.standalone(layout, Settings(clip_model="none", id_col="sku", title_col="name"), catalog)
+    )
     assert report["renamed_columns"] == {
         "title": "catalog_title",
         "last_build": "catalog_last_build",
@@ -274,14 +277,18 @@ def test_a_catalog_wider_than_max_columns_stops_naming_the_limit(tmp_path):
     catalog = tmp_path / "c.csv"
     catalog.write_text(",".join(["product_id", "title", *(f"c{i}" for i in range(10))]) + "\n1,Cap" + ",x" * 10 + "\n")
     with pytest.raises(ingest.CatalogError, match="12 columns, more than max_columns=5"):
-        ingest.run(catalog, Layout(tmp_path / "work"), Settings(clip_model="none", max_columns=5))
+        ingest.run(
+            BuildContext.standalone(Layout(tmp_path / "work"), Settings(clip_model="none", max_columns=5), catalog)
+        )
 
 
 def test_long_descriptions_are_cut_at_a_word_and_the_rows_reported(tmp_path):
     catalog = tmp_path / "c.csv"
     catalog.write_text("product_id,title,description\n1,Cap,short\n2,Hat," + "word " * 10_000 + "\n")
     layout = Layout(tmp_path / "work")
-    report = ingest.run(catalog, layout, Settings(clip_model="none", max_description_chars=1000))
+    report = ingest.run(
+        BuildContext.standalone(layout, Settings(clip_model="none", max_description_chars=1000), catalog)
+    )
     assert report["truncated_descriptions"] == {"rows": 1, "first_rows": [2]}
     descriptions = read_parquet(layout.products)["description"].tolist()
     assert descriptions[0] == "short" and len(descriptions[1]) <= 1000 and descriptions[1].endswith("word")

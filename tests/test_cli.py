@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from kgbuild import pipeline, snapshot
 from kgbuild.cli import app
 from kgbuild.settings import Settings
+from kgbuild.stage import BuildContext
 from kgbuild.workdir import Layout, read_json
 
 runner = CliRunner()
@@ -43,7 +44,7 @@ def test_every_setting_is_a_flag(tmp_path, monkeypatch):
 
     def begin_build(catalog, workdir, settings):
         received.append(settings)
-        return {"version": "v", "workdir": str(workdir)}
+        return BuildContext.standalone(workdir, settings, catalog, version="v").build
 
     monkeypatch.setattr(pipeline, "begin_build", begin_build)
     expected, arguments = {}, []

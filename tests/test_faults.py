@@ -60,7 +60,7 @@ def test_build_killed_mid_stage_resumes_and_ends_in_the_same_snapshot(tmp_path, 
 
     version = read_json(layout.build_file)["version"]
     settings = Settings.from_overrides(SETTINGS)
-    assert pipeline.begin_build(demo_catalog, killed, settings)["version"] == version  # resumed, not restarted
+    assert pipeline.begin_build(demo_catalog, killed, settings).version == version  # resumed, not restarted
     for stage in ("ingest", "concepts", "hierarchy", "images", "snapshot"):
         pipeline.run_stage(stage, killed)
     assert {stage: layout.stage_marker(stage).stat().st_mtime_ns for stage in finished} == finished  # not recomputed

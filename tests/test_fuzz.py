@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from kgbuild import ingest, pipeline
 from kgbuild.settings import Settings
+from kgbuild.stage import BuildContext
 from kgbuild.workdir import Layout, read_parquet
 
 FORMATS = [".csv", ".tsv", ".jsonl", ".parquet"]
@@ -90,7 +91,7 @@ def catalogs(draw, suffix: str) -> bytes:
 def accounted(catalog: Path, workdir: Path) -> tuple[dict, pd.DataFrame] | None:
     """Ingests ``catalog``; None when it stops as a whole (with a CatalogError naming the file)."""
     try:
-        report = ingest.run(catalog, Layout(workdir), Settings(clip_model="none"))
+        report = ingest.run(BuildContext.standalone(Layout(workdir), Settings(clip_model="none"), catalog))
     except ingest.CatalogError as error:
         assert str(catalog) in str(error) or "(line)" in str(error)
         return None

@@ -10,6 +10,7 @@ from graph_state import concept_embeddings, graph_state, same_embeddings
 from kgbuild import load, pipeline
 from kgbuild.graph import CYPHER_DIR
 from kgbuild.settings import Settings
+from kgbuild.stage import BuildContext, BuildRecord
 from kgbuild.workdir import Layout
 
 pytestmark = pytest.mark.neo4j
@@ -47,7 +48,8 @@ def test_schema_constraints_and_indexes(graph, tmp_path, demo_catalog):
 def test_loading_the_same_build_twice_changes_nothing(graph, tmp_path, demo_catalog):
     pipeline.run_build(demo_catalog, tmp_path, SETTINGS, graph)
     before, counts = graph_state(graph), graph.counts()
-    load.run(Layout(tmp_path), SETTINGS, graph)
+    build = BuildRecord.read(Layout(tmp_path))
+    load.run(BuildContext(Layout(tmp_path), SETTINGS, build, build.reports(Layout(tmp_path)), graph))
     assert graph_state(graph) == before and graph.counts() == counts
 
 

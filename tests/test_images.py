@@ -9,7 +9,8 @@ from PIL import Image
 from kgbuild import concepts, images, ingest, models
 from kgbuild.neo4j_local import free_port
 from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, read_parquet, write_json, write_parquet
+from kgbuild.stage import BuildContext
+from kgbuild.workdir import Layout, read_parquet, write_parquet
 
 
 def jpeg(colour=(200, 30, 40)) -> bytes:
@@ -79,8 +80,7 @@ def stage_inputs(tmp_path, settings):
         "4,Black Dress,missing.jpg\n5,Green Dress,e.jpg\n"
     )
     layout = Layout(tmp_path / "work")
-    ingest.run(catalog, layout, settings)
-    write_json({"catalog": str(catalog)}, layout.build_file)  # images.run reads the catalog's folder from the build
+    ingest.run(BuildContext.standalone(layout, settings, catalog))
     products = read_parquet(layout.products)
     dress = concepts.concept_id("dress")
     write_parquet(
@@ -106,7 +106,7 @@ def stage_inputs(tmp_path, settings):
 def test_text_evidence_grounding_quarantines_bad_images_and_dedupes(tmp_path):
     settings = Settings(clip_model="none")
     layout, dress = stage_inputs(tmp_path, settings)
-    report = images.run(layout, settings)
+    report = images.run(BuildContext.standalone(layout, settings, tmp_path / "catalog" / "catalog.csv"))
     assert report["input_rows"] == 5 and report["accepted"] == 3 and report["quarantined"] == 2
     quarantined = read_parquet(layout.quarantine("images")).set_index("product_id")
     assert quarantined.loc["4", "reason"] == "image file not found"
@@ -131,8 +131,7 @@ def dress_catalog(tmp_path, settings, count):
     catalog = folder / "catalog.csv"
     pd.DataFrame({"product_id": ids, "title": "Dress", "image": [f"{i}.png" for i in ids]}).to_csv(catalog, index=False)
     layout = Layout(tmp_path / "work")
-    ingest.run(catalog, layout, settings)
-    write_json({"catalog": str(catalog)}, layout.build_file)
+    ingest.run(BuildContext.standalone(layout, settings, catalog))
     dress = concepts.concept_id("dress")
     concept = {"concept_id": dress, "name": "dress", "kind": "category", "product_count": count, "level": 0}
     write_parquet(pd.DataFrame([concept]).assign(parent_id=None), layout.concepts)
@@ -148,7 +147,7 @@ def test_clip_grounding_keeps_the_images_most_similar_to_the_prompts(tmp_path, t
 
     settings = Settings(**tiny_clip, images_per_concept=2, top_k=20, mmr_diversity=0.0, near_duplicate=1.0)
     layout, folder = dress_catalog(tmp_path, settings, count=6)
-    images.run(layout, settings)
+    images.run(BuildContext.standalone(layout, settings, tmp_path / "catalog" / "catalog.csv"))
 
     name = tiny_clip["clip_model"]
     model, _, preprocess = open_clip.create_model_and_transforms(name, pretrained=tiny_clip["clip_pretrained"])
@@ -188,11 +187,11 @@ def test_clip_embeddings_are_cached_across_builds(tmp_path, tiny_clip, monkeypat
 
     monkeypatch.setattr(images, "_encode_pixels", count("images", encode_pixels))
     monkeypatch.setattr(images, "_encode_texts", count("prompts", encode_texts))
-    images.run(layout, settings)
+    images.run(BuildContext.standalone(layout, settings, tmp_path / "catalog" / "catalog.csv"))
     readable = ["a.jpg", "b.jpg", "c.jpg"]  # stage_inputs' image files; a and b hold the same bytes
     distinct = {hashlib.sha256((tmp_path / "catalog" / name).read_bytes()).digest() for name in readable}
     assert encoded == {"images": len(distinct), "prompts": len(settings.prompts)}  # one concept: dress
-    images.run(layout, settings)
+    images.run(BuildContext.standalone(layout, settings, tmp_path / "catalog" / "catalog.csv"))
     assert encoded == {"images": len(distinct), "prompts": len(settings.prompts)}
 
 
@@ -271,8 +270,7 @@ def test_every_bad_image_kind_is_quarantined_and_the_rest_grounded(tmp_path):
     pd.DataFrame(rows, columns=["product_id", "title", "image"]).to_csv(catalog, index=False)
     settings = Settings(clip_model="none", allow_private_urls=True)  # the unreachable URL is on loopback
     layout = Layout(tmp_path / "work")
-    ingest.run(catalog, layout, settings)
-    write_json({"catalog": str(catalog)}, layout.build_file)
+    ingest.run(BuildContext.standalone(layout, settings, catalog))
     products = read_parquet(layout.products)
     dress = concepts.concept_id("dress")
     write_parquet(
@@ -294,7 +292,7 @@ def test_every_bad_image_kind_is_quarantined_and_the_rest_grounded(tmp_path):
         layout.product_concepts,
     )
 
-    report = images.run(layout, settings)
+    report = images.run(BuildContext.standalone(layout, settings, tmp_path / "catalog" / "catalog.csv"))
     assert (report["input_rows"], report["accepted"], report["quarantined"]) == (9, 4, 5)
     reasons = read_parquet(layout.quarantine("images")).set_index("product_id")["reason"]
     assert {pid: reasons[pid].startswith(reason) for pid, (_, reason) in bad.items()} == dict.fromkeys(bad, True)

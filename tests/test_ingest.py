@@ -5,12 +5,13 @@ import pytest
 
 from kgbuild import ingest
 from kgbuild.settings import Settings
+from kgbuild.stage import BuildContext
 from kgbuild.workdir import Layout, read_parquet
 
 
 def run(tmp_path, catalog, **settings):
     layout = Layout(tmp_path / "work")
-    report = ingest.run(catalog, layout, Settings(**settings))
+    report = ingest.run(BuildContext.standalone(layout, Settings(**settings), catalog))
     return report, read_parquet(layout.products), read_parquet(layout.quarantine("ingest"))
 
 

@@ -109,7 +109,7 @@ def test_unfinished_build_resumes_without_redoing_completed_stages(tmp_path, gra
     pipeline.run_stage("concepts", tmp_path)
     ingest_written = layout.products.stat().st_mtime_ns
     resumed = pipeline.begin_build(demo_catalog, tmp_path, settings)
-    assert resumed["version"] == build["version"] and resumed["completed"] == ["ingest", "concepts"]
+    assert resumed.version == build.version and resumed.completed == ["ingest", "concepts"]
     for stage in pipeline.STAGES:
         pipeline.run_stage(stage, tmp_path, graph)
     assert layout.products.stat().st_mtime_ns == ingest_written

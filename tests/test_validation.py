@@ -12,6 +12,7 @@ import pytest
 
 from kgbuild import ingest, pipeline, validation
 from kgbuild.settings import Settings
+from kgbuild.stage import BuildContext
 from kgbuild.workdir import Layout, read_json, read_parquet
 
 SETTINGS = Settings(clip_model="none")
@@ -72,7 +73,7 @@ def test_title_bound_is_the_max_title_chars_setting(tmp_path):
     catalog = tmp_path / "c.csv"
     catalog.write_text("product_id,title\n1,Ten chars!\n2,Eleven char\n")
     layout = Layout(tmp_path / "work")
-    report = ingest.run(catalog, layout, Settings(clip_model="none", max_title_chars=10))
+    report = ingest.run(BuildContext.standalone(layout, Settings(clip_model="none", max_title_chars=10), catalog))
     assert {k: report[k] for k in ("input_rows", "accepted", "quarantined")} == {
         "input_rows": 2,
         "accepted": 1,
@@ -93,7 +94,7 @@ def test_ingest_keeps_its_result_with_data_docs_and_counts_missing_images_as_war
     catalog = tmp_path / "c.csv"
     catalog.write_text("product_id,title,image\n1,Linen Shirt,a.jpg\n2,Wool Scarf,\n")
     layout = Layout(tmp_path / "work")
-    report = ingest.run(catalog, layout, SETTINGS, version="v1")
+    report = ingest.run(BuildContext.standalone(layout, SETTINGS, catalog, version="v1"))
     assert (report["accepted"], report["quarantined"]) == (2, 0)  # a product without image is kept
     assert report["validation"]["warnings"] == {"expect_column_values_to_not_be_null on image": 1}
     result = read_json(layout.validation_result("v1", "ingest"))
@@ -114,7 +115,7 @@ def test_ingest_stops_on_a_missing_required_column_naming_file_and_expectation(t
     catalog.write_text("product_id,name\n1,Shirt\n")
     layout = Layout(tmp_path / "work")
     with pytest.raises(ingest.CatalogError) as error:
-        ingest.run(catalog, layout, SETTINGS, version="v1")
+        ingest.run(BuildContext.standalone(layout, SETTINGS, catalog, version="v1"))
     assert str(error.value).startswith(
         f"{catalog}: required column 'title' not found (choose another with --title-col)"
     )

@@ -53,7 +53,7 @@ def kg_build():
         with no_retry_for_bad_data(), Graph.from_airflow("neo4j_default") as graph:  # checked before any work
             settings = Settings.from_overrides(params["settings"])
             build = pipeline.begin_build(params["catalog"], params["workdir"], settings, graph)
-        return build["workdir"]
+        return build.workdir
 
     @task
     def stage(name: str, workdir: str) -> str:
