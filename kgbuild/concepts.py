@@ -27,12 +27,12 @@ import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
-from kgbuild import descriptions, lexicon, models, synonyms, vocabulary
+from kgbuild import descriptions, lexicon, models, synonyms, text_analysis, vocabulary
 from kgbuild.descriptions import Sentence
 from kgbuild.domain import (
     AUDIENCE,
@@ -48,11 +48,13 @@ from kgbuild.domain import (
     PRODUCT_PHRASE_SCHEMA,
     STYLE,
 )
+from kgbuild.embedding_cache import CachedEncoder, EmbeddingCache
 from kgbuild.errors import BadInput
 from kgbuild.settings import Settings
 from kgbuild.stage import BuildContext, StageReport
+from kgbuild.text_analysis import DESCRIPTION, TITLE
 from kgbuild.vocabulary import Vocabulary
-from kgbuild.words import Word, prepare, words_of
+from kgbuild.words import Word, prepare
 from kgbuild.workdir import read_parquet, write_json, write_parquet
 
 STAGE = "concepts"
@@ -161,9 +163,22 @@ class Mention:
     detail_heads: set[str] = field(default_factory=set)
 
 
-def analyze_title(words: list[Word], vocab: Vocabulary, max_words: int, mention: Mention) -> None:
-    brand, words = vocab.strip_brand(words)
-    items = typed(words, vocab)
+def typed_titles(titles: list[list[Word]], vocab: Vocabulary) -> list[tuple[str | None, list[Typed]]]:
+    """Per title, its brand (when it starts with one) and its other words typed; a title repeated in the catalog
+    (colour variants, sizes) is typed once."""
+    done: dict[tuple[Word, ...], tuple[str | None, list[Typed]]] = {}
+    result = []
+    for words in titles:
+        key = tuple(words)
+        if key not in done:
+            brand, rest = vocab.strip_brand(words)
+            done[key] = (brand, typed(rest, vocab))
+        result.append(done[key])
+    return result
+
+
+def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_words: int, mention: Mention) -> None:
+    brand, items = title
     if brand:
         mention.attributes.add((BRAND, brand))
     mention.attributes |= {(t.role, t.text) for t in items if t.role in _ATTRIBUTE_ROLES}
@@ -262,35 +277,21 @@ class Parsed:
     descriptions: list[list[Sentence]]
 
 
-def parse(products: pd.DataFrame, fields: list[str], nlp: Any, parser: Any, settings: Settings) -> Parsed:
+def parse(products: pd.DataFrame, fields: list[str], settings: Settings, cache_folder: Path | None = None) -> Parsed:
+    """Each product's title words and description sentences (:mod:`kgbuild.text_analysis`, cached by text)."""
     ids = products["product_id"].tolist()
     titles: list[list[Word]] = [[] for _ in ids]
     described: list[list[Sentence]] = [[] for _ in ids]
-    if "title" in fields:
-        present = [
-            (i, prepare(descriptions.unescape(t))) for i, t in enumerate(products["title"]) if isinstance(t, str)
-        ]
-        docs = nlp.pipe((cased.lower() for _, cased in present), batch_size=settings.spacy_batch_size)
-        for (index, cased), doc in tqdm(
-            zip(present, docs, strict=True), total=len(present), desc="concepts (title)", unit="text"
-        ):
-            titles[index] = words_of(doc, cased)
-    if "description" in fields:
-        texts = {i: descriptions.clean(prepare(t)) for i, t in enumerate(products["description"]) if isinstance(t, str)}
-        unique = list(dict.fromkeys(texts.values()))
-        docs = parser.pipe(unique, batch_size=64)
-        analyzed = dict(
-            zip(
-                unique,
-                (
-                    descriptions.analyze(d)
-                    for d in tqdm(docs, total=len(unique), desc="concepts (description)", unit="text")
-                ),
-                strict=True,
-            )
-        )
-        for index, text in texts.items():
-            described[index] = analyzed[text]
+    for role, prepared, results in (
+        (TITLE, lambda t: prepare(descriptions.unescape(t)), titles),
+        (DESCRIPTION, lambda t: descriptions.clean(prepare(t)), described),
+    ):
+        if role not in fields:
+            continue
+        present = [(i, prepared(text)) for i, text in enumerate(products[role]) if isinstance(text, str)]
+        analyses = text_analysis.analyze(role, [text for _, text in present], settings, cache_folder)
+        for (index, _), analysis in zip(present, analyses, strict=True):
+            results[index] = analysis
     families = [" ".join(w.surface for w in words) or pid for words, pid in zip(titles, ids, strict=True)]
     return Parsed(ids, families, titles, described)
 
@@ -304,20 +305,22 @@ class Mined:
     typed_products: int  # products whose text names a product type
 
 
-def mine(products: pd.DataFrame, settings: Settings, nlp: Any, parser: Any, encoder: Any) -> Mined:
+def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder: Path | None = None) -> Mined:
     """Concepts and links for products with product_id, title, description and attributes; ``encoder`` (a
-    sentence-transformers model) merges near-synonyms and embeds concept names."""
+    :class:`CachedEncoder`) merges near-synonyms and embeds concept names; text analyses are kept in
+    ``cache_folder`` across builds."""
     fields = text_fields(products, settings)
-    parsed = parse(products, fields, nlp, parser, settings)
+    parsed = parse(products, fields, settings, cache_folder)
     attributes = products["attributes"].map(json.loads)
     vocab = vocabulary.learn(
         parsed.titles, parsed.families, parsed.descriptions, [a.get(settings.brand_col) for a in attributes]
     )
-    vocab = replace(vocab, head_score=_head_score(parsed.titles, vocab))
+    titles = typed_titles(parsed.titles, vocab)
+    vocab = replace(vocab, head_score=_head_score(titles))
     mentions = []
-    for words, sentences in zip(parsed.titles, parsed.descriptions, strict=True):
+    for title, sentences in zip(titles, parsed.descriptions, strict=True):
         mention = Mention()
-        analyze_title(words, vocab, settings.max_phrase_words, mention)
+        analyze_title(title, vocab, settings.max_phrase_words, mention)
         analyze_description(sentences, vocab, settings.max_phrase_words, mention)
         mentions.append(mention)
     types = product_types(mentions, parsed.families, settings)
@@ -360,10 +363,10 @@ def mine(products: pd.DataFrame, settings: Settings, nlp: Any, parser: Any, enco
     )
 
 
-def _head_score(titles: list[list[Word]], vocab: Vocabulary) -> Counter:
+def _head_score(titles: list[tuple[str | None, list[Typed]]]) -> Counter:
     score: Counter = Counter()
-    for words in titles:
-        phrases = [_phrase_items(items) for _, items in _segments(typed(vocab.strip_brand(words)[1], vocab))]
+    for _, title_items in titles:
+        phrases = [_phrase_items(items) for _, items in _segments(title_items)]
         if phrases and phrases[-1]:
             score[phrases[-1][-1].text] += 1
     return score
@@ -502,9 +505,7 @@ def _tables(
             "kind": [c.kind for c in kept],
             "aliases": [sorted(c.aliases) for c in kept],
             "product_count": [len(c.products) for c in kept],
-            "embedding": list(encoder.encode([c.name for c in kept], batch_size=256, normalize_embeddings=True))
-            if kept
-            else [],
+            "embedding": list(encoder.encode([c.name for c in kept])) if kept else [],
         },
         columns=CONCEPT_SCHEMA.names,
     )
@@ -525,13 +526,10 @@ def _tables(
 def run(context: BuildContext) -> StageReport:
     layout, settings = context.layout, context.settings
     products = read_parquet(layout.products)
-    mined = mine(
-        products,
-        settings,
-        models.spacy_pipeline(settings),
-        models.spacy_parser(settings),
-        models.sentence_encoder(settings),
-    )
+    cache_folder = settings.cache_dir or layout.cache
+    names = EmbeddingCache(cache_folder, settings.embedding_model, None, "names")
+    mined = mine(products, settings, CachedEncoder(models.sentence_encoder(settings), names), cache_folder)
+    names.save()
     write_parquet(mined.phrases, layout.product_phrases, PRODUCT_PHRASE_SCHEMA)
     write_parquet(mined.links, layout.product_concepts, PRODUCT_CONCEPT_SCHEMA)
     write_parquet(mined.concepts, layout.mined_concepts, CONCEPT_SCHEMA)

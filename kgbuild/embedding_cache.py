@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -52,3 +53,20 @@ class EmbeddingCache:
         with atomic_path(self.path) as tmp:
             pq.write_table(table, tmp)
         self._added = 0
+
+
+class CachedEncoder:
+    """A sentence-transformers model whose unit-length vectors are kept in ``cache``: a text is encoded once, ever."""
+
+    def __init__(self, model: Any, cache: EmbeddingCache) -> None:
+        self.model, self.cache = model, cache
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if text_key(t) not in self.cache))
+        if missing:
+            vectors = self.model.encode(missing, batch_size=256, normalize_embeddings=True, convert_to_numpy=True)
+            for text, vector in zip(missing, vectors, strict=True):
+                self.cache.put(text_key(text), vector)
+        if not texts:
+            return np.empty((0, self.model.get_sentence_embedding_dimension()), dtype=np.float32)
+        return np.stack([self.cache.get(text_key(t)) for t in texts])

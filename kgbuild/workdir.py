@@ -121,6 +121,11 @@ class Layout:
         return self.root / "airflow"
 
     @property
+    def loaded(self) -> Path:
+        """The tables of the build last loaded into Neo4j, which the next load compares with (load.TABLE_KEYS)."""
+        return self.root / "loaded"
+
+    @property
     def eval_report(self) -> Path:
         """``kgbuild eval``'s figures for the current build, which its HTML report shows."""
         return self.root / "reports" / "eval.json"

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from kgbuild import concepts, hierarchy, models, synonyms
+from kgbuild.embedding_cache import CachedEncoder, EmbeddingCache
 from kgbuild.settings import Settings
 
 
@@ -26,8 +27,9 @@ def parser(settings):
 
 
 @pytest.fixture(scope="module")
-def encoder(settings):
-    return models.sentence_encoder(settings)
+def encoder(settings, tmp_path_factory):
+    names = EmbeddingCache(tmp_path_factory.mktemp("names"), settings.embedding_model, None, "names")
+    return CachedEncoder(models.sentence_encoder(settings), names)
 
 
 def catalog(titles, descriptions=None, **columns):
@@ -43,7 +45,7 @@ def catalog(titles, descriptions=None, **columns):
 
 def mine(titles, nlp, parser, encoder, descriptions=None, min_support=1, **columns):
     settings = Settings(clip_model="none", min_support=min_support)
-    return concepts.mine(catalog(titles, descriptions, **columns), settings, nlp, parser, encoder)
+    return concepts.mine(catalog(titles, descriptions, **columns), settings, encoder)
 
 
 def mined(titles, nlp, encoder, min_support=1, parser=None, descriptions=None, **columns):

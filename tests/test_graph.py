@@ -63,8 +63,16 @@ def test_add_change_remove_sequence_equals_a_fresh_build(graph, tmp_path, demo_r
     third.loc[third.index[:5], "colour"] = "teal"  # an attribute change
     third.loc[third.index[5:15], "image"] = list(demo_rows["image"].iloc[:10])  # images swapped to others' files
     third = third.drop(third.index[20:30])  # removed products
-    for number, frame in enumerate([first, second, third]):
-        pipeline.run_build(write(frame, tmp_path / f"catalog{number}.csv"), tmp_path / "incremental", SETTINGS, graph)
+    loads = [
+        pipeline.run_build(write(frame, tmp_path / f"catalog{number}.csv"), tmp_path / "incremental", SETTINGS, graph)[
+            "load"
+        ]
+        for number, frame in enumerate([first, second, third])
+    ]
+    assert [load["mode"] for load in loads] == ["full", "incremental", "incremental"]
+    assert loads[1]["deleted"]["products"] == 20 and loads[1]["written"]["products"] == 50 + 10  # new, retitled
+    assert loads[2]["deleted"]["products"] == 40 - 20 + 10  # 20 more off the front, 10 dropped
+    assert 0 < loads[2]["written"]["products"] <= 40 + 5 + 10  # new, re-coloured, new images (their ids move)
     incremental, incremental_embeddings = graph_state(graph), concept_embeddings(graph)
     assert {p for label, props in incremental[0] if label == "Product" for k, p in props if k == "product_id"} == set(
         third["product_id"]

@@ -1,0 +1,142 @@
+"""Incremental rebuilds against a full build, in one run: the Myntra 44k text file (titles only, no images) is built
+once from scratch, then rebuilt in the same work directory and Neo4j after +1% new products, 1% retitled products
+and 1% removed products. Each rebuild's time is printed as a share of the full build's, and its graph and snapshot
+are compared with a from-scratch build of the same changed catalog (its own work directory and Neo4j).
+
+Falls back to a generated demo catalog when ../shared is absent.
+
+    .venv/bin/python bench/incremental.py [--products N] [--share 0.01]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from kgbuild import pipeline, snapshot
+from kgbuild.demo import generate_catalog
+from kgbuild.graph import Graph
+from kgbuild.neo4j_local import LocalNeo4j, free_port
+from kgbuild.settings import Settings
+
+MYNTRA_44K = Path(__file__).resolve().parents[2] / "shared" / "data" / "myntra_sample" / "styles_all_44k_text_only.csv"
+VOLATILE = {"last_build", "embedding"}
+SNAPSHOT_TABLES = ("products", "concepts", "hierarchy", "product_concepts", "images", "concept_images")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--products", type=int, default=None, help="first N products only")
+    parser.add_argument("--share", type=float, default=0.01)
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="kgbuild-incremental-"))
+    os.environ["NEO4J_PASSWORD"] = secrets.token_urlsafe(16)
+    servers = {name: LocalNeo4j(scratch / f"neo4j-{name}", free_port(), free_port()) for name in ("daily", "fresh")}
+    try:
+        rows, settings = _catalog(scratch, args.products)
+        catalogs = _changes(rows, args.share)
+        for server in servers.values():
+            server.start()
+        print(f"catalog: {len(catalogs['base'])} products; changes of {args.share:.0%} each", flush=True)
+        full = _build(servers["daily"], catalogs["base"], scratch / "daily", scratch / "base.csv", settings)
+        print(f"full build: {full['seconds']:.1f} s  {full['stages']}", flush=True)
+        for change in ("added", "retitled", "removed"):
+            catalog = scratch / f"{change}.csv"
+            rebuilt = _build(servers["daily"], catalogs[change], scratch / "daily", catalog, settings)
+            fresh = _build(servers["fresh"], catalogs[change], scratch / f"fresh-{change}", catalog, settings)
+            same_graph = rebuilt["graph"] == fresh["graph"]
+            same_snapshot = _snapshot_tables(scratch / "daily") == _snapshot_tables(scratch / f"fresh-{change}")
+            print(
+                f"+{change:9s}: {rebuilt['seconds']:6.1f} s = {rebuilt['seconds'] / full['seconds']:6.1%} of the full "
+                f"build  (from scratch {fresh['seconds']:.1f} s)  graph equal: {same_graph}  snapshot equal: "
+                f"{same_snapshot}  {rebuilt['stages']}",
+                flush=True,
+            )
+    finally:
+        for server in servers.values():
+            server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _catalog(scratch: Path, products: int | None) -> tuple[pd.DataFrame, Settings]:
+    if MYNTRA_44K.is_file():
+        rows = pd.read_csv(MYNTRA_44K, dtype=str, keep_default_na=False)
+        settings = Settings(id_col="id", title_col="productDisplayName", skip_images=True, clip_model="none")
+    else:
+        print("../shared data absent: using a generated demo catalog")
+        rows = pd.read_csv(generate_catalog(scratch / "demo", products=products or 2000), dtype=str)
+        settings = Settings(skip_images=True, clip_model="none")
+    return (rows.iloc[:products] if products else rows), settings
+
+
+def _changes(rows: pd.DataFrame, share: float) -> dict[str, pd.DataFrame]:
+    """The base catalog (all but a held-out share) and the base with the held-out products added, with a share of
+    titles swapped among products, and with a share of products removed."""
+    shuffled = rows.sample(frac=1.0, random_state=7)
+    count = max(1, int(len(rows) * share))
+    held_out, base = shuffled.iloc[:count], shuffled.iloc[count:].sort_index()
+    retitled = base.copy()
+    title = retitled.columns[_title_column(retitled)]
+    chosen = retitled.sample(n=count, random_state=8).index
+    retitled.loc[chosen, title] = retitled.loc[chosen, title].sample(frac=1.0, random_state=9).to_numpy()
+    return {
+        "base": base,
+        "added": pd.concat([base, held_out]).sort_index(),
+        "retitled": retitled,
+        "removed": base.drop(base.sample(n=count, random_state=10).index),
+    }
+
+
+def _title_column(rows: pd.DataFrame) -> int:
+    return list(rows.columns).index("productDisplayName" if "productDisplayName" in rows else "title")
+
+
+def _build(server: LocalNeo4j, rows: pd.DataFrame, workdir: Path, catalog: Path, settings: Settings) -> dict:
+    rows.to_csv(catalog, index=False)
+    os.environ["NEO4J_URI"] = server.bolt_uri
+    with Graph.from_env() as graph:
+        started = time.perf_counter()
+        reports = pipeline.run_build(catalog, workdir, settings, graph)
+        seconds = time.perf_counter() - started
+        return {
+            "seconds": seconds,
+            "stages": {stage: report.seconds for stage, report in reports.items()},
+            "graph": graph_content(graph),
+        }
+
+
+def graph_content(graph: Graph) -> tuple[list, list]:
+    nodes = graph.driver.execute_query(
+        "MATCH (n:Product|Concept|Image) RETURN labels(n)[0] AS label, properties(n) AS props"
+    ).records
+    edges = graph.driver.execute_query(
+        "MATCH (a:Product|Concept)-[r]->(b:Concept|Image) RETURN coalesce(a.product_id, a.concept_id) AS a, "
+        "type(r) AS type, properties(r) AS props, coalesce(b.concept_id, b.image_id) AS b"
+    ).records
+
+    def kept(props: dict) -> tuple:
+        return tuple(sorted((k, str(v)) for k, v in props.items() if k not in VOLATILE))
+
+    return (
+        sorted((r["label"], kept(r["props"])) for r in nodes),
+        sorted((r["a"], r["type"], kept(r["props"]), r["b"]) for r in edges),
+    )
+
+
+def _snapshot_tables(workdir: Path) -> dict[str, list]:
+    tables = snapshot.open(workdir / "snapshots").tables
+    return {
+        name: sorted(map(str, tables[name].drop(columns=["embedding"], errors="ignore").to_dict("records")))
+        for name in SNAPSHOT_TABLES
+    }
+
+
+if __name__ == "__main__":
+    main()

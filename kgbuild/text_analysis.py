@@ -1,0 +1,146 @@
+"""Per-text analysis for concept mining: a title's words, a description's sentences, as spaCy reads them.
+
+Analyses are kept across builds (:class:`AnalysisCache`, in the work directory's cache), keyed by the sha256 of the
+analyser's identity (the spaCy pipeline, its version and the code that reads its output) and of the text: a rebuild
+parses only new or changed texts, and a text repeated in a catalog is parsed once. What is left to parse is cut into
+shards of ``parse_shard_texts``; with several shards and ``parse_workers`` > 1 they are parsed in worker processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import spacy
+
+from kgbuild import descriptions, lexicon, models, words
+from kgbuild.descriptions import Sentence
+from kgbuild.settings import Settings
+from kgbuild.words import Word
+from kgbuild.workdir import atomic_path
+
+TITLE, DESCRIPTION = "title", "description"
+_READERS = (words, descriptions, lexicon)  # the code that turns a parse into words and sentences
+
+
+def analyze(role: str, texts: list[str], settings: Settings, cache_folder: Path | None = None) -> list[Any]:
+    """Each text's analysis (``TITLE``: its words; ``DESCRIPTION``: its sentences), from the cache when there."""
+    cache = AnalysisCache(cache_folder, identity(role, settings))
+    missing = [text for text in dict.fromkeys(texts) if text not in cache]
+    for text, encoded in zip(missing, _parse(role, missing, settings), strict=True):
+        cache.put(text, encoded)
+    cache.save()
+    decode = _decode_title if role == TITLE else _decode_description
+    decoded = {text: decode(json.loads(cache.get(text))) for text in dict.fromkeys(texts)}
+    return [decoded[text] for text in texts]
+
+
+def identity(role: str, settings: Settings) -> str:
+    name, version = models.spacy_model_name(settings), models.spacy_model_version(settings)
+    readers = hashlib.sha256(b"".join(inspect.getsource(module).encode() for module in _READERS)).hexdigest()
+    return f"{role}|{name}|{version}|spacy {spacy.__version__}|{readers}"
+
+
+def _parse(role: str, texts: list[str], settings: Settings) -> list[str]:
+    size = settings.parse_shard_texts
+    shards = [texts[start : start + size] for start in range(0, len(texts), size)]
+    workers = min(settings.parse_workers or min(os.cpu_count() or 1, 4), len(shards))
+    if workers < 2:
+        return [encoded for shard in shards for encoded in parse_shard(role, shard, settings)]
+    # spawn: a forked copy of a process holding torch's threads can deadlock
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parsed = pool.map(parse_shard, [role] * len(shards), shards, [settings] * len(shards))
+        return [encoded for shard in parsed for encoded in shard]
+
+
+def parse_shard(role: str, texts: list[str], settings: Settings) -> list[str]:
+    """One shard's analyses, JSON-encoded (what a worker process returns and the cache keeps)."""
+    if role == TITLE:  # tagged lower-case, which tags a title's words as common nouns more reliably
+        docs = models.spacy_pipeline(settings).pipe((t.lower() for t in texts), batch_size=settings.spacy_batch_size)
+        return [json.dumps(_encode_words(words.words_of(doc, text))) for text, doc in zip(texts, docs, strict=True)]
+    docs = models.spacy_parser(settings).pipe(texts, batch_size=64)
+    return [json.dumps([_encode_sentence(s) for s in descriptions.analyze(doc)]) for doc in docs]
+
+
+def _encode_words(items: list[Word]) -> list[list[Any]]:
+    return [[w.surface, w.canonical, w.proper] for w in items]
+
+
+def _decode_words(items: list[list[Any]]) -> list[Word]:
+    return [Word(surface, canonical, proper) for surface, canonical, proper in items]
+
+
+def _encode_sentence(sentence: Sentence) -> dict[str, Any]:
+    return {
+        "key": sentence.key,
+        "words": _encode_words(sentence.words),
+        "types": [_encode_words(p) for p in sentence.types],
+        "fragment": sentence.fragment,
+        "references": [_encode_words(p) for p in sentence.references],
+        "details": [_encode_words(p) for p in sentence.details],
+        "silent": sentence.silent,
+    }
+
+
+def _decode_title(encoded: list[list[Any]]) -> list[Word]:
+    return _decode_words(encoded)
+
+
+def _decode_description(encoded: list[dict[str, Any]]) -> list[Sentence]:
+    return [
+        Sentence(
+            key=s["key"],
+            words=_decode_words(s["words"]),
+            types=[_decode_words(p) for p in s["types"]],
+            fragment=s["fragment"],
+            references=[_decode_words(p) for p in s["references"]],
+            details=[_decode_words(p) for p in s["details"]],
+            silent=s["silent"],
+        )
+        for s in encoded
+    ]
+
+
+class AnalysisCache:
+    """One Parquet file per analyser identity: columns key (sha256 of the text) and analysis (JSON). Without a
+    folder, it lives in memory only."""
+
+    def __init__(self, folder: Path | None, identity: str) -> None:
+        digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+        self.path = Path(folder) / f"analysis-{digest}.parquet" if folder else None
+        self._analyses: dict[str, str] = {}
+        if self.path and self.path.is_file():
+            table = pq.read_table(self.path)
+            self._analyses = dict(zip(table["key"].to_pylist(), table["analysis"].to_pylist(), strict=True))
+        self._added = 0
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def __contains__(self, text: str) -> bool:
+        return self._key(text) in self._analyses
+
+    def get(self, text: str) -> str:
+        return self._analyses[self._key(text)]
+
+    def put(self, text: str, analysis: str) -> None:
+        self._analyses[self._key(text)] = analysis
+        self._added += 1
+
+    def save(self) -> None:
+        """Writes the cache atomically when something was added."""
+        if not (self.path and self._added):
+            return
+        keys = sorted(self._analyses)
+        with atomic_path(self.path) as tmp:
+            pq.write_table(pa.table({"key": keys, "analysis": [self._analyses[k] for k in keys]}), tmp)
+        self._added = 0

@@ -1,0 +1,77 @@
+"""Per-text analyses: kept across builds by content, parsed once per distinct text, the same from worker shards."""
+
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from kgbuild import descriptions, models, text_analysis
+from kgbuild.settings import Settings
+from kgbuild.text_analysis import DESCRIPTION, TITLE
+from kgbuild.words import words_of
+
+TITLES = [f"Roadster Men {colour} Slim Fit Shirt {n}" for n in range(60) for colour in ("Navy", "Olive")]
+DESCRIPTIONS = ["A slim fit shirt in cotton with a button-down collar. Machine wash cold.", "Soft cotton tee."]
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The texts each parse_shard call parsed, as the analysis asked for them."""
+    calls = []
+    parse_shard = text_analysis.parse_shard
+
+    def counting(role, texts, settings):
+        calls.append((role, list(texts)))
+        return parse_shard(role, texts, settings)
+
+    monkeypatch.setattr(text_analysis, "parse_shard", counting)
+    return calls
+
+
+def test_titles_are_parsed_once_then_read_from_the_cache(tmp_path, counted):
+    settings = Settings(clip_model="none", parse_workers=1)
+    texts = TITLES + TITLES[:10]  # ten repeated titles
+    first = text_analysis.analyze(TITLE, texts, settings, tmp_path)
+    assert [len(texts) for _, texts in counted] == [len(TITLES)]  # each distinct title once
+    nlp = models.spacy_pipeline(settings)  # the oracle: the same words read straight from spaCy
+    assert first == [words_of(nlp(text.lower()), text) for text in texts]
+    counted.clear()
+    again = text_analysis.analyze(TITLE, [*texts, "Kalini Women Red Kurta"], settings, tmp_path)
+    assert counted == [(TITLE, ["Kalini Women Red Kurta"])]  # only the new title
+    assert again[: len(texts)] == first
+
+
+def test_descriptions_round_trip_through_the_cache(tmp_path, counted):
+    settings = Settings(clip_model="none", parse_workers=1)
+    first = text_analysis.analyze(DESCRIPTION, DESCRIPTIONS, settings, tmp_path)
+    counted.clear()
+    assert text_analysis.analyze(DESCRIPTION, DESCRIPTIONS, settings, tmp_path) == first
+    assert counted == []  # nothing parsed
+    parser = models.spacy_parser(settings)  # the oracle: the sentences read straight from spaCy's parse
+    assert first == [descriptions.analyze(parser(text)) for text in DESCRIPTIONS]
+    assert " ".join(w.surface for w in first[0][0].types[0]) == "slim fit shirt"
+
+
+def test_a_new_spacy_version_is_a_new_cache(tmp_path, counted, monkeypatch):
+    settings = Settings(clip_model="none", parse_workers=1)
+    text_analysis.analyze(TITLE, TITLES[:5], settings, tmp_path)
+    monkeypatch.setattr(models, "spacy_model_version", lambda settings: "99.0.0")
+    counted.clear()
+    text_analysis.analyze(TITLE, TITLES[:5], settings, tmp_path)
+    assert counted == [(TITLE, TITLES[:5])]
+
+
+def test_shards_parsed_in_worker_processes_give_the_same_analyses(tmp_path, monkeypatch):
+    pools = []
+
+    class Pool(ProcessPoolExecutor):
+        def __init__(self, workers, **options):
+            pools.append(workers)
+            super().__init__(workers, **options)
+
+    monkeypatch.setattr(text_analysis, "ProcessPoolExecutor", Pool)
+    texts = TITLES + DESCRIPTIONS * 3
+    alone = text_analysis.analyze(TITLE, texts, Settings(clip_model="none", parse_workers=1), tmp_path / "one")
+    assert pools == []
+    sharded = Settings(clip_model="none", parse_workers=2, parse_shard_texts=100)  # 2 shards, 2 processes
+    assert text_analysis.analyze(TITLE, texts, sharded, tmp_path / "two") == alone
+    assert pools == [2]
