@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -30,9 +31,12 @@ def build_offline(catalog, workdir, settings=SETTINGS):
 
 @pytest.fixture
 def catalogs(tmp_path, demo_catalog):
-    """Two catalogs: the second drops products 191-200, adds 201-210 and retitles product 1."""
+    """Two catalogs: the second drops products 191-200, adds 201-210 and retitles product 1; product 205's image
+    repeats the bytes of product 195's in another file."""
     frame = pd.read_csv(demo_catalog, dtype=str)
     frame["image"] = [str(demo_catalog.parent / p) for p in frame["image"]]
+    shutil.copyfile(frame["image"].iloc[194], tmp_path / "repeated.jpg")
+    frame.loc[frame.index[204], "image"] = str(tmp_path / "repeated.jpg")
     first, second = frame.iloc[:200].copy(), pd.concat([frame.iloc[:190], frame.iloc[200:210]]).copy()
     second.loc[second.index[0], "title"] = "Northpeak Men Plain Grey Linen Henley T-shirt"
     paths = tmp_path / "a.csv", tmp_path / "b.csv"
@@ -143,7 +147,7 @@ def test_diff_reports_exactly_the_changed_products_and_their_images(tmp_path, ca
     assert changes["images"]["added"] == sorted(image_ids(second_frame) - image_ids(first_frame))
     assert changes["images"]["removed"] == sorted(image_ids(first_frame) - image_ids(second_frame))
     # An image whose only files were removed products' but whose bytes an added product's file repeats keeps its id
-    # and now points at that file (the demo catalog has such a pair): exactly those images changed.
+    # and now points at that file (products 195 and 205): exactly those images changed.
 
     def sha(paths):
         return {hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}

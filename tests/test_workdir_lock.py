@@ -112,5 +112,5 @@ def test_a_catalog_appended_during_the_build_is_recorded_as_ingested(tmp_path):
         grows.write("2,Red Silk Saree\n")
     report = pipeline.run_stage("ingest", tmp_path / "work")
     ingested = hashlib.sha256(catalog.read_bytes()).hexdigest()
-    assert began["catalog_sha256"] != ingested and report["accepted"] == 2
+    assert began.catalog_sha256 != ingested and report["accepted"] == 2
     assert report["catalog_sha256"] == read_json(Layout(tmp_path / "work").build_file)["catalog_sha256"] == ingested
