@@ -48,7 +48,7 @@ CATALOGS = [
         ["articleType", "baseColour"],
         {"id_col": "id", "title_col": "productDisplayName"},
     ),
-    Catalog("magento_luma", "products.csv", ["product_type"], {"id_col": "item_id"}),
+    Catalog("magento_luma", "products.csv", ["product_type", "color"], {"id_col": "item_id"}),
     Catalog("ikea_sample", "products.csv", ["type_base"], {"id_col": "item_id"}),
 ]
 
@@ -119,13 +119,28 @@ def measure(catalog: Catalog, folder: Path, workdir: Path) -> list[dict[str, Any
                     "purity": scores["purity"],
                     f"image_p@{K}": scores[f"image_precision_at_{K}"],
                     "primary": report["primary_share_of_typed"] if method == "kgbuild" else None,
+                    **_sources(scores if method == "kgbuild" else {}),
                     "seconds": round(seconds, 1) if method == "kgbuild" else None,
                 }
             )
     print(f"\n{catalog.name}: text fields {report['text_fields']}, {report['products']} products")
     print("  largest categories:", ", ".join(f"{n} ({c})" for n, c in largest(layout, 25)))
     print("  uncovered:", {label: built[label]["uncovered_values"] for label in catalog.labels})
+    for label in catalog.labels:
+        if confusions := built[label].get("image_reading", {}).get("confusions"):
+            print(f"  {label}: commonest image-reading confusions (label, read as, products):", confusions)
     return rows
+
+
+def _sources(scores: dict[str, Any]) -> dict[str, Any]:
+    """Recall by the source of the link (text, image reading, either) and the image reading's own accuracy, for
+    labels that image colours speak to."""
+    by_source, reading = scores.get("recall_by_source", {}), scores.get("image_reading", {})
+    return {
+        "recall text": by_source.get("text"),
+        "recall image": by_source.get("image"),
+        "image accuracy": reading.get("accuracy"),
+    }
 
 
 def largest(layout: Layout, count: int) -> list[tuple[str, int]]:

@@ -2,7 +2,8 @@
 
 The encoder is a randomly initialised open_clip ViT-B-32 (its cost equals the trained model's; no weights can be
 downloaded here). Prints images/s of the image stage (read, hash, decode, preprocess, encode, cache, ground) and of
-bare ``encode_image`` calls on tensors prepared beforehand, and their ratio. With ``--eval``, also builds concepts
+bare ``encode_image`` calls on tensors prepared beforehand, and their ratio; the colour step's share of the stage's
+time, and the colour reader's images/s on one core in a text-evidence build. With ``--eval``, also builds concepts
 first and reports whether every category concept with ≥ 3 products got ≥ 3 images.
 
     .venv/bin/python bench/image_throughput.py [--catalog CSV --id-col id --title-col productDisplayName] [--limit N]
@@ -15,6 +16,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -79,10 +81,25 @@ def main() -> None:
         print(f"raw forward         : {raw_per_second:8.1f} images/s  (encode_image on prepared tensors)")
         print(f"ratio image stage (whole) / raw forward: {report['accepted'] / stage_seconds / raw_per_second:.3f}")
         print(f"ratio images phase / raw forward       : {pipeline_per_second / raw_per_second:.3f}")
+        colour = phases["colour_reading"] + phases.get("colour_links", 0)
+        print(f"colour step share of the image stage   : {colour / stage_seconds:.3f}  ({colour:.2f} s)")
+        _text_evidence_colours(catalog, scratch, columns)
         if args.eval:
             print("images per concept:", evaluate.image_coverage(Layout(workdir)))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _text_evidence_colours(catalog: Path, scratch: Path, columns: dict[str, Any]) -> None:
+    """The colour reader's own rate in a text-evidence build (one process): images whose colours it read per
+    second of reading."""
+    workdir = scratch / "text-evidence"
+    pipeline.begin_build(catalog, workdir, Settings(**columns, clip_model="none", clip_workers=0))
+    for stage in ("ingest", "concepts", "hierarchy"):
+        pipeline.run_stage(stage, workdir)
+    report = pipeline.run_stage("images", workdir)
+    seconds = report["phase_seconds"]["colour_reading"]
+    print(f"colour reading, text-evidence mode     : {report['colours_read'] / seconds:8.1f} images/s on one core")
 
 
 def _catalog(args: argparse.Namespace, scratch: Path) -> tuple[Path, dict[str, str]]:

@@ -43,8 +43,8 @@ from kgbuild.domain import (
     DETAIL,
     LINE,
     MATERIAL,
+    MINED_LINK_SCHEMA,
     PATTERN,
-    PRODUCT_CONCEPT_SCHEMA,
     PRODUCT_PHRASE_SCHEMA,
     STYLE,
 )
@@ -518,7 +518,7 @@ def _tables(
         if chosen is not None:
             primary[product_id] = concept_id(chosen.name, CATEGORY)
     rows = [(p, concept_id(c.name, c.kind), f) for c in kept for p, f in sorted(c.products.items())]
-    links = pd.DataFrame(rows, columns=PRODUCT_CONCEPT_SCHEMA.names[:3])
+    links = pd.DataFrame(rows, columns=MINED_LINK_SCHEMA.names[:3])
     links["primary"] = [primary.get(p) == cid for p, cid, _ in rows]
     return concepts, links
 
@@ -531,7 +531,7 @@ def run(context: BuildContext) -> StageReport:
     mined = mine(products, settings, CachedEncoder(models.sentence_encoder(settings), names), cache_folder)
     names.save()
     write_parquet(mined.phrases, layout.product_phrases, PRODUCT_PHRASE_SCHEMA)
-    write_parquet(mined.links, layout.product_concepts, PRODUCT_CONCEPT_SCHEMA)
+    write_parquet(mined.links, layout.mined_links, MINED_LINK_SCHEMA)
     write_parquet(mined.concepts, layout.mined_concepts, CONCEPT_SCHEMA)
     write_json(mined.merges, layout.concept_merges)
     concepts, links = mined.concepts, mined.links

@@ -51,9 +51,14 @@ CONCEPT_SCHEMA = pa.schema(  # concepts: the mined concepts
         ("embedding", pa.list_(pa.float32())),  # sentence embedding of the name, for Neo4j's vector index
     ]
 )
-PRODUCT_CONCEPT_SCHEMA = pa.schema(  # concepts: product → concept links
+MINED_LINK_SCHEMA = pa.schema(  # concepts: product → concept links found in the text
     [("product_id", pa.string()), ("concept_id", pa.string()), ("field", pa.string()), ("primary", pa.bool_())]
 )
+PRODUCT_CONCEPT_SCHEMA = MINED_LINK_SCHEMA.append(  # images: every link, with the colours read from images
+    pa.field("confidence", pa.float64())  # an image reading's confidence; null: the image did not show it
+).append(pa.field("contradicts_text", pa.bool_()))  # an image colour where the text names only others
+IMAGE_FIELD = "image"
+"""The ``field`` of a link that only a product's image shows (a colour no text of the product names)."""
 # concepts: every category phrase mined from a product before merging and thresholds (FashionKLIP's "phrases").
 PRODUCT_PHRASE_SCHEMA = pa.schema([("product_id", pa.string()), ("phrase", pa.string())])
 HIERARCHY_SCHEMA = CONCEPT_SCHEMA.append(pa.field("parent_id", pa.string())).append(pa.field("level", pa.int64()))
@@ -74,7 +79,7 @@ CONCEPT_IMAGE_SCHEMA = pa.schema(  # images: the images chosen for each concept
 )
 
 # Snapshot tables (snapshots/<version>/<name>.parquet).
-SNAPSHOT_SCHEMA_VERSION = 3
+SNAPSHOT_SCHEMA_VERSION = 4
 """Bumped whenever :data:`SNAPSHOT_SCHEMAS` changes; a snapshot's manifest records it."""
 _TEXT = pa.string()
 SNAPSHOT_SCHEMAS = {
@@ -92,7 +97,14 @@ SNAPSHOT_SCHEMAS = {
     "hierarchy": pa.schema([("child_id", _TEXT), ("parent_id", _TEXT)]),
     "products": pa.schema([("product_id", _TEXT), ("title", _TEXT), ("image_id", _TEXT), ("attributes", _TEXT)]),
     "product_concepts": pa.schema(
-        [("product_id", _TEXT), ("concept_id", _TEXT), ("field", _TEXT), ("primary", pa.bool_())]
+        [
+            ("product_id", _TEXT),
+            ("concept_id", _TEXT),
+            ("field", _TEXT),
+            ("primary", pa.bool_()),
+            ("confidence", pa.float64()),
+            ("contradicts_text", pa.bool_()),
+        ]
     ),
     "images": pa.schema([("image_id", _TEXT), ("item_id", pa.int64()), ("uri", _TEXT), ("sha256", _TEXT)]),
     "concept_images": pa.schema(

@@ -1,5 +1,6 @@
-"""Embeddings kept across builds, keyed by content: the sha256 of an image's bytes or of a prompt's text, within
-one model (its id and weights checksum). An unchanged image or prompt is never encoded twice."""
+"""Results kept across builds, keyed by content. Embeddings: by the sha256 of an image's bytes or of a text, within
+one model (its id and weights checksum), so an unchanged image or prompt is never encoded twice. Other per-item
+results (a text's analysis, an image's colours): as JSON, within the identity of what computed them."""
 
 from __future__ import annotations
 
@@ -70,3 +71,40 @@ class CachedEncoder:
         if not texts:
             return np.empty((0, self.model.get_sentence_embedding_dimension()), dtype=np.float32)
         return np.stack([self.cache.get(text_key(t)) for t in texts])
+
+
+class ResultCache:
+    """One Parquet file per (kind, identity of the computation): columns key (sha256 of the item) and result
+    (JSON text). Without a folder, it lives in memory only."""
+
+    def __init__(self, folder: Path | None, kind: str, identity: str) -> None:
+        digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+        self.path = Path(folder) / f"{kind}-{digest}.parquet" if folder else None
+        self._results: dict[str, str] = {}
+        if self.path and self.path.is_file():
+            table = pq.read_table(self.path)
+            self._results = dict(zip(table["key"].to_pylist(), table["result"].to_pylist(), strict=True))
+        self._added = 0
+
+    def __contains__(self, item: str) -> bool:
+        return text_key(item) in self._results
+
+    def keys(self) -> frozenset[str]:
+        """The keys held (each item's :func:`text_key`), for a worker process to check membership with."""
+        return frozenset(self._results)
+
+    def get(self, item: str) -> str:
+        return self._results[text_key(item)]
+
+    def put(self, item: str, result: str) -> None:
+        self._results[text_key(item)] = result
+        self._added += 1
+
+    def save(self) -> None:
+        """Writes the cache atomically when something was added."""
+        if not (self.path and self._added):
+            return
+        keys = sorted(self._results)
+        with atomic_path(self.path) as tmp:
+            pq.write_table(pa.table({"key": keys, "result": [self._results[k] for k in keys]}), tmp)
+        self._added = 0

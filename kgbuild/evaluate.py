@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from kgbuild.domain import CATEGORY
+from kgbuild.domain import CATEGORY, IMAGE_FIELD
 from kgbuild.errors import BadInput
 from kgbuild.stage import BuildRecord
 from kgbuild.synonyms import match_key
@@ -61,10 +61,15 @@ def label_scores(
     labels: list[str],
     k: int = 10,
 ) -> dict[str, Any]:
-    """The label figures for any concept tables (a build's, or a baseline's in a benchmark)."""
+    """The label figures for any concept tables (a build's, or a baseline's in a benchmark). An image colour that
+    contradicts the product's own text is evidence, not the product's colour: it counts only in the image's own
+    recall (``recall_by_source``)."""
     attributes = products["attributes"].map(json.loads)
-    concepts_of = links.groupby("product_id")["concept_id"].agg(set).to_dict()
-    products_of = links.groupby("concept_id")["product_id"].agg(set).to_dict()
+    asserted = links
+    if "contradicts_text" in links:
+        asserted = links[~links["contradicts_text"].fillna(False).astype(bool)]
+    concepts_of = asserted.groupby("product_id")["concept_id"].agg(set).to_dict()
+    products_of = asserted.groupby("concept_id")["product_id"].agg(set).to_dict()
     concept_keys = {
         concept_id: {match_key(alias) for alias in [name, *list(aliases)]}
         for concept_id, name, aliases in zip(concepts["concept_id"], concepts["name"], concepts["aliases"], strict=True)
@@ -80,6 +85,8 @@ def label_scores(
         if values.empty:
             raise BadInput(f"label column {label!r} is not among the catalog's attributes")
         result[label] = _scores(values, by_key, concepts_of, products_of, images_of, k)
+        if "confidence" in links and links["confidence"].notna().any():
+            result[label] |= _by_source(values, by_key, links, concepts)
     return result
 
 
@@ -95,6 +102,37 @@ def image_coverage(layout: Layout) -> dict[str, Any]:
         "concepts_with_images": round(float((counts > 0).mean()), 4) if len(concepts) else None,
         "category_concepts_3_products": int(eligible.sum()),
         "of_those_with_3_images": round(float((counts[eligible] >= 3).mean()), 4) if eligible.any() else None,
+    }
+
+
+def _by_source(
+    values: pd.Series, by_key: dict[str, set[str]], links: pd.DataFrame, concepts: pd.DataFrame
+) -> dict[str, Any]:
+    """Recall by where the matching link came from (the text, a reading of the image, either), and how often the
+    image's most confident reading alone matches the label on the products it was read for, with the commonest
+    confusions (label value → image reading)."""
+    name_of = dict(zip(concepts["concept_id"], concepts["name"], strict=True))
+    read = links[links["confidence"].notna()]
+    sources = {"text": links[links["field"] != IMAGE_FIELD], "image": read, "text_or_image": links}
+    matching = {value: set().union(*(by_key.get(key, set()) for key in label_keys(value))) for value in set(values)}
+    if not set().union(*matching.values()) & set(read["concept_id"]):
+        return {}  # no image reading names anything this label is about (a product type, say)
+    recall = {}
+    for source, chosen in sources.items():
+        linked = chosen.groupby("product_id")["concept_id"].agg(set)
+        hits = sum(bool(matching[v] & linked.get(p, set())) for p, v in values.items())
+        recall[source] = round(hits / len(values), 4)
+    top = read.sort_values("confidence", ascending=False).drop_duplicates("product_id").set_index("product_id")
+    judged = [(v, top.at[p, "concept_id"]) for p, v in values.items() if p in top.index]
+    right = sum(concept in matching[v] for v, concept in judged)
+    confusions = Counter((v, name_of.get(c, c)) for v, c in judged if c not in matching[v])
+    return {
+        "recall_by_source": recall,
+        "image_reading": {
+            "products": len(judged),
+            "accuracy": round(right / len(judged), 4) if judged else None,
+            "confusions": [[value, read_as, n] for (value, read_as), n in confusions.most_common(10)],
+        },
     }
 
 

@@ -77,7 +77,7 @@ def build(concepts: pd.DataFrame) -> pd.DataFrame:
 def run(context: BuildContext) -> StageReport:
     layout = context.layout
     concepts = build(read_parquet(layout.mined_concepts))
-    write_parquet(concepts, layout.concepts, HIERARCHY_SCHEMA)
+    write_parquet(concepts, layout.hierarchy, HIERARCHY_SCHEMA)
     return StageReport(
         STAGE,
         {

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import io
 import ipaddress
+import json
 import os
 import socket
 import stat
@@ -44,9 +45,9 @@ import urllib3
 from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
-from kgbuild import models, quarantine
-from kgbuild.domain import CATEGORY, CONCEPT_IMAGE_SCHEMA, IMAGE_SCHEMA
-from kgbuild.embedding_cache import EmbeddingCache, text_key
+from kgbuild import colours, models, quarantine, visual
+from kgbuild.domain import CATEGORY, CONCEPT_IMAGE_SCHEMA, HIERARCHY_SCHEMA, IMAGE_SCHEMA, PRODUCT_CONCEPT_SCHEMA
+from kgbuild.embedding_cache import CachedEncoder, EmbeddingCache, ResultCache, text_key
 from kgbuild.errors import check_accounting
 from kgbuild.quarantine import Rejected
 from kgbuild.settings import Settings
@@ -279,13 +280,24 @@ class Loaded:
     sha256: str | None
     reason: str | None
     pixels: Any  # preprocessed tensor in CLIP mode, else None
+    colours: list[visual.Reading] | None = None  # read by pixels, unless cached or not asked for
+    colour_seconds: float = 0.0
 
 
 class ImageSource:
-    """Map-style dataset for torch's DataLoader: reads, hashes, verifies and (optionally) preprocesses each image."""
+    """Map-style dataset for torch's DataLoader: reads, hashes, verifies and (optionally) preprocesses each image,
+    and reads the colours of those whose sha256 is not in ``known_colours`` when given a ``palette``."""
 
-    def __init__(self, uris: list[str], policy: ImagePolicy, preprocess: Any = None) -> None:
+    def __init__(
+        self,
+        uris: list[str],
+        policy: ImagePolicy,
+        preprocess: Any = None,
+        palette: colours.Palette | None = None,
+        known_colours: frozenset[str] = frozenset(),
+    ) -> None:
         self.uris, self.policy, self.preprocess = uris, policy, preprocess
+        self.palette, self.known_colours = palette, known_colours
 
     def __len__(self) -> int:
         return len(self.uris)
@@ -295,7 +307,11 @@ class ImageSource:
             sha256, image = read_image(self.uris[index], self.policy)
         except ValueError as error:
             return Loaded(index, None, str(error), None)
-        return Loaded(index, sha256, None, self.preprocess(image) if self.preprocess else None)
+        found, started = None, time.perf_counter()
+        if self.palette is not None and text_key(sha256) not in self.known_colours:
+            found = visual.read_colours(image, self.palette)
+        seconds = time.perf_counter() - started
+        return Loaded(index, sha256, None, self.preprocess(image) if self.preprocess else None, found, seconds)
 
 
 def mmr(
@@ -327,35 +343,50 @@ def run(context: BuildContext) -> StageReport:
     layout, settings = context.layout, context.settings
     products = read_parquet(layout.products)
     referenced = products[products["image_uri"].notna()]
+    mined, text_links = read_parquet(layout.hierarchy), read_parquet(layout.mined_links)
     if settings.skip_images:
         write_parquet(pd.DataFrame(columns=IMAGE_SCHEMA.names), layout.images, IMAGE_SCHEMA)
         write_parquet(pd.DataFrame(columns=CONCEPT_IMAGE_SCHEMA.names), layout.concept_images, CONCEPT_IMAGE_SCHEMA)
+        _write_concepts(layout, visual.text_only(mined, text_links))
         quarantine.write([], layout.quarantine(STAGE))
-        return StageReport(
-            STAGE,
-            {
-                "mode": settings.grounding_mode,
-                "input_rows": 0,
-                "accepted": 0,
-                "quarantined": 0,
-                "not_read": len(referenced),
-            },
-        )
-    concepts = read_parquet(layout.concepts)
-    links = read_parquet(layout.product_concepts)
+        figures = {"input_rows": 0, "accepted": 0, "quarantined": 0, "not_read": len(referenced)}
+        return StageReport(STAGE, {"mode": settings.grounding_mode, **figures})
     encoder = None if settings.text_evidence else models.clip_encoder(settings)
     cache = _caches(layout, settings, encoder)
     policy = ImagePolicy.for_catalog(context.catalog, settings)
+    clip_colours = encoder if settings.colour_method == "clip" and not settings.skip_visual_attributes else None
+    colour_cache = ResultCache(
+        None if settings.skip_visual_attributes else settings.cache_dir or layout.cache,
+        "colours",
+        visual.identity(settings, clip_colours.model_id if clip_colours else None),
+    )
+    read_by_pixels = not settings.skip_visual_attributes and clip_colours is None
     clock = time.perf_counter()
-    images, rejected, encoded = _read_all(referenced, policy, encoder, cache)
+    read = _read_all(
+        referenced, policy, encoder, cache, visual.palette(settings) if read_by_pixels else None, colour_cache
+    )
+    images = read.images
     write_parquet(images, layout.images, IMAGE_SCHEMA)
-    quarantine.write(rejected, layout.quarantine(STAGE))
-    seconds = {"images": time.perf_counter() - clock}
+    quarantine.write(read.rejected, layout.quarantine(STAGE))
+    seconds = {"images": time.perf_counter() - clock, "colour_reading": read.colour_seconds}
+    if settings.skip_visual_attributes:
+        attached = visual.text_only(mined, text_links)
+    else:
+        clock = time.perf_counter()
+        if clip_colours is not None:
+            read.colours_read = _clip_colours(images, settings, clip_colours, cache, colour_cache)
+        readings = {sha: json.loads(colour_cache.get(sha)) for sha in images["sha256"].unique() if sha in colour_cache}
+        attached = visual.attach(
+            mined, text_links, products, images, readings, settings, _concept_embedder(layout, settings)
+        )
+        seconds["colour_links"] = time.perf_counter() - clock
+    _write_concepts(layout, attached)
+    concepts, links = attached.concepts, attached.links
     grounded = concepts[concepts["kind"].isin(settings.grounded_kinds)]
+    clock = time.perf_counter()
     if encoder is None:
         chosen = ground_by_text(grounded, links, images, settings)
     else:
-        clock = time.perf_counter()
         concept_vectors = _concept_vectors(grounded["name"].tolist(), settings, encoder, cache["text"])
         seconds["prompts"] = time.perf_counter() - clock
         chosen = _ground_by_clip(grounded, concept_vectors, links, images, settings, encoder, cache["image"])
@@ -365,16 +396,55 @@ def run(context: BuildContext) -> StageReport:
         "mode": settings.grounding_mode,
         "input_rows": len(referenced),
         "accepted": len(images),
-        "quarantined": len(rejected),
+        "quarantined": len(read.rejected),
         "unique_images": int(images["sha256"].nunique()),
-        "encoded_images": encoded,
-        "cached_images": int(images["sha256"].nunique()) - encoded if encoder else 0,
+        "encoded_images": read.encoded,
+        "cached_images": int(images["sha256"].nunique()) - read.encoded if encoder else 0,
+        "colours_read": read.colours_read,
+        "visual_attributes": attached.figures,
         "concepts_with_images": int(chosen["concept_id"].nunique()),
         "concept_images": len(chosen),
         "phase_seconds": {phase: round(value, 3) for phase, value in seconds.items()},
     }
     check_accounting(STAGE, report)
     return StageReport(STAGE, report)
+
+
+def _write_concepts(layout: Layout, attached: visual.Attached) -> None:
+    write_parquet(attached.concepts, layout.concepts, HIERARCHY_SCHEMA)
+    write_parquet(attached.links, layout.product_concepts, PRODUCT_CONCEPT_SCHEMA)
+
+
+def _concept_embedder(layout: Layout, settings: Settings) -> Callable[[list[str]], np.ndarray]:
+    """Embeds new concepts' names with the concepts stage's model and cache; loads the model only when called."""
+
+    def embed(names: list[str]) -> np.ndarray:
+        cache = EmbeddingCache(settings.cache_dir or layout.cache, settings.embedding_model, None, "names")
+        vectors = CachedEncoder(models.sentence_encoder(settings), cache).encode(names)
+        cache.save()
+        return vectors
+
+    return embed
+
+
+def _clip_colours(
+    images: pd.DataFrame,
+    settings: Settings,
+    encoder: models.ClipEncoder,
+    cache: dict[str, EmbeddingCache],
+    colour_cache: ResultCache,
+) -> int:
+    """Colours read zero-shot by CLIP for the images not yet in ``colour_cache``; returns how many were read."""
+    missing = [sha for sha in images["sha256"].unique() if sha not in colour_cache]
+    if not missing:
+        return 0
+    names = list(visual.palette(settings).names)
+    colour_vectors = _concept_vectors([f"{name} product" for name in names], settings, encoder, cache["text"])
+    image_vectors = np.stack([cache["image"].get(sha) for sha in missing])
+    for sha, readings in zip(missing, visual.zero_shot(image_vectors, colour_vectors, names), strict=True):
+        colour_cache.put(sha, json.dumps(readings))
+    colour_cache.save()
+    return len(missing)
 
 
 def _caches(layout: Layout, settings: Settings, encoder: models.ClipEncoder | None) -> dict[str, EmbeddingCache]:
@@ -384,15 +454,32 @@ def _caches(layout: Layout, settings: Settings, encoder: models.ClipEncoder | No
     return {kind: EmbeddingCache(folder, encoder.model_id, encoder.weights_sha256, kind) for kind in ("image", "text")}
 
 
+@dataclass
+class _Read:
+    images: pd.DataFrame
+    rejected: list[Rejected]
+    encoded: int
+    colours_read: int
+    colour_seconds: float  # spent reading colours, summed over the images (and worker processes)
+
+
 def _read_all(
-    referenced: pd.DataFrame, policy: ImagePolicy, encoder: models.ClipEncoder | None, cache: dict[str, EmbeddingCache]
-) -> tuple[pd.DataFrame, list[Rejected], int]:
-    """Reads every referenced image once, within ``policy``; in CLIP mode encodes those not in the cache. Returns
-    (images, rejected, number encoded)."""
+    referenced: pd.DataFrame,
+    policy: ImagePolicy,
+    encoder: models.ClipEncoder | None,
+    cache: dict[str, EmbeddingCache],
+    palette: colours.Palette | None,
+    colour_cache: ResultCache,
+) -> _Read:
+    """Reads every referenced image once, within ``policy``; in CLIP mode encodes those not in the cache; with a
+    ``palette``, reads the colours of those not in ``colour_cache`` and keeps them there."""
     from torch.utils.data import DataLoader, Dataset
 
     settings = policy.settings
-    source = ImageSource(referenced["image_uri"].tolist(), policy, encoder.preprocess if encoder else None)
+    known = colour_cache.keys() if palette else frozenset()
+    source = ImageSource(
+        referenced["image_uri"].tolist(), policy, encoder.preprocess if encoder else None, palette, known
+    )
     # ImageSource is a map-style dataset (__getitem__ and __len__), which is all DataLoader needs of a Dataset
     loader: DataLoader[Loaded] = DataLoader(
         cast("Dataset[Loaded]", source),
@@ -400,7 +487,7 @@ def _read_all(
         num_workers=settings.clip_workers,
         collate_fn=list,
     )
-    rows, rejected, encoded = [], [], 0
+    rows, rejected, encoded, colours_read, colour_seconds = [], [], 0, 0, 0.0
     for batch in tqdm(loader, desc="images", unit="batch"):
         pending: dict[str, Any] = {}
         for item in batch:
@@ -412,6 +499,10 @@ def _read_all(
                 )
                 continue
             rows.append((product.product_id, image_id(item.sha256), product.image_uri, item.sha256))
+            colour_seconds += item.colour_seconds
+            if item.colours is not None and item.sha256 not in colour_cache:
+                colour_cache.put(item.sha256, json.dumps(item.colours))
+                colours_read += 1
             if encoder is not None and item.sha256 not in cache["image"]:
                 pending.setdefault(item.sha256, item.pixels)
         if pending and encoder is not None:
@@ -421,7 +512,8 @@ def _read_all(
             encoded += len(pending)
     if encoder is not None:
         cache["image"].save()
-    return pd.DataFrame(rows, columns=IMAGE_SCHEMA.names), rejected, encoded
+    colour_cache.save()
+    return _Read(pd.DataFrame(rows, columns=IMAGE_SCHEMA.names), rejected, encoded, colours_read, colour_seconds)
 
 
 def ground_by_text(

@@ -119,6 +119,30 @@ class Settings(BaseSettings):
         list(VISUAL_KINDS),
         description="Concept kinds that get images, comma-separated (brands and audiences are not visual).",
     )
+    skip_visual_attributes: bool = Field(
+        False, description="Do not read colours from the images (they are read whenever images are)."
+    )
+    min_colour_confidence: float = Field(
+        0.0, ge=0, le=1, description="An image colour below this confidence links no product to a colour."
+    )
+    min_colour_precision: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="For a product whose text names no colour, an image colour is linked only at a confidence where "
+        "the catalog's images agree this often with the colours its texts name.",
+    )
+    colour_palette: Annotated[list[str], NoDecode] = Field(
+        [],
+        description="Colour names images are read against, comma-separated (matplotlib/xkcd names); empty: the "
+        "default palette of e-commerce colour names with their aliases.",
+    )
+    colour_method: str = Field(
+        "pixels",
+        pattern="^(pixels|clip)$",
+        description="How image colours are read: 'pixels' (dominant colours, no model) or 'clip' (zero-shot over "
+        "the palette's names; needs a CLIP model, else pixels).",
+    )
     image_timeout_s: float = Field(30, gt=0, description="Seconds allowed to open and read one image, file or URL.")
     max_image_bytes: int = Field(50_000_000, ge=1, description="Larger image files are quarantined before reading.")
     max_image_pixels: int = Field(
@@ -157,7 +181,7 @@ class Settings(BaseSettings):
         8_000_000, ge=1, description="Most bytes of row data per UNWIND batch (wide catalogs get smaller batches)."
     )
 
-    @field_validator("text_cols", "grounded_kinds", "image_url_schemes", "image_roots", mode="before")
+    @field_validator("text_cols", "grounded_kinds", "image_url_schemes", "image_roots", "colour_palette", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         return _split(value, ",")

@@ -1,9 +1,10 @@
 """Per-text analysis for concept mining: a title's words, a description's sentences, as spaCy reads them.
 
-Analyses are kept across builds (:class:`AnalysisCache`, in the work directory's cache), keyed by the sha256 of the
-analyser's identity (the spaCy pipeline, its version and the code that reads its output) and of the text: a rebuild
-parses only new or changed texts, and a text repeated in a catalog is parsed once. What is left to parse is cut into
-shards of ``parse_shard_texts``; with several shards and ``parse_workers`` > 1 they are parsed in worker processes.
+Analyses are kept across builds (a :class:`~kgbuild.embedding_cache.ResultCache` in the work directory's cache),
+keyed by the sha256 of the analyser's identity (the spaCy pipeline, its version and the code that reads its output)
+and of the text: a rebuild parses only new or changed texts, and a text repeated in a catalog is parsed once. What is
+left to parse is cut into shards of ``parse_shard_texts``; with several shards and ``parse_workers`` > 1 they are
+parsed in worker processes.
 """
 
 from __future__ import annotations
@@ -17,15 +18,13 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import spacy
 
 from kgbuild import descriptions, lexicon, models, words
 from kgbuild.descriptions import Sentence
+from kgbuild.embedding_cache import ResultCache
 from kgbuild.settings import Settings
 from kgbuild.words import Word
-from kgbuild.workdir import atomic_path
 
 TITLE, DESCRIPTION = "title", "description"
 _READERS = (words, descriptions, lexicon)  # the code that turns a parse into words and sentences
@@ -33,7 +32,7 @@ _READERS = (words, descriptions, lexicon)  # the code that turns a parse into wo
 
 def analyze(role: str, texts: list[str], settings: Settings, cache_folder: Path | None = None) -> list[Any]:
     """Each text's analysis (``TITLE``: its words; ``DESCRIPTION``: its sentences), from the cache when there."""
-    cache = AnalysisCache(cache_folder, identity(role, settings))
+    cache = ResultCache(cache_folder, "analysis", identity(role, settings))
     missing = [text for text in dict.fromkeys(texts) if text not in cache]
     for text, encoded in zip(missing, _parse(role, missing, settings), strict=True):
         cache.put(text, encoded)
@@ -107,40 +106,3 @@ def _decode_description(encoded: list[dict[str, Any]]) -> list[Sentence]:
         )
         for s in encoded
     ]
-
-
-class AnalysisCache:
-    """One Parquet file per analyser identity: columns key (sha256 of the text) and analysis (JSON). Without a
-    folder, it lives in memory only."""
-
-    def __init__(self, folder: Path | None, identity: str) -> None:
-        digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
-        self.path = Path(folder) / f"analysis-{digest}.parquet" if folder else None
-        self._analyses: dict[str, str] = {}
-        if self.path and self.path.is_file():
-            table = pq.read_table(self.path)
-            self._analyses = dict(zip(table["key"].to_pylist(), table["analysis"].to_pylist(), strict=True))
-        self._added = 0
-
-    @staticmethod
-    def _key(text: str) -> str:
-        return hashlib.sha256(text.encode()).hexdigest()
-
-    def __contains__(self, text: str) -> bool:
-        return self._key(text) in self._analyses
-
-    def get(self, text: str) -> str:
-        return self._analyses[self._key(text)]
-
-    def put(self, text: str, analysis: str) -> None:
-        self._analyses[self._key(text)] = analysis
-        self._added += 1
-
-    def save(self) -> None:
-        """Writes the cache atomically when something was added."""
-        if not (self.path and self._added):
-            return
-        keys = sorted(self._analyses)
-        with atomic_path(self.path) as tmp:
-            pq.write_table(pa.table({"key": keys, "analysis": [self._analyses[k] for k in keys]}), tmp)
-        self._added = 0

@@ -59,8 +59,14 @@ class Layout:
         return self.root / "concepts" / "concepts.parquet"
 
     @property
+    def mined_links(self) -> Path:
+        """Product → concept links found in the text: the concepts stage's output."""
+        return self.root / "concepts" / "product_concepts.parquet"
+
+    @property
     def product_concepts(self) -> Path:
-        return self._table("concepts", "product_concepts")
+        """Every product → concept link: the text's, and the colours read from the product's image."""
+        return self._table("images", "product_concepts")
 
     @property
     def concept_merges(self) -> Path:
@@ -72,9 +78,14 @@ class Layout:
         return self.root / "concepts" / "product_phrases.parquet"
 
     @property
+    def hierarchy(self) -> Path:
+        """The mined concepts with their is-a parent and level: the hierarchy stage's output."""
+        return self.root / "hierarchy" / "concepts.parquet"
+
+    @property
     def concepts(self) -> Path:
-        """Concepts with their is-a parent and level: the hierarchy stage's output."""
-        return self._table("hierarchy", "concepts")
+        """Every concept with its is-a parent and level: the hierarchy's, and colours only images showed."""
+        return self._table("images", "concepts")
 
     @property
     def images(self) -> Path:

@@ -4,6 +4,7 @@ test imports it."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
@@ -12,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="kgbuild-tests-"))
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -25,6 +27,15 @@ from kgbuild.graph import Graph  # noqa: E402
 from kgbuild.neo4j_local import LocalNeo4j, free_port  # noqa: E402
 
 airflow_local.configure(_SESSION_DIR / "airflow")
+
+
+def jpeg(colour: tuple[int, int, int] = (200, 30, 40)) -> bytes:
+    """A small one-colour JPEG's bytes."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 40), colour).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 MYNTRA = SHARED_DATA / "myntra_sample" / "styles.csv"
 

@@ -26,6 +26,8 @@ def test_every_setting_is_a_flag(tmp_path, monkeypatch):
         if kind is bool:
             assert default is False, f"{flag}: a flag can only switch a default False on"
             return [flag], True
+        if name == "colour_method":
+            return [flag, "clip"], "clip"
         if name == "prompts":
             return [flag, "{concept} worn; a sketch of {concept}"], ["{concept} worn", "a sketch of {concept}"]
         if kind == list[str]:

@@ -3,7 +3,6 @@ schemes and addresses; each refusal is a quarantine reason, never a hang or a cr
 
 import contextlib
 import datetime
-import io
 import ipaddress
 import os
 import socket
@@ -16,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pandas as pd
 import pytest
-from PIL import Image
+from conftest import jpeg
 
 from kgbuild import concepts, images, pipeline
 from kgbuild.images import ImagePolicy
@@ -25,12 +24,6 @@ from kgbuild.workdir import Layout, read_parquet, write_parquet
 
 PRIVATE_OK = Settings(allow_private_urls=True)
 HOUR = datetime.timedelta(hours=1)
-
-
-def jpeg(colour=(200, 30, 40)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 40), colour).save(buffer, format="JPEG")
-    return buffer.getvalue()
 
 
 def png_bomb(width: int, height: int) -> bytes:
@@ -354,9 +347,9 @@ def test_images_stage_quarantines_hostile_references_and_grounds_the_rest(tmp_pa
     products = read_parquet(layout.products)
     dress = concepts.concept_id("dress")
     concept = {"concept_id": [dress], "name": ["dress"], "kind": ["category"], "aliases": [[]], "product_count": [7]}
-    write_parquet(pd.DataFrame(concept | {"parent_id": [None], "level": [0]}), layout.concepts)
-    links = pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title"})
-    write_parquet(links, layout.product_concepts)
+    write_parquet(pd.DataFrame(concept | {"embedding": [None], "parent_id": [None], "level": [0]}), layout.hierarchy)
+    links = pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title", "primary": True})
+    write_parquet(links, layout.mined_links)
 
     report = pipeline.run_stage("images", workdir)
     assert (report["input_rows"], report["accepted"], report["quarantined"]) == (7, 1, 6)

@@ -1,9 +1,9 @@
 import hashlib
-import io
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import jpeg
 from PIL import Image
 
 from kgbuild import concepts, images, ingest, models
@@ -11,12 +11,6 @@ from kgbuild.neo4j_local import free_port
 from kgbuild.settings import Settings
 from kgbuild.stage import BuildContext
 from kgbuild.workdir import Layout, read_parquet, write_parquet
-
-
-def jpeg(colour=(200, 30, 40)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 40), colour).save(buffer, format="JPEG")
-    return buffer.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -89,16 +83,18 @@ def stage_inputs(tmp_path, settings):
                 "concept_id": [dress],
                 "name": ["dress"],
                 "kind": ["category"],
+                "aliases": [[]],
+                "embedding": [None],
                 "product_count": [5],
                 "parent_id": [None],
                 "level": [0],
             }
         ),
-        layout.concepts,
+        layout.hierarchy,
     )
     write_parquet(
-        pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title"}),
-        layout.product_concepts,
+        pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title", "primary": True}),
+        layout.mined_links,
     )
     return layout, dress
 
@@ -112,7 +108,7 @@ def test_text_evidence_grounding_quarantines_bad_images_and_dedupes(tmp_path):
     assert quarantined.loc["4", "reason"] == "image file not found"
     assert quarantined.loc["5", "reason"] == "not an image (unrecognised format)"
     assert quarantined.loc["4", "field"] == "image" and quarantined.loc["4", "source_row"] == 4
-    chosen = read_parquet(layout.concept_images)
+    chosen = read_parquet(layout.concept_images).query("concept_id == @dress")
     # Products 1 and 2 share bytes: one image only; equally typical products in id order.
     assert chosen["product_id"].tolist() == ["1", "3"]
     assert chosen["rank"].tolist() == [1, 2]
@@ -134,8 +130,9 @@ def dress_catalog(tmp_path, settings, count):
     ingest.run(BuildContext.standalone(layout, settings, catalog))
     dress = concepts.concept_id("dress")
     concept = {"concept_id": dress, "name": "dress", "kind": "category", "product_count": count, "level": 0}
-    write_parquet(pd.DataFrame([concept]).assign(parent_id=None), layout.concepts)
-    write_parquet(pd.DataFrame({"product_id": ids, "concept_id": dress, "field": "title"}), layout.product_concepts)
+    write_parquet(pd.DataFrame([concept]).assign(parent_id=None, aliases=[[]], embedding=None), layout.hierarchy)
+    links = pd.DataFrame({"product_id": ids, "concept_id": dress, "field": "title", "primary": True})
+    write_parquet(links, layout.mined_links)
     return layout, folder
 
 
@@ -145,7 +142,9 @@ def test_clip_grounding_keeps_the_images_most_similar_to_the_prompts(tmp_path, t
     import open_clip
     import torch
 
-    settings = Settings(**tiny_clip, images_per_concept=2, top_k=20, mmr_diversity=0.0, near_duplicate=1.0)
+    settings = Settings(
+        **tiny_clip, images_per_concept=2, top_k=20, mmr_diversity=0.0, near_duplicate=1.0, skip_visual_attributes=True
+    )  # the noise images' colours would be concepts of their own
     layout, folder = dress_catalog(tmp_path, settings, count=6)
     images.run(BuildContext.standalone(layout, settings, tmp_path / "catalog" / "catalog.csv"))
 
@@ -190,9 +189,11 @@ def test_clip_embeddings_are_cached_across_builds(tmp_path, tiny_clip, monkeypat
     images.run(BuildContext.standalone(layout, settings, tmp_path / "catalog" / "catalog.csv"))
     readable = ["a.jpg", "b.jpg", "c.jpg"]  # stage_inputs' image files; a and b hold the same bytes
     distinct = {hashlib.sha256((tmp_path / "catalog" / name).read_bytes()).digest() for name in readable}
-    assert encoded == {"images": len(distinct), "prompts": len(settings.prompts)}  # one concept: dress
+    names = read_parquet(layout.concepts)["name"].tolist()
+    assert names == ["dress", "red"]  # red: the colour of products 1 and 2, read from their (identical) images
+    assert encoded == {"images": len(distinct), "prompts": len(settings.prompts) * len(names)}
     images.run(BuildContext.standalone(layout, settings, tmp_path / "catalog" / "catalog.csv"))
-    assert encoded == {"images": len(distinct), "prompts": len(settings.prompts)}
+    assert encoded == {"images": len(distinct), "prompts": len(settings.prompts) * len(names)}
 
 
 def test_prompt_encoding_on_trimmed_tokens_equals_full_context_encode_text(tiny_clip):
@@ -280,21 +281,22 @@ def test_every_bad_image_kind_is_quarantined_and_the_rest_grounded(tmp_path):
                 "name": ["dress"],
                 "kind": ["category"],
                 "aliases": [[]],
+                "embedding": [None],
                 "product_count": [9],
                 "parent_id": [None],
                 "level": [0],
             }
         ),
-        layout.concepts,
+        layout.hierarchy,
     )
     write_parquet(
-        pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title"}),
-        layout.product_concepts,
+        pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title", "primary": True}),
+        layout.mined_links,
     )
 
     report = images.run(BuildContext.standalone(layout, settings, tmp_path / "catalog" / "catalog.csv"))
     assert (report["input_rows"], report["accepted"], report["quarantined"]) == (9, 4, 5)
     reasons = read_parquet(layout.quarantine("images")).set_index("product_id")["reason"]
     assert {pid: reasons[pid].startswith(reason) for pid, (_, reason) in bad.items()} == dict.fromkeys(bad, True)
-    chosen = read_parquet(layout.concept_images)
+    chosen = read_parquet(layout.concept_images).query("concept_id == @dress")  # colour concepts have theirs too
     assert sorted(chosen["product_id"]) == sorted(good)

@@ -87,7 +87,14 @@ def test_catalog_whose_products_share_no_concept_builds(tmp_path, graph):
     assert snapshot["products"].num_rows == 2
     assert snapshot["concepts"].num_rows == 0
     assert snapshot["concepts"].schema.field("aliases").type == pa.list_(pa.string())
-    assert snapshot["product_concepts"].column_names == ["product_id", "concept_id", "field", "primary"]
+    assert snapshot["product_concepts"].column_names == [
+        "product_id",
+        "concept_id",
+        "field",
+        "primary",
+        "confidence",
+        "contradicts_text",
+    ]
 
 
 @pytest.mark.parametrize("kept", [1, 0])

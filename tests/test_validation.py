@@ -151,7 +151,7 @@ def test_concept_without_products_is_quarantined_with_everything_that_refers_to_
     below = descendants(read_parquet(layout.concepts), concept)
     rewrite(layout.product_concepts, lambda f: f[f["concept_id"] != concept])
     report, quarantined = run_pre_load(layout, version)
-    rows = quarantined[quarantined["reason"].str.startswith("hierarchy/concepts.parquet: ")]
+    rows = quarantined[quarantined["reason"].str.startswith("images/concepts.parquet: ")]
     first = rows[rows["raw"].map(lambda raw: json.loads(raw)["concept_id"]) == concept]
     assert first["field"].tolist() == ["concept_id"]
     assert first["reason"].iloc[0].endswith("has no products [pre_load.concepts: expect_column_values_to_be_between]")
@@ -180,7 +180,7 @@ def test_is_a_cycle_is_quarantined(built, tmp_path):
     child, parent = concepts.dropna(subset=["parent_id"]).iloc[0][["concept_id", "parent_id"]]
     rewrite(layout.concepts, lambda f: f.assign(parent_id=f["parent_id"].mask(f["concept_id"] == parent, child)))
     _, quarantined = run_pre_load(layout, version)
-    concept_rows = quarantined[quarantined["reason"].str.startswith("hierarchy/concepts.parquet: ")]
+    concept_rows = quarantined[quarantined["reason"].str.startswith("images/concepts.parquet: ")]
     assert {json.loads(raw)["concept_id"] for raw in concept_rows["raw"]} == {parent} | descendants(concepts, parent)
     cycle = concept_rows[concept_rows["raw"].map(lambda raw: json.loads(raw)["concept_id"] in {child, parent})]
     assert set(cycle["field"]) == {"parent_id"} and len(cycle) == 2
@@ -206,7 +206,7 @@ def test_concept_with_two_parents_is_quarantined(built, tmp_path):
     _, quarantined = run_pre_load(layout, version)
     reasons = quarantined.loc[quarantined["field"] == "parent_id", "reason"].tolist()
     expected = (
-        f"hierarchy/concepts.parquet: concept {twice['concept_id']} has 2 is-a parents "
+        f"images/concepts.parquet: concept {twice['concept_id']} has 2 is-a parents "
         "[pre_load.concepts: expect_column_values_to_be_between]"
     )
     assert reasons.count(expected) == 2
@@ -228,7 +228,7 @@ def test_repeated_mention_is_quarantined_keeping_the_first(built, tmp_path):
             "source_row": len(links) + 1,
             "product_id": first["product_id"],
             "field": "concept_id",
-            "reason": f"concepts/product_concepts.parquet: product {first['product_id']} "
+            "reason": f"images/product_concepts.parquet: product {first['product_id']} "
             f"mentions concept {first['concept_id']} again (first at row 1) "
             "[pre_load.product_concepts: expect_column_values_to_be_unique]",
         }
