@@ -381,7 +381,8 @@ def run(context: BuildContext) -> StageReport:
         )
         seconds["colour_links"] = time.perf_counter() - clock
     _write_concepts(layout, attached)
-    concepts, links = attached.concepts, attached.links
+    concepts = attached.concepts
+    links = attached.links[~attached.links["contradicts_text"].fillna(False).astype(bool)]  # a concept's own products
     grounded = concepts[concepts["kind"].isin(settings.grounded_kinds)]
     clock = time.perf_counter()
     if encoder is None:
