@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -34,6 +35,22 @@ def jpeg(colour: tuple[int, int, int] = (200, 30, 40)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 40), colour).save(buffer, format="JPEG")
     return buffer.getvalue()
+
+
+def dress_concept(layout, product_ids) -> str:
+    """Image-stage inputs by hand: one category concept, dress, that every product in ``product_ids`` mentions in
+    its title (the hierarchy's and the concept stage's tables); returns the concept's id."""
+    from kgbuild.concepts import concept_id
+    from kgbuild.workdir import write_parquet
+
+    dress, ids = concept_id("dress"), list(product_ids)
+    concept = {"concept_id": dress, "name": "dress", "kind": "category", "aliases": [], "embedding": None}
+    write_parquet(
+        pd.DataFrame([concept | {"product_count": len(ids), "parent_id": None, "level": 0}]), layout.hierarchy
+    )
+    links = pd.DataFrame({"product_id": ids, "concept_id": dress, "field": "title", "primary": True})
+    write_parquet(links, layout.mined_links)
+    return dress
 
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

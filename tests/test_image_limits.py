@@ -15,12 +15,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pandas as pd
 import pytest
-from conftest import jpeg
+from conftest import dress_concept, jpeg
 
-from kgbuild import concepts, images, pipeline
+from kgbuild import images, pipeline
 from kgbuild.images import ImagePolicy
 from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, read_parquet, write_parquet
+from kgbuild.workdir import Layout, read_parquet
 
 PRIVATE_OK = Settings(allow_private_urls=True)
 HOUR = datetime.timedelta(hours=1)
@@ -345,11 +345,7 @@ def test_images_stage_quarantines_hostile_references_and_grounds_the_rest(tmp_pa
     pipeline.run_stage("ingest", workdir)
     layout = Layout(workdir)
     products = read_parquet(layout.products)
-    dress = concepts.concept_id("dress")
-    concept = {"concept_id": [dress], "name": ["dress"], "kind": ["category"], "aliases": [[]], "product_count": [7]}
-    write_parquet(pd.DataFrame(concept | {"embedding": [None], "parent_id": [None], "level": [0]}), layout.hierarchy)
-    links = pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title", "primary": True})
-    write_parquet(links, layout.mined_links)
+    dress_concept(layout, products["product_id"])
 
     report = pipeline.run_stage("images", workdir)
     assert (report["input_rows"], report["accepted"], report["quarantined"]) == (7, 1, 6)

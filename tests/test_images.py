@@ -3,14 +3,14 @@ import hashlib
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import jpeg
+from conftest import dress_concept, jpeg
 from PIL import Image
 
-from kgbuild import concepts, images, ingest, models
+from kgbuild import images, ingest, models
 from kgbuild.neo4j_local import free_port
 from kgbuild.settings import Settings
 from kgbuild.stage import BuildContext
-from kgbuild.workdir import Layout, read_parquet, write_parquet
+from kgbuild.workdir import Layout, read_parquet
 
 
 @pytest.mark.parametrize(
@@ -76,26 +76,7 @@ def stage_inputs(tmp_path, settings):
     layout = Layout(tmp_path / "work")
     ingest.run(BuildContext.standalone(layout, settings, catalog))
     products = read_parquet(layout.products)
-    dress = concepts.concept_id("dress")
-    write_parquet(
-        pd.DataFrame(
-            {
-                "concept_id": [dress],
-                "name": ["dress"],
-                "kind": ["category"],
-                "aliases": [[]],
-                "embedding": [None],
-                "product_count": [5],
-                "parent_id": [None],
-                "level": [0],
-            }
-        ),
-        layout.hierarchy,
-    )
-    write_parquet(
-        pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title", "primary": True}),
-        layout.mined_links,
-    )
+    dress = dress_concept(layout, products["product_id"])
     return layout, dress
 
 
@@ -108,7 +89,8 @@ def test_text_evidence_grounding_quarantines_bad_images_and_dedupes(tmp_path):
     assert quarantined.loc["4", "reason"] == "image file not found"
     assert quarantined.loc["5", "reason"] == "not an image (unrecognised format)"
     assert quarantined.loc["4", "field"] == "image" and quarantined.loc["4", "source_row"] == 4
-    chosen = read_parquet(layout.concept_images).query("concept_id == @dress")
+    chosen = read_parquet(layout.concept_images)
+    chosen = chosen[chosen["concept_id"] == dress]
     # Products 1 and 2 share bytes: one image only; equally typical products in id order.
     assert chosen["product_id"].tolist() == ["1", "3"]
     assert chosen["rank"].tolist() == [1, 2]
@@ -128,11 +110,7 @@ def dress_catalog(tmp_path, settings, count):
     pd.DataFrame({"product_id": ids, "title": "Dress", "image": [f"{i}.png" for i in ids]}).to_csv(catalog, index=False)
     layout = Layout(tmp_path / "work")
     ingest.run(BuildContext.standalone(layout, settings, catalog))
-    dress = concepts.concept_id("dress")
-    concept = {"concept_id": dress, "name": "dress", "kind": "category", "product_count": count, "level": 0}
-    write_parquet(pd.DataFrame([concept]).assign(parent_id=None, aliases=[[]], embedding=None), layout.hierarchy)
-    links = pd.DataFrame({"product_id": ids, "concept_id": dress, "field": "title", "primary": True})
-    write_parquet(links, layout.mined_links)
+    dress_concept(layout, ids)
     return layout, folder
 
 
@@ -273,30 +251,12 @@ def test_every_bad_image_kind_is_quarantined_and_the_rest_grounded(tmp_path):
     layout = Layout(tmp_path / "work")
     ingest.run(BuildContext.standalone(layout, settings, catalog))
     products = read_parquet(layout.products)
-    dress = concepts.concept_id("dress")
-    write_parquet(
-        pd.DataFrame(
-            {
-                "concept_id": [dress],
-                "name": ["dress"],
-                "kind": ["category"],
-                "aliases": [[]],
-                "embedding": [None],
-                "product_count": [9],
-                "parent_id": [None],
-                "level": [0],
-            }
-        ),
-        layout.hierarchy,
-    )
-    write_parquet(
-        pd.DataFrame({"product_id": products["product_id"], "concept_id": dress, "field": "title", "primary": True}),
-        layout.mined_links,
-    )
+    dress = dress_concept(layout, products["product_id"])
 
     report = images.run(BuildContext.standalone(layout, settings, tmp_path / "catalog" / "catalog.csv"))
     assert (report["input_rows"], report["accepted"], report["quarantined"]) == (9, 4, 5)
     reasons = read_parquet(layout.quarantine("images")).set_index("product_id")["reason"]
     assert {pid: reasons[pid].startswith(reason) for pid, (_, reason) in bad.items()} == dict.fromkeys(bad, True)
-    chosen = read_parquet(layout.concept_images).query("concept_id == @dress")  # colour concepts have theirs too
+    chosen = read_parquet(layout.concept_images)
+    chosen = chosen[chosen["concept_id"] == dress]  # colour concepts have theirs too
     assert sorted(chosen["product_id"]) == sorted(good)
