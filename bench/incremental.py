@@ -68,11 +68,13 @@ def main() -> None:
 def _catalog(scratch: Path, products: int | None) -> tuple[pd.DataFrame, Settings]:
     if MYNTRA_44K.is_file():
         rows = pd.read_csv(MYNTRA_44K, dtype=str, keep_default_na=False)
-        settings = Settings(id_col="id", title_col="productDisplayName", skip_images=True, clip_model="none")
+        settings = Settings(
+            id_col="id", title_col="productDisplayName", skip_images=True, clip_model="none", catalog_id="bench"
+        )
     else:
         print("../shared data absent: using a generated demo catalog")
         rows = pd.read_csv(generate_catalog(scratch / "demo", products=products or 2000), dtype=str)
-        settings = Settings(skip_images=True, clip_model="none")
+        settings = Settings(skip_images=True, clip_model="none", catalog_id="bench")
     return (rows.iloc[:products] if products else rows), settings
 
 

@@ -105,7 +105,7 @@ def _build(catalog: Path, workdir: Path, bolt_uri: str) -> tuple[float, int, dic
     """Runs the build in its own process; returns its wall time, the peak summed RSS of its process tree and the
     seconds of each stage."""
     command = [sys.executable, "-m", "kgbuild.cli", "build", str(catalog), "-w", str(workdir), "--skip-images"]
-    env = {**os.environ, "NEO4J_URI": bolt_uri, "KGBUILD_CLIP_MODEL": "none"}
+    env = {**os.environ, "NEO4J_URI": bolt_uri, "KGBUILD_CLIP_MODEL": "none", "KGBUILD_CATALOG_ID": "generated"}
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     watched, peak = psutil.Process(process.pid), 0

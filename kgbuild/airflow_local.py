@@ -61,10 +61,11 @@ def migrate() -> None:
         raise RuntimeError(f"airflow db migrate failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
 
 
-def load_dag() -> Any:
-    spec = importlib.util.spec_from_file_location(DAG_ID, DAGS_DIR / f"{DAG_ID}.py")
+def load_dag(dag_id: str = DAG_ID) -> Any:
+    """The DAG of ``DAGS_DIR/<dag_id>.py`` (kg_build, or the example training DAG kg_train_example)."""
+    spec = importlib.util.spec_from_file_location(dag_id, DAGS_DIR / f"{dag_id}.py")
     if spec is None or spec.loader is None:
-        raise RuntimeError(f"cannot load the DAG file {DAGS_DIR / f'{DAG_ID}.py'}")
+        raise RuntimeError(f"cannot load the DAG file {DAGS_DIR / f'{dag_id}.py'}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.dag
@@ -73,13 +74,24 @@ def load_dag() -> Any:
 def run_once(dag: Any, catalog: Path, workdir: Path, settings: dict[str, Any]) -> Any:
     """One ``dag.test()`` run of ``dag`` (kg_build as :func:`load_dag` returns it, after :func:`configure`) over
     ``catalog``; returns the DagRun whatever its state."""
-    configure(workdir / "airflow")
+    conf = {"catalog": str(catalog), "workdir": str(workdir), "settings": settings}
+    return dag_test(dag, workdir / "airflow", conf)
+
+
+def dag_test(dag: Any, airflow_home: Path, conf: dict[str, Any] | None = None) -> Any:
+    """One ``dag.test()`` run of ``dag`` with Airflow at ``airflow_home``; no ``conf``: as the schedule runs it
+    (kg_build builds the registry's catalogs). Returns the DagRun whatever its state."""
+    configure(airflow_home)
     migrate()
-    return dag.test(run_conf={"catalog": str(catalog), "workdir": str(workdir), "settings": settings})
+    return dag.test(run_conf=conf)
 
 
 def task_states(dag_run: Any) -> dict[str, str]:
-    return {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+    """Each task's state; a mapped task's when all its instances share one, else their states joined by commas."""
+    states: dict[str, set[str]] = {}
+    for ti in dag_run.get_task_instances():
+        states.setdefault(ti.task_id, set()).add(str(ti.state))
+    return {task: ",".join(sorted(found)) for task, found in states.items()}
 
 
 def run_dag(catalog: Path, workdir: Path, settings: dict[str, Any]) -> dict[str, str]:

@@ -282,18 +282,29 @@ def parse(products: pd.DataFrame, fields: list[str], settings: Settings, cache_f
     ids = products["product_id"].tolist()
     titles: list[list[Word]] = [[] for _ in ids]
     described: list[list[Sentence]] = [[] for _ in ids]
-    for role, prepared, results in (
-        (TITLE, lambda t: prepare(descriptions.unescape(t)), titles),
-        (DESCRIPTION, lambda t: descriptions.clean(prepare(t)), described),
-    ):
+    for role, results in ((TITLE, titles), (DESCRIPTION, described)):
         if role not in fields:
             continue
-        present = [(i, prepared(text)) for i, text in enumerate(products[role]) if isinstance(text, str)]
+        present = _prepared(products, role)
         analyses = text_analysis.analyze(role, [text for _, text in present], settings, cache_folder)
         for (index, _), analysis in zip(present, analyses, strict=True):
             results[index] = analysis
     families = [" ".join(w.surface for w in words) or pid for words, pid in zip(titles, ids, strict=True)]
     return Parsed(ids, families, titles, described)
+
+
+def texts_to_analyze(products: pd.DataFrame, settings: Settings) -> dict[str, list[str]]:
+    """Per role mined (:func:`text_fields`), the prepared texts :func:`parse` analyses, in product order."""
+    fields = text_fields(products, settings)
+    return {role: [text for _, text in _prepared(products, role)] for role in (TITLE, DESCRIPTION) if role in fields}
+
+
+def _prepared(products: pd.DataFrame, role: str) -> list[tuple[int, str]]:
+    """Each product's ``role`` text as analysed, with the product's position; products without one left out."""
+    present = [(i, text) for i, text in enumerate(products[role]) if isinstance(text, str)]
+    if role == TITLE:
+        return [(i, prepare(descriptions.unescape(text))) for i, text in present]
+    return [(i, descriptions.clean(prepare(text))) for i, text in present]
 
 
 @dataclass

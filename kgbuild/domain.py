@@ -79,7 +79,7 @@ CONCEPT_IMAGE_SCHEMA = pa.schema(  # images: the images chosen for each concept
 )
 
 # Snapshot tables (snapshots/<version>/<name>.parquet).
-SNAPSHOT_SCHEMA_VERSION = 4
+SNAPSHOT_SCHEMA_VERSION = 5
 """Bumped whenever :data:`SNAPSHOT_SCHEMAS` changes; a snapshot's manifest records it."""
 _TEXT = pa.string()
 SNAPSHOT_SCHEMAS = {
@@ -92,12 +92,16 @@ SNAPSHOT_SCHEMAS = {
             ("level", pa.int64()),
             ("parent_id", _TEXT),
             ("product_count", pa.int64()),
+            ("catalogs", pa.list_(_TEXT)),  # the catalogs that have the concept
         ]
     ),
     "hierarchy": pa.schema([("child_id", _TEXT), ("parent_id", _TEXT)]),
-    "products": pa.schema([("product_id", _TEXT), ("title", _TEXT), ("image_id", _TEXT), ("attributes", _TEXT)]),
+    "products": pa.schema(
+        [("catalog", _TEXT), ("product_id", _TEXT), ("title", _TEXT), ("image_id", _TEXT), ("attributes", _TEXT)]
+    ),
     "product_concepts": pa.schema(
         [
+            ("catalog", _TEXT),
             ("product_id", _TEXT),
             ("concept_id", _TEXT),
             ("field", _TEXT),
@@ -109,6 +113,7 @@ SNAPSHOT_SCHEMAS = {
     "images": pa.schema([("image_id", _TEXT), ("item_id", pa.int64()), ("uri", _TEXT), ("sha256", _TEXT)]),
     "concept_images": pa.schema(
         [
+            ("catalog", _TEXT),  # the catalog whose grounding chose the image, from its product's images
             ("concept_id", _TEXT),
             ("image_id", _TEXT),
             ("product_id", _TEXT),

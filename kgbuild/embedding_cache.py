@@ -75,15 +75,18 @@ class CachedEncoder:
 
 class ResultCache:
     """One Parquet file per (kind, identity of the computation): columns key (sha256 of the item) and result
-    (JSON text). Without a folder, it lives in memory only."""
+    (JSON text). Without a folder, it lives in memory only. Workers running at once add results as part files
+    (:meth:`write_part`), which a cache reads along with its main file and its :meth:`save` folds in."""
 
     def __init__(self, folder: Path | None, kind: str, identity: str) -> None:
-        digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
-        self.path = Path(folder) / f"{kind}-{digest}.parquet" if folder else None
+        self.path = result_path(folder, kind, identity) if folder else None
+        self._parts: list[Path] = []
         self._results: dict[str, str] = {}
-        if self.path and self.path.is_file():
-            table = pq.read_table(self.path)
-            self._results = dict(zip(table["key"].to_pylist(), table["result"].to_pylist(), strict=True))
+        if self.path:
+            self._parts = sorted(self.path.parent.glob(f"{self.path.stem}.part-*.parquet"))
+            for path in ([self.path] if self.path.is_file() else []) + self._parts:
+                table = pq.read_table(path)
+                self._results |= dict(zip(table["key"].to_pylist(), table["result"].to_pylist(), strict=True))
         self._added = 0
 
     def __contains__(self, item: str) -> bool:
@@ -101,10 +104,30 @@ class ResultCache:
         self._added += 1
 
     def save(self) -> None:
-        """Writes the cache atomically when something was added."""
-        if not (self.path and self._added):
+        """Writes the cache atomically when something was added or parts were read, then removes those parts."""
+        if not (self.path and (self._added or self._parts)):
             return
-        keys = sorted(self._results)
-        with atomic_path(self.path) as tmp:
-            pq.write_table(pa.table({"key": keys, "result": [self._results[k] for k in keys]}), tmp)
-        self._added = 0
+        _write_results(self.path, self._results)
+        for part in self._parts:
+            part.unlink(missing_ok=True)
+        self._added, self._parts = 0, []
+
+    @staticmethod
+    def write_part(folder: Path, kind: str, identity: str, name: str, results: dict[str, str]) -> Path:
+        """Writes ``results`` (item → result) atomically as the cache's part ``name``, without reading or rewriting
+        its main file: safe beside other writers of parts. Its path."""
+        path = result_path(folder, kind, identity, name)
+        _write_results(path, {text_key(item): result for item, result in results.items()})
+        return path
+
+
+def result_path(folder: Path, kind: str, identity: str, part: str | None = None) -> Path:
+    """The main file of a :class:`ResultCache`, or its part ``part``."""
+    stem = f"{kind}-{hashlib.sha256(identity.encode()).hexdigest()[:16]}"
+    return Path(folder) / (f"{stem}.parquet" if part is None else f"{stem}.part-{part}.parquet")
+
+
+def _write_results(path: Path, results: dict[str, str]) -> None:
+    keys = sorted(results)
+    with atomic_path(path) as tmp:
+        pq.write_table(pa.table({"key": keys, "result": [results[k] for k in keys]}), tmp)

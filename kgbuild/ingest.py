@@ -34,7 +34,7 @@ _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept 
 _SURROGATE = re.compile("[\ud800-\udfff]")  # from a JSON "\\ud800" escape: no UTF-8 for it
 _CSV_FIELD_LIMIT = 2**31 - 1  # the reader takes any field; max_field_chars decides what is too long
 # Properties kgbuild sets on a Product node: a catalog column of the same name is renamed, never overwrites them.
-RESERVED_PROPERTIES = ("product_id", "title", "description", "last_build")
+RESERVED_PROPERTIES = ("product_id", "title", "description", "catalog", "last_build")
 RENAMED_PREFIX = "catalog_"
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}

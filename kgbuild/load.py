@@ -1,10 +1,17 @@
-"""Load stage: the build's Parquet tables → Neo4j, then a check that the graph holds exactly what the build says.
+"""Load stage: the build's Parquet tables → its catalog's part of Neo4j, then a check that the graph holds exactly
+what the build says of the catalog.
+
+Many catalogs share one graph. A catalog's products, their images and links are its own; concepts are shared: each
+catalog records what it says of a concept (aliases, product count, is-a parent) on its ``IN_CATALOG`` edge, and the
+concept's own properties and parent gather those views, so a concept lives while any catalog has it and the graph
+does not depend on the order catalogs were built in.
 
 Incremental: the tables of the build last loaded are kept (``WORKDIR/loaded/``); when the graph still holds that
-build, only rows that are new or changed (by a hash of each row) are written, and rows that are gone are deleted by
-key. Otherwise (a first load, another graph, a load that failed part-way) every row is written, stamped with the
-build version, and whatever carries another version is pruned in bounded transactions. Either way loading a build
-twice changes nothing and the graph equals the latest build.
+build of the catalog, only rows that are new or changed (by a hash of each row) are written, and rows that are gone
+are deleted by key. Otherwise (a first load, another graph, a load that failed part-way) every row is written,
+stamped with the build version, and whatever of the catalog carries another version is pruned in bounded
+transactions. Either way loading a build twice changes nothing, and the graph equals from-scratch builds of the
+latest version of every catalog.
 """
 
 from __future__ import annotations
@@ -21,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from kgbuild import validation
@@ -36,6 +42,7 @@ ROWS_PER_CONVERSION = 1000
 # Each embedding is a vector-index insert, done inside Neo4j's one-at-a-time commit step: small transactions keep
 # the mentions loaded beside them from waiting long for it.
 EMBEDDINGS_PER_TRANSACTION = 250
+REFRESHED_LEVELS_PER_TRANSACTION = 500  # each concept's whole subtree is rewritten
 STATE_FILE = "state.json"
 FINGERPRINT = "_fingerprint"
 
@@ -69,39 +76,56 @@ def run(context: BuildContext) -> StageReport:
 
 
 def load_into(graph: Graph, context: BuildContext, pre_load: dict[str, Any]) -> dict[str, Any]:
-    """Loads the build's validated tables (``pre_load``: the validation that chose them) into ``graph``; returns
-    how (``mode``: full or incremental), the rows written and deleted per table, and the graph's counts, checked
-    against the tables.
+    """Loads the build's validated tables (``pre_load``: the validation that chose them) into ``graph`` as its
+    catalog's part; returns how (``mode``: full or incremental), the rows written and deleted per table, and what the
+    graph holds of the catalog, checked against the tables.
 
-    When the graph was last loaded from this work directory's previous build, only what changed since then is
-    written or deleted; otherwise everything is written and whatever the build lacks is pruned."""
-    layout, version = context.layout.validated_tables(), context.version
+    When the graph was last loaded with this catalog from this work directory's previous build, only what changed
+    since then is written or deleted; otherwise the catalog's rows are all written and whatever of the catalog the
+    build lacks is pruned. Either way the concepts the catalog touched are then refreshed from every catalog's view.
+    """
+    layout, version, catalog = context.layout.validated_tables(), context.version, context.catalog_id
     graph.run_file("schema", embedding_dimensions=context.build.models["embedding_dimensions"])
-    previous = _previous_load(graph, context.layout)
+    previous = _previous_load(graph, context.layout, catalog)
     _loaded_state(context.layout, previous, dirty=True)  # a load that fails part-way is followed by a full one
     tables = {name: pq.read_table(getattr(layout, name)) for name in TABLE_KEYS}
     if previous is not None and any(
         pq.read_schema(context.layout.loaded / f"{name}.parquet") != table.schema for name, table in tables.items()
     ):
         previous = None  # kept by another kgbuild version: its rows do not compare
-    writer = _Writer(graph, context.settings, version)
+    writer = _Writer(graph, context.settings, version, catalog)
     if previous is None:
         changed, removed = tables, dict[str, pa.Table]()
         writer.write(tables)
-        graph.run_batched("load/prune", version=version)
+        graph.run_batched("load/prune", version=version, catalog=catalog)
+        touched = [row["concept_id"] for row in graph.read_file("load/concept_ids")]
     else:
         changed, removed = _changes(tables, context.layout.loaded)
         writer.delete(removed)
         writer.write(changed)
+        touched = sorted(
+            {*changed["concepts"]["concept_id"].to_pylist(), *removed["concepts"]["concept_id"].to_pylist()}
+        )
+    writer.refresh(touched)
     expected = expected_counts(layout)
-    counts = graph.counts()
-    actual = {name: counts.get(name, 0) for name in expected}
+    (counts,) = graph.read_file("load/catalog_counts", catalog=catalog)
+    actual = {name: counts[name] for name in expected}
     if actual != expected:
-        raise GraphMismatch(f"Neo4j holds {actual} after loading build {version}, expected {expected}")
-    graph.run_file("load/build", version=version, props=_build_properties(context, expected, pre_load))
+        raise GraphMismatch(
+            f"Neo4j holds {actual} of catalog {catalog} after loading build {version}, expected {expected}"
+        )
+    graph.run_file(
+        "load/build",
+        version=version,
+        catalog=catalog,
+        location=context.build.catalog,
+        workdir=str(context.layout.root),
+        props=_build_properties(context, expected, pre_load),
+    )
     _keep_loaded(context.layout, layout, version)
     return {
         "mode": "full" if previous is None else "incremental",
+        "catalog_id": catalog,
         "written": {name: table.num_rows for name, table in changed.items()},
         "deleted": {name: table.num_rows for name, table in removed.items()},
         "counts": actual,
@@ -116,16 +140,20 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "concept_images": ("concept_id", "image_id"),
 }
 """The tables the graph is loaded from, with the columns that identify a row (a node or an edge)."""
-NOT_IN_GRAPH = {"products": ("source_row", "image_uri")}  # a change there changes nothing in the graph
+NOT_IN_GRAPH = {"products": ("source_row", "image_uri"), "concepts": ("level",)}  # changes nothing in the graph
+KEPT_BESIDE = ("product_phrases",)
+"""Tables kept with the loaded ones, not loaded: a snapshot of the graph reads them from each catalog's work
+directory."""
 
 
-def _previous_load(graph: Graph, layout: Layout) -> str | None:
-    """The version of the build this work directory last loaded, when the graph still holds exactly that one."""
+def _previous_load(graph: Graph, layout: Layout, catalog: str) -> str | None:
+    """The version of the build this work directory last loaded, when the graph still holds exactly that one of
+    the catalog."""
     state = layout.loaded / STATE_FILE
     if not state.is_file():
         return None
     kept = read_json(state)
-    (last,) = graph.read_file("load/last_build")
+    (last,) = graph.read_file("load/last_build", catalog=catalog)
     return kept["version"] if not kept["dirty"] and last["version"] == kept["version"] else None
 
 
@@ -137,7 +165,7 @@ def _loaded_state(layout: Layout, version: str | None, dirty: bool) -> None:
 def _keep_loaded(layout: Layout, tables: Layout, version: str) -> None:
     """Keeps the tables just loaded: the next build's incremental load compares its tables with these."""
     with staged_folder(layout.loaded) as folder:
-        for name in TABLE_KEYS:
+        for name in (*TABLE_KEYS, *KEPT_BESIDE):
             shutil.copyfile(getattr(tables, name), folder / f"{name}.parquet")
         write_json({"version": version, "dirty": False}, folder / STATE_FILE)
 
@@ -162,7 +190,6 @@ def _changes(tables: dict[str, pa.Table], loaded: Path) -> tuple[dict[str, pa.Ta
             )
         }
     )
-    removed["is_a"] = _pairs_gone(_is_a(pq.read_table(loaded / "concepts.parquet")), _is_a(tables["concepts"]))
     return changed, removed
 
 
@@ -181,27 +208,22 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def _is_a(concepts: pa.Table) -> pa.Table:
-    return concepts.select(["concept_id", "parent_id"]).filter(pc.is_valid(concepts["parent_id"]))
-
-
-def _pairs_gone(before: pa.Table, now: pa.Table) -> pa.Table:
-    frame_before, frame_now = before.to_pandas(), now.to_pandas()
-    gone = ~frame_before.set_index(["concept_id", "parent_id"]).index.isin(
-        frame_now.set_index(["concept_id", "parent_id"]).index
-    )
-    return pa.Table.from_pandas(frame_before[gone], preserve_index=False)
-
-
 class _Writer:
     """Writes tables (or their changed rows) into the graph and deletes what is gone, in batches."""
 
-    def __init__(self, graph: Graph, settings: Settings, version: str) -> None:
-        self.graph, self.version = graph, version
+    def __init__(self, graph: Graph, settings: Settings, version: str, catalog: str) -> None:
+        self.graph, self.version, self.catalog = graph, version, catalog
         self.batch, self.batch_bytes = settings.load_batch_size, settings.load_batch_bytes
 
     def _load(self, cypher_file: str, rows: Iterator[dict[str, Any]], batch: int | None = None) -> None:
-        self.graph.load(cypher_file, rows, batch or self.batch, batch_bytes=self.batch_bytes, version=self.version)
+        self.graph.load(
+            cypher_file,
+            rows,
+            batch or self.batch,
+            batch_bytes=self.batch_bytes,
+            version=self.version,
+            catalog=self.catalog,
+        )
 
     def write(self, tables: dict[str, pa.Table]) -> None:
         concepts = tables["concepts"]
@@ -224,7 +246,13 @@ class _Writer:
 
     def _concept_nodes(self, concepts: pa.Table) -> None:
         self._load("load/concepts", _rows(concepts.drop_columns(["embedding"])))
-        self._load("load/is_a", _rows(_is_a(concepts)))
+
+    def refresh(self, concept_ids: list[str]) -> None:
+        """Gathers every catalog's view of these concepts: removes those no catalog has, then sets the others'
+        aliases, counts and catalogs, their is-a parents, and the levels beneath them."""
+        for cypher_file in ("load/delete_orphan_concepts", "load/refresh_concepts", "load/refresh_is_a"):
+            self._load(cypher_file, ({"concept_id": c} for c in concept_ids))
+        self._load("load/refresh_levels", ({"concept_id": c} for c in concept_ids), REFRESHED_LEVELS_PER_TRANSACTION)
 
     def delete(self, removed: dict[str, pa.Table]) -> None:
         """Edges first, then nodes."""
@@ -232,7 +260,6 @@ class _Writer:
             ("product_concepts", "load/delete_mentions"),
             ("images", "load/delete_has_image"),
             ("concept_images", "load/delete_depicted_by"),
-            ("is_a", "load/delete_is_a"),
             ("products", "load/delete_products"),
             ("image_nodes", "load/delete_images"),
             ("concepts", "load/delete_concepts"),
@@ -261,6 +288,7 @@ def _build_properties(context: BuildContext, counts: dict[str, int], pre_load: d
     return {
         **accounting,
         "catalog": build.catalog,
+        "catalog_id": build.catalog_id,
         "catalog_sha256": build.catalog_sha256,
         "grounding": build.models["grounding"],
         "clip_model": build.models.get("clip"),

@@ -10,20 +10,23 @@ Every stage is ``run(context) -> StageReport`` (:mod:`kgbuild.stage`).
 from __future__ import annotations
 
 import logging
+import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kgbuild import concepts, hierarchy, images, ingest, load, models, snapshot
+from kgbuild import concepts, hierarchy, images, ingest, load, models, snapshot, text_analysis
+from kgbuild.errors import BadInput
 from kgbuild.graph import Graph
 from kgbuild.models import file_sha256
+from kgbuild.registry import CatalogBuild
 from kgbuild.settings import Settings
-from kgbuild.stage import BuildContext, BuildRecord, StageReport
-from kgbuild.workdir import Layout, locked
+from kgbuild.stage import BuildContext, BuildRecord, StageReport, catalog_id_for
+from kgbuild.workdir import Layout, locked, read_parquet
 
 STAGES: tuple[str, ...] = ("ingest", "concepts", "hierarchy", "images", "load", "snapshot")
 log = logging.getLogger(__name__)
@@ -51,10 +54,15 @@ def _preflight(catalog: str | Path, settings: Settings, graph: Graph | None) -> 
     return catalog, models.preflight(settings)
 
 
+class WorkdirOfAnotherCatalog(BadInput):
+    pass
+
+
 def _begin(layout: Layout, catalog: Path, settings: Settings, resolved_models: dict[str, Any]) -> BuildRecord:
     catalog_sha256 = file_sha256(catalog)
-    if layout.build_file.is_file():
-        previous = BuildRecord.read(layout)
+    previous = BuildRecord.read(layout) if layout.build_file.is_file() else None
+    catalog_id = _catalog_id(layout, catalog, settings, previous)
+    if previous is not None:
         same_input = (previous.catalog_sha256, previous.settings) == (catalog_sha256, settings.model_dump(mode="json"))
         if same_input and previous.finished_at is None:
             log.info("resuming build %s after stages %s", previous.version, previous.completed)
@@ -63,6 +71,7 @@ def _begin(layout: Layout, catalog: Path, settings: Settings, resolved_models: d
         version=BuildRecord.new_version(),
         workdir=str(layout.root),
         catalog=str(catalog),
+        catalog_id=catalog_id,
         catalog_sha256=catalog_sha256,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         settings=settings.model_dump(mode="json"),
@@ -70,6 +79,33 @@ def _begin(layout: Layout, catalog: Path, settings: Settings, resolved_models: d
     )
     build.write(layout)
     return build
+
+
+def _catalog_id(layout: Layout, catalog: Path, settings: Settings, previous: BuildRecord | None) -> str:
+    """``--catalog-id``; else the id of the catalog the work directory holds (a work directory holds one catalog,
+    however its file is named from one build to the next); else one derived from the catalog's path."""
+    held = previous.catalog_id if previous is not None else ""
+    catalog_id = settings.catalog_id or held or catalog_id_for(catalog)
+    if held and catalog_id != held:
+        raise WorkdirOfAnotherCatalog(
+            f"{layout.root}: work directory of catalog {held!r}; build catalog {catalog_id!r} in its own work directory"
+        )
+    return catalog_id
+
+
+def is_current(catalog: str | Path, workdir: str | Path, settings: Settings) -> bool:
+    """Whether the work directory's last build finished over these very catalog bytes and settings: building again
+    would change nothing."""
+    layout = Layout(Path(workdir))
+    if not layout.build_file.is_file() or not Path(catalog).is_file():
+        return False
+    last = BuildRecord.read(layout)
+    return (
+        last.finished_at is not None
+        and last.catalog == str(Path(catalog).absolute())
+        and last.settings == settings.model_dump(mode="json")
+        and last.catalog_sha256 == file_sha256(Path(catalog))
+    )
 
 
 def run_stage(stage: str, workdir: str | Path, graph: Graph | None = None) -> StageReport:
@@ -98,6 +134,41 @@ def _run_stage(stage: str, layout: Layout, graph: Graph | None) -> StageReport:
         build.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     build.write(layout)
     return report
+
+
+def begin_changed(builds: Iterable[CatalogBuild], graph: Graph | None = None) -> list[str]:
+    """Begins a build of each registry catalog whose bytes or settings changed since its last finished build (or
+    resumes its unfinished one); returns their work directories. Unchanged catalogs are skipped."""
+    return [
+        begin_build(build.catalog, build.workdir, build.settings, graph).workdir
+        for build in builds
+        if not is_current(build.catalog, build.workdir, build.settings)
+    ]
+
+
+def plan_shards(workdir: str | Path) -> list[dict[str, str]]:
+    """Cuts the texts of the current build that no earlier build parsed into shard files; one ``{"workdir",
+    "shard"}`` per shard for :func:`parse_shard`, which any worker may run, all at once. After ingest."""
+    layout = Layout(Path(workdir))
+    build = BuildRecord.read(layout)
+    settings = Settings.model_validate(build.settings)
+    with locked(layout, settings.lock_wait_s):
+        for stale in layout.shards.glob("*") if layout.shards.is_dir() else []:
+            if stale.name != build.version:
+                shutil.rmtree(stale, ignore_errors=True)
+        texts = concepts.texts_to_analyze(read_parquet(layout.products), settings)
+        shards = text_analysis.plan_shards(
+            texts, settings, settings.cache_dir or layout.cache, layout.shards / build.version
+        )
+    return [{"workdir": str(layout.root), "shard": str(shard)} for shard in shards]
+
+
+def parse_shard(workdir: str | Path, shard: str | Path) -> int:
+    """Parses one shard of :func:`plan_shards` into the build's text-analysis cache, which the concepts stage then
+    reads; the number of texts parsed. Takes no lock: shards of one build run side by side."""
+    layout = Layout(Path(workdir))
+    settings = Settings.model_validate(BuildRecord.read(layout).settings)
+    return text_analysis.parse_shard_file(Path(shard), settings, settings.cache_dir or layout.cache)
 
 
 def run_build(

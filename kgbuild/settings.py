@@ -16,12 +16,19 @@ from kgbuild.domain import VISUAL_KINDS
 from kgbuild.errors import BadInput
 
 TEXT_EVIDENCE = "none"
+CATALOG_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
 class Settings(BaseSettings):
     """Everything that decides what a build produces. Stored in the work directory when a build begins."""
 
     model_config = SettingsConfigDict(env_prefix="KGBUILD_", extra="forbid", frozen=True)
+
+    catalog_id: str | None = Field(
+        None,
+        pattern=CATALOG_ID_PATTERN,
+        description="The catalog's id in the graph, which many catalogs can share (default: from the catalog's path).",
+    )
 
     # Catalog contract: which source columns hold the fields kgbuild needs; all other columns become attributes.
     id_col: str = Field("product_id", description="Catalog column holding the product id.")
@@ -171,6 +178,9 @@ class Settings(BaseSettings):
     )
 
     # Snapshots.
+    snapshot_dir: Path | None = Field(
+        None, description="Where snapshots of the graph are written (default WORKDIR/snapshots); catalogs may share it."
+    )
     snapshot_keep: int | None = Field(
         None, ge=1, description="Keep only the newest N snapshots (never the one LATEST names)."
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
@@ -23,6 +24,7 @@ import pyarrow.parquet as pq
 from kgbuild.domain import CATEGORY, SNAPSHOT_SCHEMAS
 from kgbuild.domain import SNAPSHOT_SCHEMA_VERSION as SCHEMA_VERSION  # public: the README names it
 from kgbuild.errors import BadInput
+from kgbuild.graph import Graph
 from kgbuild.models import file_sha256
 from kgbuild.stage import BuildContext, StageReport
 from kgbuild.workdir import (
@@ -38,6 +40,7 @@ from kgbuild.workdir import (
 
 STAGE = "snapshot"
 MANIFEST = "manifest.json"
+LATEST = "LATEST"
 FASHIONKLIP_PHRASE_WORDS = range(2, 7)  # the training loader keeps concepts of 2 to 6 words
 
 
@@ -50,22 +53,47 @@ def item_id(sha256: str) -> int:
     return int(sha256[:15], 16)
 
 
-def tables(layout: Layout) -> dict[str, pd.DataFrame]:
-    """Snapshot table name → DataFrame, in the snapshot's column order."""
-    concepts = read_parquet(layout.concepts)
-    images = read_parquet(layout.images)
-    products = read_parquet(layout.products).merge(
-        images[["product_id", "image_id"]].drop_duplicates("product_id"), on="product_id", how="left"
+CATALOG_TABLES = ("products", "images", "product_concepts", "concept_images", "concepts", "product_phrases")
+"""The tables a catalog's build contributes to a snapshot."""
+
+
+def tables(sources: dict[str, dict[str, Path]], concepts: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Snapshot table name → DataFrame, in the snapshot's column order, from each catalog's tables (catalog id →
+    table name → Parquet file) and the concepts as the graph holds them (with ``parent_id``, ``level`` and
+    ``catalogs``)."""
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in CATALOG_TABLES if name != "concepts"}
+    for catalog, files in sources.items():
+        for name in parts:
+            parts[name].append(read_parquet(files[name]).assign(catalog=catalog))
+    frames = {name: pd.concat(found, ignore_index=True) for name, found in parts.items()}
+    images = frames["images"]
+    products = frames["products"].merge(
+        images[["catalog", "product_id", "image_id"]].drop_duplicates(["catalog", "product_id"]),
+        on=["catalog", "product_id"],
+        how="left",
     )
-    frames = {
+    snapshot_frames = {
         "concepts": concepts,
         "hierarchy": concepts.dropna(subset=["parent_id"]).rename(columns={"concept_id": "child_id"}),
         "products": products,
-        "product_concepts": read_parquet(layout.product_concepts),
+        "product_concepts": frames["product_concepts"],
         "images": images.drop_duplicates("image_id").assign(item_id=lambda f: f["sha256"].map(item_id)),
-        "concept_images": read_parquet(layout.concept_images),
+        "concept_images": frames["concept_images"],
     }
-    return {name: frame[SNAPSHOT_SCHEMAS[name].names] for name, frame in frames.items()}
+    ordered = {name: frame[SNAPSHOT_SCHEMAS[name].names] for name, frame in snapshot_frames.items()}
+    return ordered | {"product_phrases": frames["product_phrases"]}
+
+
+def build_concepts(concepts_table: Path, catalog: str) -> pd.DataFrame:
+    """A single build's concepts as a graph of that catalog alone would hold them."""
+    concepts = read_parquet(concepts_table)
+    concepts["catalogs"] = pd.Series([[catalog]] * len(concepts), index=concepts.index, dtype=object)
+    return concepts
+
+
+def query_id(catalog: str, product_id: str) -> str:
+    """A product's FashionKLIP query id: unique across the catalogs of a snapshot."""
+    return f"{catalog}/{product_id}"
 
 
 def fashionklip_records(frames: dict[str, pd.DataFrame], phrases: pd.DataFrame, prompt: str) -> dict[str, list[dict]]:
@@ -74,10 +102,10 @@ def fashionklip_records(frames: dict[str, pd.DataFrame], phrases: pd.DataFrame, 
     name_of = dict(zip(categories["concept_id"], categories["name"], strict=True))
     known = set(categories["name"]) | {alias for aliases in categories["aliases"] for alias in aliases}
     items = frames["images"].set_index("image_id")["item_id"]
-    image_ids = frames["products"].dropna(subset=["image_id"]).groupby("product_id")["image_id"].agg(list)
+    image_ids = frames["products"].dropna(subset=["image_id"]).groupby(["catalog", "product_id"])["image_id"].agg(list)
     item_ids = image_ids.map(lambda ids: [int(items[i]) for i in ids])
     words = phrases["phrase"].map(lambda phrase: len(phrase.split()), na_action="ignore")
-    phrases_of = phrases[words.isin(FASHIONKLIP_PHRASE_WORDS)].groupby("product_id")["phrase"].agg(list)
+    phrases_of = phrases[words.isin(FASHIONKLIP_PHRASE_WORDS)].groupby(["catalog", "product_id"])["phrase"].agg(list)
     return {
         "concepts_queries": [
             {"query_id": cid, "query_text": prompt.format(concept=name), "phrase": name}
@@ -89,11 +117,11 @@ def fashionklip_records(frames: dict[str, pd.DataFrame], phrases: pd.DataFrame, 
         ],
         "queries_phrases": [
             {
-                "query_id": row.product_id,
+                "query_id": query_id(str(row.catalog), str(row.product_id)),
                 "query_text": row.title,
-                "item_ids": item_ids.get(row.product_id, []),
-                "phrases": phrases_of.get(row.product_id, []),
-                "match_phrases": [p for p in phrases_of.get(row.product_id, []) if p in known],
+                "item_ids": item_ids.get((row.catalog, row.product_id), []),
+                "phrases": phrases_of.get((row.catalog, row.product_id), []),
+                "match_phrases": [p for p in phrases_of.get((row.catalog, row.product_id), []) if p in known],
             }
             for row in frames["products"].itertuples()
         ],
@@ -101,30 +129,78 @@ def fashionklip_records(frames: dict[str, pd.DataFrame], phrases: pd.DataFrame, 
 
 
 def run(context: BuildContext) -> StageReport:
-    """Writes the snapshot of what was loaded: the validated tables once the load stage has run for this build."""
-    layout, settings, version = context.layout, context.settings, context.version
-    target = layout.snapshots / version
+    """Writes a snapshot of the graph once the build is loaded: every catalog it holds, each from the tables its work
+    directory kept when loaded (a graph unchanged since the newest snapshot keeps that one). A build not loaded
+    (no load stage ran) gets a snapshot of its own tables, as a graph of that catalog alone."""
+    root, settings, version = context.snapshot_root, context.settings, context.version
+    if "load" in context.reports:
+        with nullcontext(context.graph) if context.graph is not None else Graph.from_env() as graph:
+            catalogs = [row for row in graph.read_file("queries/catalogs") if row["last_build"] is not None]
+            sources = {row["catalog"]: _loaded_tables(row) for row in catalogs}
+            current = _current(root, catalogs)
+            if current is None:
+                concepts = pd.DataFrame(
+                    graph.read_file("snapshot/concepts"), columns=SNAPSHOT_SCHEMAS["concepts"].names
+                )
+    else:
+        layout = context.layout
+        catalogs = [{"catalog": context.catalog_id, "location": str(context.catalog), "last_build": version}]
+        sources = {context.catalog_id: {name: getattr(layout, name) for name in CATALOG_TABLES}}
+        current, concepts = None, build_concepts(layout.concepts, context.catalog_id)
+    target = current or root / version
     if not (target / MANIFEST).is_file():  # a folder without manifest is debris of an older crash: replaced
         with staged_folder(target) as staging:
-            _write(staging, context)
-    with atomic_path(layout.latest_pointer) as tmp:
-        tmp.write_text(version + "\n")
-    removed = prune(layout.snapshots, settings.snapshot_keep) if settings.snapshot_keep else []
+            _write(staging, target.name, context, tables(sources, concepts), catalogs)
+    with atomic_path(root / LATEST) as tmp:
+        tmp.write_text(target.name + "\n")
+    removed = prune(root, settings.snapshot_keep) if settings.snapshot_keep else []
     return StageReport(
         STAGE,
-        {"version": version, "path": str(target), "rows": read_json(target / MANIFEST)["rows"], "pruned": removed},
+        {
+            "version": target.name,
+            "path": str(target),
+            "catalogs": sorted(sources),
+            "rows": read_json(target / MANIFEST)["rows"],
+            "pruned": removed,
+        },
     )
 
 
-def _write(folder: Path, context: BuildContext) -> None:
-    layout = context.layout.validated_tables() if "load" in context.reports else context.layout
+def _loaded_tables(catalog: dict[str, Any]) -> dict[str, Path]:
+    """The tables a catalog's work directory kept when its newest build was loaded."""
+    loaded = Layout(Path(catalog["workdir"])).loaded
+    state = loaded / "state.json"
+    kept = read_json(state) if state.is_file() else {}
+    if kept.get("version") != catalog["last_build"] or kept.get("dirty"):
+        raise SnapshotError(
+            f"{loaded}: catalog {catalog['catalog']!r} was last loaded from build {catalog['last_build']}, but its "
+            f"work directory holds the tables of {kept.get('version') or 'no build'}"
+        )
+    return {name: loaded / f"{name}.parquet" for name in CATALOG_TABLES}
+
+
+def _current(root: Path, catalogs: list[dict[str, Any]]) -> Path | None:
+    """The newest snapshot, when it holds exactly these builds of these catalogs."""
+    latest = root / LATEST
+    if not latest.is_file():
+        return None
+    folder = root / latest.read_text().strip()
+    if not (folder / MANIFEST).is_file():
+        return None
+    held = {c["catalog_id"]: c["version"] for c in read_json(folder / MANIFEST).get("catalogs", [])}
+    return folder if held == {c["catalog"]: c["last_build"] for c in catalogs} else None
+
+
+def _write(
+    folder: Path, version: str, context: BuildContext, frames: dict[str, pd.DataFrame], catalogs: list[dict]
+) -> None:
     build, settings = context.build, context.settings
     rows, files = {}, {}
-    frames = tables(layout)
+    phrases = frames.pop("product_phrases")
     for name, frame in frames.items():
         write_parquet(frame, folder / f"{name}.parquet", SNAPSHOT_SCHEMAS[name])
         rows[name] = len(frame)
-    jsonl = fashionklip_records(frames, read_parquet(layout.product_phrases), settings.prompts[0])
+    jsonl = fashionklip_records(frames, phrases, settings.prompts[0])
     for name, records in jsonl.items():
         with (folder / f"{name}.jsonl").open("w") as stream:
             stream.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
@@ -134,10 +210,13 @@ def _write(folder: Path, context: BuildContext) -> None:
     write_json(
         {
             "schema_version": SCHEMA_VERSION,
-            "version": build.version,
+            "version": version,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "kgbuild_version": package_version("kgbuild"),
-            "catalog": {"path": build.catalog, "sha256": build.catalog_sha256},
+            "catalog": {"catalog_id": build.catalog_id, "path": build.catalog, "sha256": build.catalog_sha256},
+            "catalogs": [
+                {"catalog_id": c["catalog"], "location": c["location"], "version": c["last_build"]} for c in catalogs
+            ],
             "models": build.models,
             "settings": settings.model_dump(mode="json"),
             "stages": {stage: report.figures for stage, report in context.reports.items()},
@@ -226,11 +305,11 @@ def prune(root: Path, keep: int) -> list[str]:
 
 _KEYS = {
     "concepts": ["concept_id"],
-    "products": ["product_id"],
+    "products": ["catalog", "product_id"],
     "images": ["image_id"],
     "hierarchy": ["child_id", "parent_id"],
-    "product_concepts": ["product_id", "concept_id"],
-    "concept_images": ["concept_id", "image_id"],
+    "product_concepts": ["catalog", "product_id", "concept_id"],
+    "concept_images": ["catalog", "concept_id", "image_id"],
 }
 
 

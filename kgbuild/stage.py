@@ -7,6 +7,8 @@ and writes its output tables there; it never re-reads ``build.json`` or another 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +26,14 @@ if TYPE_CHECKING:
 ACCOUNTING = ("input_rows", "accepted", "quarantined")
 
 
+def catalog_id_for(catalog: Path) -> str:
+    """A catalog's default id: its file name's stem and a digest of its absolute path, so the same file rebuilt is
+    the same catalog and two ``products.csv`` in different folders are two."""
+    path = Path(catalog).resolve()
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem).strip("-._")[:48] or "catalog"
+    return f"{stem}-{hashlib.sha256(str(path).encode()).hexdigest()[:8]}"
+
+
 class BuildRecord(BaseModel):
     """One build of one catalog, as kept in ``build.json``."""
 
@@ -32,6 +42,8 @@ class BuildRecord(BaseModel):
     version: str
     workdir: str
     catalog: str
+    catalog_id: str = ""
+    """The catalog's id in the graph (``Settings.catalog_id``, or derived from the catalog's path)."""
     catalog_sha256: str
     started_at: str
     finished_at: str | None = None
@@ -109,6 +121,14 @@ class BuildContext:
     def catalog(self) -> Path:
         return Path(self.build.catalog)
 
+    @property
+    def catalog_id(self) -> str:
+        return self.build.catalog_id
+
+    @property
+    def snapshot_root(self) -> Path:
+        return self.settings.snapshot_dir or self.layout.snapshots
+
     @classmethod
     def standalone(
         cls, workdir: Path | Layout, settings: Settings, catalog: Path | None = None, version: str | None = None
@@ -120,6 +140,7 @@ class BuildContext:
             version=version or BuildRecord.new_version(),
             workdir=str(layout.root),
             catalog=str(Path(catalog).absolute()) if catalog else "",
+            catalog_id=settings.catalog_id or (catalog_id_for(Path(catalog)) if catalog else "catalog"),
             catalog_sha256="",
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
             settings=settings.model_dump(mode="json"),

@@ -5,6 +5,10 @@ keyed by the sha256 of the analyser's identity (the spaCy pipeline, its version 
 and of the text: a rebuild parses only new or changed texts, and a text repeated in a catalog is parsed once. What is
 left to parse is cut into shards of ``parse_shard_texts``; with several shards and ``parse_workers`` > 1 they are
 parsed in worker processes.
+
+A scheduler can parse shards as tasks of their own, on any worker sharing the work directory, before the concepts
+stage: :func:`plan_shards` writes the texts left to parse as shard files, :func:`parse_shard_file` parses one into a
+part of the cache, and :func:`analyze` then finds them cached (and folds the parts into the cache's main file).
 """
 
 from __future__ import annotations
@@ -18,13 +22,16 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import spacy
 
 from kgbuild import descriptions, lexicon, models, words
 from kgbuild.descriptions import Sentence
-from kgbuild.embedding_cache import ResultCache
+from kgbuild.embedding_cache import ResultCache, result_path
 from kgbuild.settings import Settings
 from kgbuild.words import Word
+from kgbuild.workdir import atomic_path
 
 TITLE, DESCRIPTION = "title", "description"
 _READERS = (words, descriptions, lexicon)  # the code that turns a parse into words and sentences
@@ -33,7 +40,7 @@ _READERS = (words, descriptions, lexicon)  # the code that turns a parse into wo
 def analyze(role: str, texts: list[str], settings: Settings, cache_folder: Path | None = None) -> list[Any]:
     """Each text's analysis (``TITLE``: its words; ``DESCRIPTION``: its sentences), from the cache when there."""
     cache = ResultCache(cache_folder, "analysis", identity(role, settings))
-    missing = [text for text in dict.fromkeys(texts) if text not in cache]
+    missing = _missing(texts, cache)
     for text, encoded in zip(missing, _parse(role, missing, settings), strict=True):
         cache.put(text, encoded)
     cache.save()
@@ -42,15 +49,56 @@ def analyze(role: str, texts: list[str], settings: Settings, cache_folder: Path 
     return [decoded[text] for text in texts]
 
 
+def plan_shards(
+    texts_by_role: dict[str, list[str]], settings: Settings, cache_folder: Path, shard_folder: Path
+) -> list[Path]:
+    """Writes the distinct texts (per role, as :func:`kgbuild.concepts.texts_to_analyze` gives them) not in the cache
+    as shard files in ``shard_folder`` (one role and at most ``parse_shard_texts`` texts each, named by role, position
+    and contents: planning again writes the same files), for :func:`parse_shard_file`. Their paths; none when every
+    text is cached."""
+    paths = []
+    for role, texts in texts_by_role.items():
+        missing = _missing(texts, ResultCache(cache_folder, "analysis", identity(role, settings)))
+        for index, shard in enumerate(_shards(missing, settings.parse_shard_texts)):
+            digest = hashlib.sha256(json.dumps(shard).encode()).hexdigest()[:12]
+            path = Path(shard_folder) / f"{role}-{index:05d}-{digest}.parquet"
+            with atomic_path(path) as tmp:
+                pq.write_table(pa.table({"role": [role] * len(shard), "text": shard}), tmp)
+            paths.append(path)
+    return paths
+
+
+def parse_shard_file(shard: Path, settings: Settings, cache_folder: Path) -> int:
+    """Parses a shard file of :func:`plan_shards` into a part of the cache (named after the shard, written
+    atomically; the main file is left to :func:`analyze`): safe to run again or on several workers at once. The
+    number of texts parsed: 0 when the shard's part is there already."""
+    table = pq.read_table(shard)
+    role, texts, name = table["role"][0].as_py(), table["text"].to_pylist(), Path(shard).stem
+    analyser = identity(role, settings)
+    if result_path(cache_folder, "analysis", analyser, name).is_file():
+        return 0
+    parsed = dict(zip(texts, parse_shard(role, texts, settings), strict=True))
+    ResultCache.write_part(cache_folder, "analysis", analyser, name, parsed)
+    return len(texts)
+
+
 def identity(role: str, settings: Settings) -> str:
     name, version = models.spacy_model_name(settings), models.spacy_model_version(settings)
     readers = hashlib.sha256(b"".join(inspect.getsource(module).encode() for module in _READERS)).hexdigest()
     return f"{role}|{name}|{version}|spacy {spacy.__version__}|{readers}"
 
 
+def _missing(texts: list[str], cache: ResultCache) -> list[str]:
+    """The distinct texts not in ``cache``, in order."""
+    return [text for text in dict.fromkeys(texts) if text not in cache]
+
+
+def _shards(texts: list[str], size: int) -> list[list[str]]:
+    return [texts[start : start + size] for start in range(0, len(texts), size)]
+
+
 def _parse(role: str, texts: list[str], settings: Settings) -> list[str]:
-    size = settings.parse_shard_texts
-    shards = [texts[start : start + size] for start in range(0, len(texts), size)]
+    shards = _shards(texts, settings.parse_shard_texts)
     workers = min(settings.parse_workers or min(os.cpu_count() or 1, 4), len(shards))
     if workers < 2:
         return [encoded for shard in shards for encoded in parse_shard(role, shard, settings)]

@@ -116,6 +116,11 @@ class Layout:
         return self.root / "cache"
 
     @property
+    def shards(self) -> Path:
+        """Texts left to parse, cut into shards that any worker may parse (:func:`kgbuild.pipeline.plan_shards`)."""
+        return self.root / "shards"
+
+    @property
     def snapshots(self) -> Path:
         return self.root / "snapshots"
 

@@ -1,4 +1,5 @@
-"""The graph's content as comparable values: every Product/Concept/Image node and every edge between them."""
+"""The graph's content as comparable values: every Product/Concept/Image node and every edge from a product or concept
+(to a concept, an image, or the catalog that has the concept)."""
 
 import numpy as np
 
@@ -10,9 +11,9 @@ def graph_state(graph):
         "MATCH (n:Product|Concept|Image) RETURN labels(n)[0] AS label, properties(n) AS props"
     ).records
     edges = graph.driver.execute_query(
-        "MATCH (a:Product|Concept)-[r]->(b:Concept|Image) "
-        "RETURN coalesce(a.product_id, a.concept_id) AS a, type(r) AS type, properties(r) AS props, "
-        "coalesce(b.concept_id, b.image_id) AS b"
+        "MATCH (a:Product|Concept)-[r]->(b:Concept|Image|Catalog) "
+        "RETURN coalesce(a.catalog + '/' + a.product_id, a.concept_id) AS a, type(r) AS type, "
+        "properties(r) AS props, coalesce(b.concept_id, b.image_id, b.catalog_id) AS b"
     ).records
 
     def strip(props):
@@ -41,15 +42,15 @@ SNAPSHOT_VS_GRAPH = {
         "MATCH (c:Concept)-[:IS_A]->(p:Concept) RETURN [c.concept_id, p.concept_id] AS k",
         ["child_id", "parent_id"],
     ),
-    "products": ("MATCH (p:Product) RETURN p.product_id AS k", ["product_id"]),
+    "products": ("MATCH (p:Product) RETURN [p.catalog, p.product_id] AS k", ["catalog", "product_id"]),
     "product_concepts": (
-        "MATCH (p:Product)-[:MENTIONS]->(c:Concept) RETURN [p.product_id, c.concept_id] AS k",
-        ["product_id", "concept_id"],
+        "MATCH (p:Product)-[:MENTIONS]->(c:Concept) RETURN [p.catalog, p.product_id, c.concept_id] AS k",
+        ["catalog", "product_id", "concept_id"],
     ),
     "images": ("MATCH (i:Image) RETURN i.image_id AS k", ["image_id"]),
     "concept_images": (
-        "MATCH (c:Concept)-[:DEPICTED_BY]->(i:Image) RETURN [c.concept_id, i.image_id] AS k",
-        ["concept_id", "image_id"],
+        "MATCH (c:Concept)-[d:DEPICTED_BY]->(i:Image) RETURN [d.catalog, c.concept_id, i.image_id] AS k",
+        ["catalog", "concept_id", "image_id"],
     ),
 }
 

@@ -36,7 +36,8 @@ def test_schema_constraints_and_indexes(graph, tmp_path, demo_catalog):
         for r in graph.driver.execute_query("SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties").records
     }
     assert {name: (c["type"], c["labelsOrTypes"], c["properties"]) for name, c in constraints.items()} == {
-        "product_id": ("UNIQUENESS", ["Product"], ["product_id"]),
+        "product_key": ("UNIQUENESS", ["Product"], ["catalog", "product_id"]),
+        "catalog_id": ("UNIQUENESS", ["Catalog"], ["catalog_id"]),
         "image_id": ("UNIQUENESS", ["Image"], ["image_id"]),
         "concept_id": ("UNIQUENESS", ["Concept"], ["concept_id"]),
         "build_version": ("UNIQUENESS", ["Build"], ["version"]),
@@ -63,8 +64,9 @@ def test_add_change_remove_sequence_equals_a_fresh_build(graph, tmp_path, demo_r
     third.loc[third.index[:5], "colour"] = "teal"  # an attribute change
     third.loc[third.index[5:15], "image"] = list(demo_rows["image"].iloc[:10])  # images swapped to others' files
     third = third.drop(third.index[20:30])  # removed products
+    settings = SETTINGS.model_copy(update={"catalog_id": "demo"})  # three files, one catalog
     loads = [
-        pipeline.run_build(write(frame, tmp_path / f"catalog{number}.csv"), tmp_path / "incremental", SETTINGS, graph)[
+        pipeline.run_build(write(frame, tmp_path / f"catalog{number}.csv"), tmp_path / "incremental", settings, graph)[
             "load"
         ]
         for number, frame in enumerate([first, second, third])
@@ -79,7 +81,7 @@ def test_add_change_remove_sequence_equals_a_fresh_build(graph, tmp_path, demo_r
     )
 
     graph.driver.execute_query("MATCH (n) DETACH DELETE n")
-    pipeline.run_build(tmp_path / "catalog2.csv", tmp_path / "fresh", SETTINGS, graph)
+    pipeline.run_build(tmp_path / "catalog2.csv", tmp_path / "fresh", settings, graph)
     assert graph_state(graph) == incremental
     assert same_embeddings(concept_embeddings(graph), incremental_embeddings)
     first_ids = set(pd.read_parquet(Layout(tmp_path / "incremental").concepts)["concept_id"])
@@ -88,10 +90,11 @@ def test_add_change_remove_sequence_equals_a_fresh_build(graph, tmp_path, demo_r
 
 QUERY_PARAMETERS = {
     "graph_stats": {},
+    "catalogs": {},
     "top_concepts": {"limit": 5},
     "concept_subtree": {"name": "sunglasses"},
     "products_for_concept_path": {"name": "sunglasses", "also": "black", "limit": 100},
-    "concepts_of_product": {"product_id": "P00001"},
+    "concepts_of_product": {"product_id": "P00001", "catalog": None},
     "images_for_concept": {"name": "sneakers"},
     "orphan_check": {},
     "cycle_check": {},
@@ -134,6 +137,9 @@ def test_every_query_file_runs_with_expected_rows(graph, tmp_path, demo_catalog,
     assert [r["rank"] for r in rows["images_for_concept"]] == list(range(1, len(rows["images_for_concept"]) + 1))
     assert 3 <= len(rows["images_for_concept"]) <= 10
     assert rows["orphan_check"] == [] and rows["cycle_check"] == []
+    (catalog,) = rows["catalogs"]
+    assert (catalog["products"], catalog["concepts"]) == (len(demo_rows), len(concepts))
+    assert catalog["location"] == str(demo_catalog) and catalog["workdir"] == str(tmp_path)
     found = rows["concept_search"]
     assert "sunglasses" in {r["concept"] for r in found}
     assert all(any(w.startswith("sunglas") for t in [r["concept"], *r["aliases"]] for w in t.split()) for r in found)
@@ -151,13 +157,13 @@ def test_batched_load_never_renders_its_rows_for_the_driver_debug_log(graph, cap
             "name": f"concept {i}",
             "aliases": [],
             "kind": "category",
-            "level": 1,
+            "parent_id": None,
             "product_count": 1,
         }
         for i in range(3)
     ]
     graph.run_file("schema", embedding_dimensions=384)
-    graph.load("load/concepts", concepts, 2, version="v1")
+    graph.load("load/concepts", concepts, 2, version="v1", catalog="demo")
     embeddings = ({"concept_id": f"c{i}", "embedding": [0.125 + i] * 384} for i in range(3))
     with caplog.at_level("DEBUG", logger="neo4j"):
         assert graph.load("load/concept_embeddings", embeddings, 2) == 3

@@ -88,6 +88,7 @@ def test_catalog_whose_products_share_no_concept_builds(tmp_path, graph):
     assert snapshot["concepts"].num_rows == 0
     assert snapshot["concepts"].schema.field("aliases").type == pa.list_(pa.string())
     assert snapshot["product_concepts"].column_names == [
+        "catalog",
         "product_id",
         "concept_id",
         "field",
@@ -146,7 +147,7 @@ def test_a_row_neo4j_refuses_is_named(graph):
     huge = "x" * 40_000  # beyond what Neo4j's index on product_id takes
     rows[6] = {"product_id": huge, "props": {"product_id": huge, "title": "Shirt"}}
     with pytest.raises(RowRejected) as rejected:
-        graph.load("load/products", rows, 10, version="v1")
+        graph.load("load/products", rows, 10, version="v1", catalog="c")
     message = str(rejected.value)
     assert message.startswith("load/products: Neo4j refused the row product_id 'xxxx")
     assert "(40000 characters)" in message and "too large to index" in message

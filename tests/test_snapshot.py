@@ -17,7 +17,7 @@ from kgbuild import images, pipeline, snapshot
 from kgbuild.settings import Settings
 from kgbuild.workdir import Layout
 
-SETTINGS = Settings(clip_model="none", image_roots=[str(DEMO_DIR)])
+SETTINGS = Settings(clip_model="none", image_roots=[str(DEMO_DIR)], catalog_id="demo")
 OFFLINE_STAGES = ("ingest", "concepts", "hierarchy", "images", "snapshot")
 
 
@@ -57,10 +57,12 @@ def test_snapshot_tables_and_fashionklip_jsonl(tmp_path, demo_catalog):
         "level",
         "parent_id",
         "product_count",
+        "catalogs",
     ]
-    assert list(opened.tables["products"].columns) == ["product_id", "title", "image_id", "attributes"]
+    assert list(opened.tables["products"].columns) == ["catalog", "product_id", "title", "image_id", "attributes"]
     assert opened.manifest["schema_version"] == snapshot.SCHEMA_VERSION
-    assert {"sha256", "path"} <= set(opened.manifest["catalog"]) and "settings" in opened.manifest
+    assert {"sha256", "path", "catalog_id"} <= set(opened.manifest["catalog"]) and "settings" in opened.manifest
+    assert [c["catalog_id"] for c in opened.manifest["catalogs"]] == ["demo"]
     fields = {
         "concepts_queries": ["query_id", "query_text", "phrase"],
         "concepts_fathers": ["query_id", "phrase", "phrase_father"],
@@ -73,7 +75,9 @@ def test_snapshot_tables_and_fashionklip_jsonl(tmp_path, demo_catalog):
     assert all(q["query_text"] == f"a photo of {q['phrase']}" for q in queries)
     products = [json.loads(line) for line in (opened.path / "queries_phrases.jsonl").read_text().splitlines()]
     first = products[0]
-    assert first["query_id"] == "P00001" and all(isinstance(i, int) for i in first["item_ids"]) and first["item_ids"]
+    assert (
+        first["query_id"] == "demo/P00001" and all(isinstance(i, int) for i in first["item_ids"]) and first["item_ids"]
+    )
     assert all(2 <= len(p.split()) <= 6 for r in products for p in r["phrases"])
     assert all(set(r["match_phrases"]) <= set(r["phrases"]) for r in products)
     assert any(set(r["match_phrases"]) < set(r["phrases"]) for r in products)  # some phrases never became concepts
@@ -137,9 +141,9 @@ def test_diff_reports_exactly_the_changed_products_and_their_images(tmp_path, ca
     versions = [s["version"] for s in snapshot.list_snapshots(Layout(tmp_path).snapshots)]
     changes = snapshot.diff(Layout(tmp_path).snapshots / versions[0], Layout(tmp_path).snapshots / versions[1])
     products = changes["products"]
-    assert products["added"] == sorted(second_frame["product_id"].iloc[190:])
-    assert products["removed"] == sorted(first_frame["product_id"].iloc[190:])
-    assert products["changed"] == ["P00001"]
+    assert products["added"] == [("demo", p) for p in sorted(second_frame["product_id"].iloc[190:])]
+    assert products["removed"] == [("demo", p) for p in sorted(first_frame["product_id"].iloc[190:])]
+    assert products["changed"] == [("demo", "P00001")]
 
     def image_ids(frame):
         return {images.image_id(images.read_image(p)[0]) for p in frame["image"]}
@@ -155,7 +159,7 @@ def test_diff_reports_exactly_the_changed_products_and_their_images(tmp_path, ca
     moved = (sha(first_frame["image"].iloc[190:]) - sha(first_frame["image"].iloc[:190])) & sha(second_frame["image"])
     assert changes["images"]["changed"] == sorted(images.image_id(s) for s in moved) != []
     links_of_p1 = {
-        c for p, c in changes["product_concepts"]["added"] + changes["product_concepts"]["removed"] if p == "P00001"
+        c for _, p, c in changes["product_concepts"]["added"] + changes["product_concepts"]["removed"] if p == "P00001"
     }
     assert links_of_p1  # the retitled product's concept links changed
 

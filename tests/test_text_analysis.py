@@ -1,10 +1,12 @@
 """Per-text analyses: kept across builds by content, parsed once per distinct text, the same from worker shards."""
 
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
+import pandas as pd
 import pytest
 
-from kgbuild import descriptions, models, text_analysis
+from kgbuild import concepts, descriptions, models, text_analysis
 from kgbuild.settings import Settings
 from kgbuild.text_analysis import DESCRIPTION, TITLE
 from kgbuild.words import words_of
@@ -75,3 +77,32 @@ def test_shards_parsed_in_worker_processes_give_the_same_analyses(tmp_path, monk
     sharded = Settings(clip_model="none", parse_workers=2, parse_shard_texts=100)  # 2 shards, 2 processes
     assert text_analysis.analyze(TITLE, texts, sharded, tmp_path / "two") == alone
     assert pools == [2]
+
+
+def test_shards_parsed_by_workers_at_once_leave_analyze_nothing_to_parse(tmp_path, counted):
+    settings = Settings(clip_model="none", parse_workers=1, parse_shard_texts=100)
+    products = pd.DataFrame(
+        {
+            "product_id": [f"p{n}" for n in range(len(TITLES))],
+            "title": TITLES,
+            "description": [DESCRIPTIONS[n % 2] if n % 3 == 0 else None for n in range(len(TITLES))],
+        }
+    )
+    cache, folder = tmp_path / "cache", tmp_path / "shards"
+    texts = concepts.texts_to_analyze(products, settings)
+    shards = text_analysis.plan_shards(texts, settings, cache, folder)
+    assert [shard.name.split("-")[0] for shard in shards] == [TITLE, TITLE, DESCRIPTION]  # 100 + 20 titles, 2 texts
+    assert text_analysis.plan_shards(texts, settings, cache, folder) == shards  # the same files again
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:  # as Airflow workers would
+        assert list(pool.map(text_analysis.parse_shard_file, shards, [settings] * 3, [cache] * 3)) == [100, 20, 2]
+    assert text_analysis.parse_shard_file(shards[0], settings, cache) == 0  # its part is there already
+    assert len(list(cache.glob("*.part-*.parquet"))) == 3
+    sharded = {role: text_analysis.analyze(role, role_texts, settings, cache) for role, role_texts in texts.items()}
+    assert counted == []  # every text was parsed by a shard
+    assert not list(cache.glob("*.part-*.parquet"))  # folded into the main files
+    alone = {
+        role: text_analysis.analyze(role, role_texts, settings, tmp_path / "alone")
+        for role, role_texts in texts.items()
+    }
+    assert sharded == alone
+    assert text_analysis.plan_shards(texts, settings, cache, folder) == []

@@ -1,4 +1,4 @@
-// Incremental load: removes concepts the build no longer has, with their edges.
+// Incremental load: the catalog no longer has these concepts (load/refresh_concepts removes those no catalog has).
 UNWIND $rows AS row
-MATCH (c:Concept {concept_id: row.concept_id})
-DETACH DELETE c
+MATCH (:Concept {concept_id: row.concept_id})-[r:IN_CATALOG]->(:Catalog {catalog_id: $catalog})
+DELETE r

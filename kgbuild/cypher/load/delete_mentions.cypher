@@ -1,4 +1,4 @@
 // Incremental load: unlinks a product from a concept its text no longer names.
 UNWIND $rows AS row
-MATCH (:Product {product_id: row.product_id})-[r:MENTIONS]->(:Concept {concept_id: row.concept_id})
+MATCH (:Product {catalog: $catalog, product_id: row.product_id})-[r:MENTIONS]->(:Concept {concept_id: row.concept_id})
 DELETE r

@@ -6,7 +6,7 @@
 // equivalent.
 UNWIND $rows AS row
 WITH row.product_id AS product_id, collect(row) AS mentions
-MATCH (p:Product {product_id: product_id})
+MATCH (p:Product {catalog: $catalog, product_id: product_id})
 UNWIND mentions AS mention
 MATCH (c:Concept {concept_id: mention.concept_id})
 OPTIONAL MATCH (p)-[existing:MENTIONS]->(c)

@@ -1,5 +1,5 @@
-// Upserts products; row.props holds all properties (product_id, title, description, catalog attributes) and
-// replaces stale ones.
+// Upserts the catalog's products; row.props holds all properties (product_id, title, description, phrases, catalog
+// attributes) and replaces stale ones.
 UNWIND $rows AS row
-MERGE (p:Product {product_id: row.product_id})
-SET p = row.props, p.last_build = $version
+MERGE (p:Product {catalog: $catalog, product_id: row.product_id})
+SET p = row.props, p.catalog = $catalog, p.last_build = $version

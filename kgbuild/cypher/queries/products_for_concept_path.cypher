@@ -3,6 +3,6 @@
 // Browser: :param name => 'dress'  :param also => 'red'  (also => null for no narrowing)
 MATCH (root:Concept {name: $name})<-[:IS_A*0..]-(c:Concept)<-[:MENTIONS]-(p:Product)
 WHERE $also IS NULL OR EXISTS { (p)-[:MENTIONS]->(:Concept {name: $also}) }
-RETURN DISTINCT p.product_id AS product_id, p.title AS title
-ORDER BY product_id
+RETURN DISTINCT p.catalog AS catalog, p.product_id AS product_id, p.title AS title
+ORDER BY catalog, product_id
 LIMIT $limit;
