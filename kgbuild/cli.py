@@ -17,9 +17,10 @@ from rich.table import Table
 
 from kgbuild import demo as demo_module
 from kgbuild import evaluate as evaluation
-from kgbuild import pipeline, snapshot
+from kgbuild import load, pipeline, snapshot
 from kgbuild import report as build_report
 from kgbuild.errors import BadInput, Unavailable
+from kgbuild.graph import Graph
 from kgbuild.neo4j_local import LocalNeo4j
 from kgbuild.settings import Settings
 from kgbuild.stage import StageReport
@@ -189,6 +190,18 @@ def evaluate(
         timing.add_row(stage_name, str(seconds), str(figures["products_per_second"].get(stage_name, "")))
     console.print(timing)
     console.print(f"written: {Layout(workdir).eval_report}", soft_wrap=True)
+
+
+@app.command("remove-catalog")
+def remove_catalog(catalog_id: str = typer.Argument(..., help="The catalog's id in the graph.")) -> None:
+    """Remove a catalog from the graph in NEO4J_*: its products and their edges, and the concepts and images no other
+    catalog has."""
+
+    def remove() -> dict[str, int]:
+        with Graph.from_env() as graph:
+            return load.remove_catalog(graph, catalog_id, Settings())
+
+    console.print_json(json.dumps({"removed": catalog_id, "held": _guarded(remove)}))
 
 
 @app.command()

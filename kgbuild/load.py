@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kgbuild import validation
-from kgbuild.errors import InternalFault
+from kgbuild.errors import BadInput, InternalFault
 from kgbuild.graph import Graph
 from kgbuild.settings import Settings
 from kgbuild.stage import BuildContext, StageReport
@@ -48,6 +48,10 @@ FINGERPRINT = "_fingerprint"
 
 
 class GraphMismatch(InternalFault):
+    pass
+
+
+class UnknownCatalog(BadInput):
     pass
 
 
@@ -106,7 +110,7 @@ def load_into(graph: Graph, context: BuildContext, pre_load: dict[str, Any]) -> 
         touched = sorted(
             {*changed["concepts"]["concept_id"].to_pylist(), *removed["concepts"]["concept_id"].to_pylist()}
         )
-    writer.refresh(touched)
+    refresh_concepts(graph, touched, writer.batch)
     expected = expected_counts(layout)
     (counts,) = graph.read_file("load/catalog_counts", catalog=catalog)
     actual = {name: counts[name] for name in expected}
@@ -247,13 +251,6 @@ class _Writer:
     def _concept_nodes(self, concepts: pa.Table) -> None:
         self._load("load/concepts", _rows(concepts.drop_columns(["embedding"])))
 
-    def refresh(self, concept_ids: list[str]) -> None:
-        """Gathers every catalog's view of these concepts: removes those no catalog has, then sets the others'
-        aliases, counts and catalogs, their is-a parents, and the levels beneath them."""
-        for cypher_file in ("load/delete_orphan_concepts", "load/refresh_concepts", "load/refresh_is_a"):
-            self._load(cypher_file, ({"concept_id": c} for c in concept_ids))
-        self._load("load/refresh_levels", ({"concept_id": c} for c in concept_ids), REFRESHED_LEVELS_PER_TRANSACTION)
-
     def delete(self, removed: dict[str, pa.Table]) -> None:
         """Edges first, then nodes."""
         for table, cypher_file in (
@@ -265,6 +262,31 @@ class _Writer:
             ("concepts", "load/delete_concepts"),
         ):
             self._load(cypher_file, _rows(removed[table]))
+
+
+def refresh_concepts(graph: Graph, concept_ids: list[str], batch: int) -> None:
+    """Gathers every catalog's view of these concepts: removes those no catalog has, then sets the others'
+    aliases, counts and catalogs, their is-a parents, and the levels beneath them."""
+    for cypher_file in ("load/delete_orphan_concepts", "load/refresh_concepts", "load/refresh_is_a"):
+        graph.load(cypher_file, ({"concept_id": c} for c in concept_ids), batch)
+    levels = min(batch, REFRESHED_LEVELS_PER_TRANSACTION)
+    graph.load("load/refresh_levels", ({"concept_id": c} for c in concept_ids), levels)
+
+
+def remove_catalog(graph: Graph, catalog: str, settings: Settings) -> dict[str, int]:
+    """Removes a catalog from the graph: its products and their edges, its concept images and what it said of
+    each concept (concepts and images no other catalog has go with them); its Build nodes stay, as history. Returns
+    what the graph held of it."""
+    (held,) = graph.read_file("load/catalog_counts", catalog=catalog)
+    (last,) = graph.read_file("load/last_build", catalog=catalog)
+    if last["version"] is None:
+        raise UnknownCatalog(f"the graph holds no catalog {catalog!r}")
+    graph.run_batched("load/prune", version="", catalog=catalog)  # no element carries the empty version: all go
+    refresh_concepts(
+        graph, [row["concept_id"] for row in graph.read_file("load/concept_ids")], settings.load_batch_size
+    )
+    graph.run_file("load/remove_catalog", catalog=catalog)
+    return held
 
 
 def _rows(table: pa.Table) -> Iterator[dict[str, Any]]:

@@ -109,13 +109,18 @@ def load(path: str | Path) -> Registry:
     except (tomllib.TOMLDecodeError, yaml.YAMLError, ValidationError) as error:
         raise RegistryError(f"{path}: not a valid catalog registry: {error}") from error
     base = path.parent
-    return registry.model_copy(
+    registry = registry.model_copy(
         update={
             "workdir": base / registry.workdir,
             "snapshots": base / registry.snapshots if registry.snapshots else None,
             "catalogs": [c.model_copy(update={"location": base / c.location}) for c in registry.catalogs],
         }
     )
+    try:
+        registry.builds()  # every catalog's settings are valid
+    except RegistryError as error:
+        raise RegistryError(f"{path}: {error}") from error
+    return registry
 
 
 def configured(airflow_variable: str | None = None) -> Registry:

@@ -174,7 +174,8 @@ def _loaded_tables(catalog: dict[str, Any]) -> dict[str, Path]:
     if kept.get("version") != catalog["last_build"] or kept.get("dirty"):
         raise SnapshotError(
             f"{loaded}: catalog {catalog['catalog']!r} was last loaded from build {catalog['last_build']}, but its "
-            f"work directory holds the tables of {kept.get('version') or 'no build'}"
+            f"work directory holds the tables of {kept.get('version') or 'no build'}: rebuild the catalog, or remove "
+            f"it from the graph with 'kgbuild remove-catalog {catalog['catalog']}'"
         )
     return {name: loaded / f"{name}.parquet" for name in CATALOG_TABLES}
 

@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 from conftest import DEMO_DIR
 from graph_state import assert_snapshot_equals_graph, graph_state
+from typer.testing import CliRunner
 
 from kgbuild import pipeline, snapshot
+from kgbuild.cli import app
 from kgbuild.settings import Settings
 from kgbuild.stage import catalog_id_for
 
@@ -100,3 +102,19 @@ def test_a_shared_concept_survives_one_catalogs_removal_of_its_products(graph, t
 
     build(graph, b[~is_sunglasses[1::2]], "b", tmp_path / "b")
     assert graph.driver.execute_query("MATCH (c:Concept {name: 'sunglasses'}) RETURN c").records == []
+
+
+def test_a_removed_catalog_leaves_the_graph_of_the_others(graph, tmp_path, rows):
+    build(graph, rows.iloc[:120], "a", tmp_path / "a")
+    state_of_a = graph_state(graph)
+    build(graph, rows.iloc[60:], "b", tmp_path / "b")
+    (tmp_path / "b" / "work" / "loaded" / "state.json").unlink()  # b's work directory is gone
+    with pytest.raises(snapshot.SnapshotError, match="kgbuild remove-catalog b"):  # a's next snapshot of the graph
+        build(graph, rows.iloc[:120], "a", tmp_path / "a")
+    result = CliRunner().invoke(app, ["remove-catalog", "b"])
+    assert result.exit_code == 0, result.output
+    assert graph_state(graph) == state_of_a
+    assert [r["catalog"] for r in graph.read_file("queries/catalogs")] == ["a"]
+    resumed = build(graph, rows.iloc[:120], "a", tmp_path / "a")["snapshot"]
+    assert resumed["catalogs"] == ["a"] and resumed["rows"]["products"] == 120
+    assert CliRunner().invoke(app, ["remove-catalog", "b"]).output.startswith("error: the graph holds no catalog 'b'")

@@ -131,7 +131,10 @@ def test_a_build_loads_exactly_the_accepted_products(suffix, graph):
             if result is None:
                 return
             _, products = result
-            pipeline.run_build(catalog, Path(folder) / "work", Settings(clip_model="none", skip_images=True), graph)
+            settings = Settings(
+                clip_model="none", skip_images=True, catalog_id="fuzz"
+            )  # each example replaces the last
+            pipeline.run_build(catalog, Path(folder) / "work", settings, graph)
             stored = graph.driver.execute_query("MATCH (p:Product) RETURN p.product_id AS id").records
             assert sorted(r["id"] for r in stored) == sorted(products["product_id"])
 

@@ -1,5 +1,6 @@
 // After a full load of a catalog: removes what this build of it no longer contains (edges first, then nodes), so
-// the catalog's part of the graph equals the build; other catalogs' products and edges are left alone. Each
+// the catalog's part of the graph equals the build; other catalogs' products and edges are left alone (with the
+// empty version, all of the catalog goes: kgbuild remove-catalog). Each
 // statement deletes in transactions of 10,000 rows (run outside a managed transaction), so no single transaction
 // grows with what disappeared. Concepts and images no catalog has any more go too, and products of no catalog (an
 // older kgbuild's).
