@@ -304,7 +304,7 @@ def _prepared(products: pd.DataFrame, role: str) -> list[tuple[int, str]]:
     present = [(i, text) for i, text in enumerate(products[role]) if isinstance(text, str)]
     if role == TITLE:
         return [(i, prepare(descriptions.unescape(text))) for i, text in present]
-    return [(i, descriptions.clean(prepare(text))) for i, text in present]
+    return [(i, descriptions.clean(prepare(text, split_hyphens=False))) for i, text in present]
 
 
 @dataclass

@@ -27,6 +27,7 @@ from kgbuild.words import Word, word_of
 
 _BULLETS = re.compile(r"\s*(?:[•·|\n\r\t]|\s-\s)+\s*")
 _TAGS = re.compile(r"<[^>]+>")
+_MARKS = re.compile("[\u2122\u00ae\u00a9\u2120]")  # ™ ® © ℠
 _NOT_LETTERS = re.compile(r"[\d\W]+")
 _NOUNS = {"NOUN", "PROPN"}
 _MODIFIER_POS = {"ADJ", "NOUN", "PROPN"}
@@ -39,15 +40,15 @@ OTHER_PRODUCTS = re.compile(r"\b(?:sold|bought|purchased|available) separately\b
 
 
 def clean(text: str) -> str:
-    """Markup and entities out ("&trade;" → "™"), bullets as sentence ends."""
+    """Markup, entities and trademark signs out, bullets as sentence ends."""
     text = unescape(text)
     parts = [part.strip(" .;,") for part in _BULLETS.split(text)]
     return ". ".join(part for part in parts if part) + "."
 
 
 def unescape(text: str) -> str:
-    """Markup out, entities decoded ("&trade;" → "™")."""
-    return html.unescape(_TAGS.sub(" ", html.unescape(text)))
+    """Markup out, entities decoded, trademark signs dropped ("HeatTech&trade; Jacket" → "HeatTech Jacket")."""
+    return _MARKS.sub("", html.unescape(_TAGS.sub(" ", html.unescape(text))))
 
 
 @dataclass
@@ -70,7 +71,7 @@ def analyze(doc: Any) -> list[Sentence]:
         if not alnum:
             continue
         key = _NOT_LETTERS.sub(" ", span.text.lower()).strip()
-        sentence = Sentence(key, [word_of(t) for t in tokens])
+        sentence = Sentence(key, [word_of(t) for t in tokens if t.text != "-"])
         spec = sum(any(c.isdigit() for c in t.text) for t in alnum) >= SPEC_SHARE * len(alnum)
         sentence.silent = spec or bool(OTHER_PRODUCTS.search(key))
         if not sentence.silent:
@@ -119,13 +120,13 @@ def _references(tokens: list[Any]) -> list[Any]:
 
 
 def fragment_head(tokens: list[Any]) -> Any:
-    """The head of a sentence that is one noun phrase ("A terry towel that …", "Black pullover hoodie."). A bare
-    first word is not taken: the tagger reads many sentence-initial adjectives and verbs as nouns ("Ideal for …")."""
-    first = 1 if len(tokens) > 1 and tokens[0].pos_ == "DET" else 0
-    opening = _next_head(tokens, first)
-    if opening is None or opening.i == tokens[0].i:
+    """The head of a sentence that is one noun phrase ("A terry towel that …", "Space-saving baskets that …").
+    A bare first word is not taken: the tagger reads many sentence-initial adjectives and verbs as nouns
+    ("Ideal for …")."""
+    root = next((t for t in tokens if t.dep_ == "ROOT"), None)
+    if root is None or root.pos_ != "NOUN" or root.i == tokens[0].i or root.left_edge.i != tokens[0].i:
         return None
-    return opening if opening.dep_ == "ROOT" and opening.pos_ == "NOUN" else None
+    return root
 
 
 def _next_head(tokens: list[Any], start: int) -> Any:
@@ -160,4 +161,16 @@ def _phrase(noun: Any) -> list[Word]:
             start -= 1
         else:
             break
-    return [word_of(t) for t in doc[start : noun.i + 1] if t.text != "-"]
+    words: list[Word] = []
+    joined = False
+    for token in doc[start : noun.i + 1]:
+        if token.text == "-":
+            joined = bool(words)
+            continue
+        word = word_of(token)
+        if joined:  # "space-saving" stays one modifier
+            last = words.pop()
+            word = Word(f"{last.surface} {word.surface}", f"{last.canonical} {word.canonical}", last.proper)
+        words.append(word)
+        joined = False
+    return words

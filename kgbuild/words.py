@@ -21,9 +21,12 @@ class Word:
     proper: bool = False  # written as a name: capitalised inside a sentence, or all in capitals
 
 
-def prepare(text: str) -> str:
-    """One token per t-shirt spelling, inner hyphens as spaces ("V-Neck" → "V Neck"); case is kept."""
-    return _INNER_HYPHEN.sub(" ", _TSHIRT.sub(r"tshirt\1", text))
+def prepare(text: str, split_hyphens: bool = True) -> str:
+    """One token per t-shirt spelling and, with ``split_hyphens``, inner hyphens as spaces ("V-Neck" → "V Neck": a
+    title is a phrase); case is kept. Prose keeps its hyphens, which the parser reads as one modifier
+    ("Space-saving baskets")."""
+    text = _TSHIRT.sub(r"tshirt\1", text)
+    return _INNER_HYPHEN.sub(" ", text) if split_hyphens else text
 
 
 def word_of(token: Any, cased: str | None = None) -> Word:

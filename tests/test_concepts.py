@@ -423,3 +423,21 @@ def test_bare_nouns_in_prose_are_context_not_details(nlp, parser, encoder):
     details = names(result, "detail")
     assert "soft-closing drawer" in details or "soft closing drawer" in details
     assert not details & {"wall", "top", "lamp"}
+
+
+def test_openings_with_hyphenated_modifiers_and_trademark_signs_name_the_type(nlp, parser, encoder):
+    titles = ["STICKAT", "KNUFF", "Mars HeatTech&trade; Pullover", "Nova HeatTech&trade; Pullover"]
+    descriptions = [
+        "Space-saving baskets that keep toys organised.",
+        "Hand-woven baskets that keep toys organised.",
+        "The Mars HeatTech&trade; Jacket keeps out winter climes.",
+        "The Nova HeatTech® Jacket keeps out the rain.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    primary = primary_of(result)
+    categories = names(result, "category")
+    assert (primary["1"], primary["2"]) == ("space saving basket", "hand woven basket")
+    assert "basket" in categories
+    assert not {"saving basket", "woven basket"} & categories  # a hyphenated modifier is one word
+    assert primary["3"] == primary["4"] == "jacket"
+    assert not {"™", "®"} & {char for name in categories for char in name}
