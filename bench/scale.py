@@ -106,19 +106,21 @@ def _build(catalog: Path, workdir: Path, bolt_uri: str) -> tuple[float, int, dic
     seconds of each stage."""
     command = [sys.executable, "-m", "kgbuild.cli", "build", str(catalog), "-w", str(workdir), "--skip-images"]
     env = {**os.environ, "NEO4J_URI": bolt_uri, "KGBUILD_CLIP_MODEL": "none", "KGBUILD_CATALOG_ID": "generated"}
+    log = workdir.with_suffix(".log")  # a file, not a pipe: a full pipe would stall a build that logs a lot
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    watched, peak = psutil.Process(process.pid), 0
-    while process.poll() is None:
-        try:
-            tree = [watched, *watched.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(SAMPLE_S)
+    with log.open("w") as stderr:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        watched, peak = psutil.Process(process.pid), 0
+        while process.poll() is None:
+            try:
+                tree = [watched, *watched.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(SAMPLE_S)
     wall = time.perf_counter() - started
     if process.returncode:
-        raise SystemExit(f"build of {catalog} failed:\n{process.stderr.read() if process.stderr else ''}")
+        raise SystemExit(f"build of {catalog} failed:\n{log.read_text()[-5000:]}")
     stages = {path.stem: json.loads(path.read_text())["seconds"] for path in sorted((workdir / "stages").iterdir())}
     return wall, peak, stages
 

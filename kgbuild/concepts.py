@@ -12,7 +12,7 @@ the catalog has them):
   spec text and what is sold separately give nothing.
 
 What words mean is learned from the catalog (:mod:`kgbuild.vocabulary`): brands, style names (kind ``line``),
-colours, boilerplate, and which nouns are **product types**: nouns that head product names (titles' heads,
+colours, units, boilerplate, and which nouns are **product types**: nouns that head product names (titles' heads,
 descriptions' type candidates) in at least two product families, and do so in a fair share of the families that use
 them at all. Parts ("hood", "cuff") and generic words, used mostly inside other products' descriptions, are not types
 and never become categories. Each product's primary category is its title's when the title's head is a type, else its
@@ -60,6 +60,7 @@ from kgbuild.workdir import read_parquet, write_json, write_parquet
 STAGE = "concepts"
 TEXT_FIELDS = ("title", "description")
 _HAS_DIGIT = re.compile(r"\d")
+TRAILING_NAME_HEADS = 2  # titles a word must end before a name after it is taken for a variant name
 _MAX_LEXICON_WORDS = 3
 _PHRASE_ROLES = {"content", PATTERN, MATERIAL, STYLE}
 _ATTRIBUTE_ROLES = {COLOUR, PATTERN, MATERIAL, STYLE, AUDIENCE, BRAND}
@@ -104,7 +105,11 @@ def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
                 index += size
                 break
         else:
-            after_number = index > 0 and bool(_HAS_DIGIT.search(words[index - 1].surface))
+            after_number = (
+                index > 0
+                and bool(vocabulary.NUMBER.fullmatch(words[index - 1].surface))
+                and words[index].surface in vocab.units
+            )
             result.append(_typed_word(words[index], vocab, after_number))
             index += 1
     return result
@@ -122,7 +127,7 @@ def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:
         colour = lexicon.COLOUR_VARIANTS[surface]
         return Typed(colour, COLOUR, surface) if colour else Typed(surface, "junk", surface)
     if _HAS_DIGIT.search(surface) or surface in lexicon.PACK_WORDS or len(surface) < 2 or after_number:
-        return Typed(surface, "junk", surface)  # numbers, sizes, and the unit after a number ("6 foot", "2 pack")
+        return Typed(surface, "junk", surface)  # numbers, sizes, and a unit after a number ("6 foot", "2 pack")
     if surface in vocab.lines:
         return Typed(surface, LINE, surface)
     if (surface,) in vocab.brands:  # a title that is only its brand ("HEMNES" where "HEMNES …" titles vary)
@@ -131,13 +136,16 @@ def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:
 
 
 def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
-    """(linking word before it, items) per segment: separators and linking words cut segments; audience words and
-    junk are left out."""
+    """(linking word before it, items) per segment: separators and linking words cut segments, and so do numbers
+    ("iPhone 13 Smartphone 128GB Midnight"), within the segment's link; audience words and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
     for item in items:
         if item.role in {"separator", "linking"}:
             if segments[-1][1]:
                 segments.append((item.text if item.role == "linking" else None, []))
+        elif item.role == "junk" and _HAS_DIGIT.search(item.text):
+            if segments[-1][1]:
+                segments.append((segments[-1][0], []))
         elif item.role in _PHRASE_ROLES or item.role in {COLOUR, LINE}:
             segments[-1][1].append(item)
     return [s for s in segments if s[1]]
@@ -192,8 +200,15 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     # A segment after "with"/"in" describes the product ("... with Zip Closure"); it is the main one only if alone.
     main_candidates = [i for i in candidates if segments[i][0] is None] or candidates
     main = max(main_candidates, key=lambda i: (vocab.head_score[segments[i][2][-1].text], i))
-    if [t for t in segments[main][1] if t.role != COLOUR][-1].role == LINE:
-        return  # the title ends in a name ("Jupiter All-Weather Trainer"): the words before it name no product
+    named = [t for t in segments[main][1] if t.role != COLOUR]
+    while named and named[-1].role == LINE:
+        named.pop()
+    if len(named) < len([t for t in segments[main][1] if t.role != COLOUR]) and not (
+        named and vocab.head_score[named[-1].text] >= TRAILING_NAME_HEADS
+    ):
+        # The title ends in a name ("Jupiter All-Weather Trainer"): the words before it name no product, unless
+        # they end other titles too ("Day Cream SPF").
+        return
     run = segments[main][2][-max_words:]
     mention.title_head = run[-1].text
     mention.title_chain = _chain(run)
@@ -375,11 +390,12 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
 
 
 def _head_score(titles: list[tuple[str | None, list[Typed]]]) -> Counter:
+    """How often each word ends a segment of a title ("Wireless Keyboard, Rose": keyboard and rose; not "de" in
+    "Eau de Toilette", which ends in a name)."""
     score: Counter = Counter()
     for _, title_items in titles:
-        phrases = [_phrase_items(items) for _, items in _segments(title_items)]
-        if phrases and phrases[-1]:
-            score[phrases[-1][-1].text] += 1
+        ends = ([t for t in items if t.role != COLOUR] for _, items in _segments(title_items))
+        score.update({named[-1].text for named in ends if named and named[-1].role in _PHRASE_ROLES})
     return score
 
 

@@ -8,12 +8,15 @@
 * **colours**: basic colour terms and multi-word colour names everywhere; a single-word colour name ("wine",
   "steel") only when this catalog uses it where it uses basic colours (the same neighbours) at least as often as
   elsewhere, so "coffee table" keeps its "coffee" in a home catalog.
+* **units**: words the catalog writes mostly right after a number ("128 GB", "6 ft", "2 pack"); another word after a
+  number is still a word ("iPhone 13 Smartphone", "Pack of 3 Socks").
 * **boilerplate**: description sentences that many product families repeat word for word (care, guarantee,
   "sold separately" text).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +29,8 @@ from kgbuild.words import Word
 
 LOWER_CASE_EVIDENCE = 0.3  # share of lower-case words a catalog needs before "never lower case" means a name
 BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is boilerplate
+UNIT_SHARE = 0.5  # a word written right after a number more often than this is a unit
+NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")  # "128", "6.2", "1/4"; not a model code ("S21")
 COLOUR_EVIDENCE = 2
 
 
@@ -34,8 +39,9 @@ class Vocabulary:
     brands: frozenset[tuple[str, ...]]
     lines: frozenset[str]
     colours: frozenset[str]
+    units: frozenset[str]
     boilerplate: frozenset[str]
-    head_score: Counter  # how often a word ends a title's main phrase in this catalog
+    head_score: Counter  # how often a word ends a phrase of a title's segments in this catalog
 
     def strip_brand(self, words: list[Word]) -> tuple[str | None, list[Word]]:
         surfaces = tuple(w.surface for w in words)
@@ -67,6 +73,7 @@ def learn(
         brands=frozenset(brands),
         lines=frozenset(_lines(titles, everything) - brand_words),
         colours=frozenset(lexicon.COLOURS | _catalog_colours(everything)),
+        units=frozenset(_units(everything)),
         boilerplate=frozenset(_boilerplate(families, descriptions)),
         head_score=Counter(),
     )
@@ -178,6 +185,19 @@ def _context(words: list[Word], index: int) -> tuple[str, str]:
 
 def _class(word: Word) -> str:
     return "(audience)" if word.surface in lexicon.GENDER else word.canonical
+
+
+def _units(texts: Iterable[list[Word]]) -> set[str]:
+    """Words written right after a number in more than ``UNIT_SHARE`` of their uses; "of 3 socks" counts as no
+    such use (what is counted is the product)."""
+    seen: Counter = Counter()
+    after_number: Counter = Counter()
+    for words in texts:
+        for index, word in enumerate(words):
+            seen[word.surface] += 1
+            if index and NUMBER.fullmatch(words[index - 1].surface) and (index < 2 or words[index - 2].surface != "of"):
+                after_number[word.surface] += 1
+    return {word for word, count in after_number.items() if count > UNIT_SHARE * seen[word]}
 
 
 def _boilerplate(families: list[str], descriptions: list[list[Sentence]]) -> set[str]:

@@ -122,6 +122,54 @@ def test_brand_column_is_used_when_present(nlp, encoder):
     assert ("category", "earth kurta") not in names_of["1"]
 
 
+def test_model_numbers_sizes_and_trailing_variant_names_leave_the_type(nlp, parser, encoder):
+    titles = [
+        "Apple iPhone 13 Smartphone 128GB Midnight",
+        "Samsung Galaxy S21 Smartphone 256GB, Phantom Black",
+        "Logitech K380 Bluetooth Keyboard, Rose",
+        "Keychron K2 Mechanical Keyboard, Aluminium Frame",
+        "SanDisk 128GB Memory Card",
+        "SanDisk 256GB Memory Card",
+        "Puma Pack of 3 Socks",
+        "Nike Pack of 2 Socks",
+        "Puma Black Ankle Socks",
+    ]
+    brands = ["Apple", "Samsung", "Logitech", "Keychron", "SanDisk", "SanDisk", "Puma", "Nike", "Puma"]
+    result = mine(titles, nlp, parser, encoder, brand=brands)
+    primary = primary_of(result)
+    # "Smartphone" after "13" and "Socks" after "3" are words: this catalog writes only "GB" always after numbers.
+    assert primary["1"] == primary["2"] == "smartphone"
+    # The type ends the first segment of two titles; a colour name ends one title's last segment only.
+    assert primary["3"] == "bluetooth keyboard" and primary["4"] == "mechanical keyboard"
+    assert primary["5"] == primary["6"] == "memory card"
+    assert primary["7"] == primary["8"] == "sock"
+    every_name = {name for kind in ("category", "detail", "line") for name in names(result, kind)}
+    assert not {"gb", "midnight", "rose", "iphone midnight", "galaxy smartphone"} & every_name
+
+
+def test_a_name_after_a_type_other_titles_end_in_is_a_variant_name(nlp, parser, encoder):
+    titles = [
+        "Revitalift Night Cream, 50ml",
+        "Olay Moisturizing Cream, 16 oz",
+        "Revitalift Day Cream SPF 30, 50ml",
+        "Dior Sauvage Eau de Toilette, 100ml",
+        "Calvin Klein Eau de Toilette, 200ml",
+    ]
+    descriptions = [
+        "A night cream for dry skin.",
+        "A rich cream for dry skin.",
+        "Protects your skin from the sun all day.",
+        "A fragrance with notes of pepper.",
+        "A fragrance with citrus notes.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    primary = primary_of(result)
+    assert primary["3"] == "day cream"  # "SPF" is a name, and "cream" ends two other titles
+    # "Toilette" is a name too, but "de" ends no title: the descriptions name the type.
+    assert primary["4"] == primary["5"] == "fragrance"
+    assert "de" not in names(result, "category")
+
+
 def test_with_phrases_and_main_segment(nlp, encoder):
     titles = [
         "Biba Women Printed Churidar Kurta with Dupatta",
