@@ -60,6 +60,7 @@ from kgbuild.workdir import read_parquet, write_json, write_parquet
 STAGE = "concepts"
 TEXT_FIELDS = ("title", "description")
 _HAS_DIGIT = re.compile(r"\d")
+MEASURED = ""  # the link of a title segment after a number and its unit
 TRAILING_NAME_HEADS = 2  # titles a word must end before a name after it is taken for a variant name
 _MAX_LEXICON_WORDS = 3
 _PHRASE_ROLES = {"content", PATTERN, MATERIAL, STYLE}
@@ -137,17 +138,23 @@ def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:
 
 def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     """(linking word before it, items) per segment: separators and linking words cut segments, and so do numbers
-    ("iPhone 13 Smartphone 128GB Midnight"), within the segment's link; audience words and junk are left out."""
+    ("iPhone 13 Smartphone 128GB Midnight"), within the segment's link; what follows a number and its unit is the
+    package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"). Audience words and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
+    after_number = False
     for item in items:
+        number = item.role == "junk" and bool(_HAS_DIGIT.search(item.text))
         if item.role in {"separator", "linking"}:
             if segments[-1][1]:
                 segments.append((item.text if item.role == "linking" else None, []))
-        elif item.role == "junk" and _HAS_DIGIT.search(item.text):
+        elif number:
             if segments[-1][1]:
                 segments.append((segments[-1][0], []))
+        elif item.role == "junk" and after_number and not segments[-1][1]:
+            segments[-1] = (MEASURED, [])
         elif item.role in _PHRASE_ROLES or item.role in {COLOUR, LINE}:
             segments[-1][1].append(item)
+        after_number = number
     return [s for s in segments if s[1]]
 
 
@@ -390,11 +397,11 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
 
 
 def _head_score(titles: list[tuple[str | None, list[Typed]]]) -> Counter:
-    """How often each word ends a segment of a title ("Wireless Keyboard, Rose": keyboard and rose; not "de" in
-    "Eau de Toilette", which ends in a name)."""
+    """How often each word ends an unlinked segment of a title ("Wireless Keyboard, Rose": keyboard and rose; not
+    "de" in "Eau de Toilette", which ends in a name, nor "bag" in "Coffee, 12 oz Bag")."""
     score: Counter = Counter()
     for _, title_items in titles:
-        ends = ([t for t in items if t.role != COLOUR] for _, items in _segments(title_items))
+        ends = ([t for t in items if t.role != COLOUR] for link, items in _segments(title_items) if link is None)
         score.update({named[-1].text for named in ends if named and named[-1].role in _PHRASE_ROLES})
     return score
 

@@ -144,7 +144,8 @@ def _lines(titles: list[list[Word]], everything: Iterable[list[Word]]) -> set[st
 
 def _catalog_colours(texts: list[list[Word]]) -> set[str]:
     """Single-word colour names used where the catalog uses basic colours (after a word that precedes basic
-    colours and before a word that follows them), or right beside a colour word ("silver toned")."""
+    colours and before a word that follows them), or right beside a colour word ("black silver shoe", "silver
+    toned"), and at least once the former: beside a colour alone, a noun is what is coloured ("green tea")."""
     before: set[str] = set()
     after: set[str] = set()
     for words in texts:
@@ -154,6 +155,7 @@ def _catalog_colours(texts: list[list[Word]]) -> set[str]:
                 before.add(previous)
                 after.add(following)
     colour_uses: Counter = Counter()
+    in_place: Counter = Counter()  # uses where a basic colour could stand
     uses: Counter = Counter()
     for words in texts:
         for i, word in enumerate(words):
@@ -165,11 +167,12 @@ def _catalog_colours(texts: list[list[Word]]) -> set[str]:
             uses[word.surface] += 1
             previous, following = _context(words, i)
             beside = {w.surface for w in words[max(i - 1, 0) : i + 2]} - {word.surface}
-            if (previous in before and following in after) or beside & (
-                lexicon.BASIC_COLOURS | set(lexicon.COLOUR_VARIANTS)
-            ):
+            if previous in before and following in after:
                 colour_uses[word.surface] += 1
-    return {w for w, n in colour_uses.items() if n >= COLOUR_EVIDENCE and n * 2 >= uses[w]}
+                in_place[word.surface] += 1
+            elif beside & (lexicon.BASIC_COLOURS | set(lexicon.COLOUR_VARIANTS)):
+                colour_uses[word.surface] += 1
+    return {w for w, n in colour_uses.items() if in_place[w] and n >= COLOUR_EVIDENCE and n * 2 >= uses[w]}
 
 
 def _colour_word(surface: str) -> str:

@@ -170,6 +170,26 @@ def test_a_name_after_a_type_other_titles_end_in_is_a_variant_name(nlp, parser, 
     assert "de" not in names(result, "category")
 
 
+def test_a_package_after_a_size_is_no_type_and_a_noun_after_a_colour_no_colour(nlp, parser, encoder):
+    titles = [
+        "Folgers Ground Coffee, 30.5 oz Canister",
+        "Starbucks Ground Coffee, 12 oz Bag",
+        "Lavazza Whole Bean Coffee, 2.2 lb Bag",
+        "Bigelow Green Tea, 40 Count",
+        "Twinings Green Tea, 20 Count",
+        "Lipton Black Tea, 100 Count",
+        "Puma Black Shoe",
+        "Nike White Shoe",
+    ]
+    brands = ["Folgers", "Starbucks", "Lavazza", "Bigelow", "Twinings", "Lipton", "Puma", "Nike"]
+    result = mine(titles, nlp, parser, encoder, brand=brands)
+    primary = primary_of(result)
+    assert primary["1"] == primary["2"] == "ground coffee" and primary["3"] == "whole bean coffee"
+    assert primary["4"] == primary["5"] == primary["6"] == "tea"
+    assert "bag" not in names(result, "category")
+    assert names(result, "colour") == {"black", "green", "white"}
+
+
 def test_with_phrases_and_main_segment(nlp, encoder):
     titles = [
         "Biba Women Printed Churidar Kurta with Dupatta",
