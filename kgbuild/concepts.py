@@ -562,7 +562,7 @@ def run(context: BuildContext) -> StageReport:
     products = read_parquet(layout.products)
     cache_folder = settings.cache_dir or layout.cache
     names = EmbeddingCache(cache_folder, settings.embedding_model, None, "names")
-    mined = mine(products, settings, CachedEncoder(models.sentence_encoder(settings), names), cache_folder)
+    mined = mine(products, settings, CachedEncoder(lambda: models.sentence_encoder(settings), names), cache_folder)
     names.save()
     write_parquet(mined.phrases, layout.product_phrases, PRODUCT_PHRASE_SCHEMA)
     write_parquet(mined.links, layout.mined_links, MINED_LINK_SCHEMA)

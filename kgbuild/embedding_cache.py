@@ -5,6 +5,8 @@ results (a text's analysis, an image's colours): as JSON, within the identity of
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +59,16 @@ class EmbeddingCache:
 
 
 class CachedEncoder:
-    """A sentence-transformers model whose unit-length vectors are kept in ``cache``: a text is encoded once, ever."""
+    """A sentence-transformers model whose unit-length vectors are kept in ``cache``: a text is encoded once, ever.
+    The model is loaded (``load_model()``) only when a text is not in the cache: a rebuild that brings no new
+    names never imports it."""
 
-    def __init__(self, model: Any, cache: EmbeddingCache) -> None:
-        self.model, self.cache = model, cache
+    def __init__(self, load_model: Callable[[], Any], cache: EmbeddingCache) -> None:
+        self._load_model, self.cache = load_model, cache
+
+    @cached_property
+    def model(self) -> Any:
+        return self._load_model()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if text_key(t) not in self.cache))

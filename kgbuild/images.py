@@ -421,7 +421,7 @@ def _concept_embedder(layout: Layout, settings: Settings) -> Callable[[list[str]
 
     def embed(names: list[str]) -> np.ndarray:
         cache = EmbeddingCache(settings.cache_dir or layout.cache, settings.embedding_model, None, "names")
-        vectors = CachedEncoder(models.sentence_encoder(settings), cache).encode(names)
+        vectors = CachedEncoder(lambda: models.sentence_encoder(settings), cache).encode(names)
         cache.save()
         return vectors
 

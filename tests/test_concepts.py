@@ -3,6 +3,7 @@
 import json
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -29,7 +30,7 @@ def parser(settings):
 @pytest.fixture(scope="module")
 def encoder(settings, tmp_path_factory):
     names = EmbeddingCache(tmp_path_factory.mktemp("names"), settings.embedding_model, None, "names")
-    return CachedEncoder(models.sentence_encoder(settings), names)
+    return CachedEncoder(lambda: models.sentence_encoder(settings), names)
 
 
 def catalog(titles, descriptions=None, **columns):
@@ -509,3 +510,13 @@ def test_openings_with_hyphenated_modifiers_and_trademark_signs_name_the_type(nl
     assert not {"saving basket", "woven basket"} & categories  # a hyphenated modifier is one word
     assert primary["3"] == primary["4"] == "jacket"
     assert not {"™", "®"} & {char for name in categories for char in name}
+
+
+def test_names_already_embedded_need_no_model(tmp_path, encoder):
+    cache = EmbeddingCache(tmp_path, "minilm", None, "names")
+    first = CachedEncoder(lambda: encoder.model, cache).encode(["shirt", "t-shirt"])
+
+    def no_model():
+        raise AssertionError("the model was loaded for names the cache holds")
+
+    assert np.array_equal(CachedEncoder(no_model, cache).encode(["t-shirt", "shirt"]), first[::-1])
