@@ -96,7 +96,10 @@ def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
     result: list[Typed] = []
     index = 0
     while index < len(words):
-        for size in range(min(_MAX_LEXICON_WORDS, len(words) - index), 0, -1):
+        first = words[index]
+        starts = {first.surface.split(" ", 1)[0], first.canonical.split(" ", 1)[0]}
+        longest = _MAX_LEXICON_WORDS if starts & vocab.phrase_starts else 1
+        for size in range(min(longest, len(words) - index), 0, -1):
             span = " ".join(w.surface for w in words[index : index + size])
             canonical_span = " ".join(w.canonical for w in words[index : index + size])
             matched = span if vocab.kind_of(span) else canonical_span

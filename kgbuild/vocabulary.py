@@ -20,6 +20,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from kgbuild import lexicon
 from kgbuild.descriptions import Sentence
@@ -49,6 +50,12 @@ class Vocabulary:
             if surfaces[:size] in self.brands:
                 return " ".join(surfaces[:size]), words[size:]
         return None, words
+
+    @cached_property
+    def phrase_starts(self) -> frozenset[str]:
+        """First words of the multi-word colour and attribute names: where a longer match can begin."""
+        names = [self.colours, *lexicon.ATTRIBUTE_KINDS.values()]
+        return frozenset(name.split()[0] for vocabulary in names for name in vocabulary if " " in name)
 
     def kind_of(self, text: str) -> str | None:
         """The attribute kind of a word or phrase in this catalog (colour, pattern, material, style), if any."""
