@@ -211,14 +211,12 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     main_candidates = [i for i in candidates if segments[i][0] is None] or candidates
     main = max(main_candidates, key=lambda i: (vocab.head_score[segments[i][2][-1].text], i))
     named = [t for t in segments[main][1] if t.role != COLOUR]
-    while named and named[-1].role == LINE:
-        named.pop()
-    if len(named) < len([t for t in segments[main][1] if t.role != COLOUR]) and not (
-        named and vocab.head_score[named[-1].text] >= TRAILING_NAME_HEADS
-    ):
+    if named[-1].role == LINE:
         # The title ends in a name ("Jupiter All-Weather Trainer"): the words before it name no product, unless
         # they end other titles too ("Day Cream SPF").
-        return
+        before_name = next((t for t in reversed(named) if t.role != LINE), None)
+        if before_name is None or vocab.head_score[before_name.text] < TRAILING_NAME_HEADS:
+            return
     run = segments[main][2][-max_words:]
     mention.title_head = run[-1].text
     mention.title_chain = _chain(run)

@@ -42,7 +42,7 @@ class Vocabulary:
     colours: frozenset[str]
     units: frozenset[str]
     boilerplate: frozenset[str]
-    head_score: Counter  # how often a word ends a phrase of a title's segments in this catalog
+    head_score: Counter  # how often a word ends an unlinked segment of a title in this catalog
 
     def strip_brand(self, words: list[Word]) -> tuple[str | None, list[Word]]:
         surfaces = tuple(w.surface for w in words)
