@@ -32,6 +32,7 @@ STAGE = "ingest"
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by surrogateescape
 _SURROGATE = re.compile("[\ud800-\udfff]")  # from a JSON "\\ud800" escape: no UTF-8 for it
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")  # either of the above, or a NUL
 _CSV_FIELD_LIMIT = 2**31 - 1  # the reader takes any field; max_field_chars decides what is too long
 # Properties kgbuild sets on a Product node: a catalog column of the same name is renamed, never overwrites them.
 RESERVED_PROPERTIES = ("product_id", "title", "description", "catalog", "last_build")
@@ -286,6 +287,8 @@ def _reader_problem(record: dict[str, Any], settings: Settings, catalog_dir: Pat
     folder."""
     for key, value in record.items():
         text = _text(value)
+        if len(text) <= settings.max_field_chars and not _UNSTORABLE.search(text):
+            continue
         if bad := _UNDECODABLE.search(text):
             return str(key), f"not valid UTF-8 (byte 0x{ord(bad.group()) - 0xDC00:02X})"
         if bad := _SURROGATE.search(text):
@@ -350,7 +353,7 @@ def _stop_message(catalog: Path, columns: list[str] | None, outcome: validation.
 
 def _normalize(record: dict[str, Any], row_number: int, catalog_dir: Path, settings: Settings) -> dict[str, Any]:
     core = {settings.id_col, settings.title_col, settings.description_col, settings.image_col}
-    attributes = {key: _text(value) for key, value in record.items() if key not in core and _text(value)}
+    attributes = {key: text for key, value in record.items() if key not in core and (text := _text(value))}
     image = _text(record.get(settings.image_col))
     return {
         "product_id": _text(record[settings.id_col]),
@@ -381,6 +384,8 @@ def _cut(text: str, limit: int) -> str:
 
 def _text(value: Any) -> str:
     """A catalog value as text; lists and objects as JSON."""
+    if isinstance(value, str):
+        return value.strip()
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, (dict, list)):

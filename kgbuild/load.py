@@ -206,7 +206,10 @@ def _fingerprinted(table: pa.Table, name: str) -> pd.DataFrame:
 
 
 def _canonical(value: Any) -> Any:
-    """Lists and arrays as JSON text, so they hash by content; other values as they are."""
+    """Numeric arrays as their bytes, other lists and arrays as JSON text, so they hash by content; other values as
+    they are."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return value.tobytes()
     if isinstance(value, np.ndarray | list | dict):
         return json.dumps(value.tolist() if isinstance(value, np.ndarray) else value, default=str)
     return value

@@ -103,9 +103,10 @@ def fashionklip_records(frames: dict[str, pd.DataFrame], phrases: pd.DataFrame, 
     known = set(categories["name"]) | {alias for aliases in categories["aliases"] for alias in aliases}
     items = frames["images"].set_index("image_id")["item_id"]
     image_ids = frames["products"].dropna(subset=["image_id"]).groupby(["catalog", "product_id"])["image_id"].agg(list)
-    item_ids = image_ids.map(lambda ids: [int(items[i]) for i in ids])
+    item_ids = image_ids.map(lambda ids: [int(items[i]) for i in ids]).to_dict()
     words = phrases["phrase"].map(lambda phrase: len(phrase.split()), na_action="ignore")
-    phrases_of = phrases[words.isin(FASHIONKLIP_PHRASE_WORDS)].groupby(["catalog", "product_id"])["phrase"].agg(list)
+    grouped = phrases[words.isin(FASHIONKLIP_PHRASE_WORDS)].groupby(["catalog", "product_id"])["phrase"]
+    phrases_of = grouped.agg(list).to_dict()
     return {
         "concepts_queries": [
             {"query_id": cid, "query_text": prompt.format(concept=name), "phrase": name}

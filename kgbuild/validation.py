@@ -19,6 +19,7 @@ Per build, the results are kept as ``validation/<version>/<suite>.json`` and ren
 from __future__ import annotations
 
 import json
+import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ SUITES = Path(__file__).with_name("expectations")
 ROW = "source_row"  # every frame handed to GX carries the 1-based row number of its source
 UNIQUE = "expect_column_values_to_be_unique"
 DATA_DOCS_BUILDS = 30  # Data Docs render the newest builds' results; older ones stay as JSON
+RENDERED_FILE = ".rendered.json"  # the results whose pages a Data Docs folder holds
 PRE_LOAD_STAGE = "load"
 
 
@@ -134,7 +136,9 @@ class Session:
         return {"results": paths, "data_docs": str(self._render(layout))}
 
     def _render(self, layout: Layout) -> Path:
-        """Data Docs of every kept result, built in a hidden folder and then renamed into place."""
+        """Data Docs of every kept result, built in a hidden folder and then renamed into place. Pages already
+        rendered (``RENDERED_FILE`` lists them) are copied from the current Data Docs; only new results, the suites
+        and the index are rendered."""
         from great_expectations.core import ExpectationSuiteValidationResult
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.resource_identifiers import (
@@ -147,6 +151,9 @@ class Session:
         builds = sorted(
             d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".") and d != layout.data_docs
         )
+        rendered_before = layout.data_docs / RENDERED_FILE
+        have_pages = set(map(tuple, read_json(rendered_before))) if rendered_before.is_file() else set()
+        kept, to_render = [], []
         for path in sorted(p for build in builds[-DATA_DOCS_BUILDS:] for p in build.glob("*.json")):
             stored = read_json(path)
             result = ExpectationSuiteValidationResult(**stored)
@@ -157,17 +164,30 @@ class Session:
                 batch_identifier=path.stem,
             )
             store.set(key, result)
+            page = (str(path.relative_to(root)), run["run_time"])
+            kept.append(page)
+            if page not in have_pages:
+                to_render.append(key)
         validated = {suite.name for suite in self.context.suites.all()}
         for name in set(suite_names()) - validated:
             self.context.suites.add(self._gx.ExpectationSuite(**suite_spec(name)))
+        suites = [ExpectationSuiteIdentifier(name=name) for name in suite_names()]
         with staged_folder(layout.data_docs) as staging:
+            if have_pages:
+                shutil.copytree(layout.data_docs, staging, dirs_exist_ok=True)
             site: DataDocsSiteConfigTypedDict = {
                 "class_name": "SiteBuilder",
                 "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(staging)},
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_how_to_buttons": False},
             }
             self.context.add_data_docs_site("kgbuild", site)
-            self.context.build_data_docs(site_names=["kgbuild"])
+            # The index removes the pages of results no longer kept; their emptied folders go here.
+            pages: list[Any] = [*suites, *to_render]  # GX's hint names one kind of identifier; it renders either
+            self.context.build_data_docs(site_names=["kgbuild"], resource_identifiers=pages)
+            for folder in sorted((p for p in staging.rglob("*") if p.is_dir()), reverse=True):
+                if not any(folder.iterdir()):
+                    folder.rmdir()
+            write_json(kept, staging / RENDERED_FILE)
         return layout.data_docs / "index.html"
 
 

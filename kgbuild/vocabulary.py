@@ -57,14 +57,18 @@ class Vocabulary:
         names = [self.colours, *lexicon.ATTRIBUTE_KINDS.values()]
         return frozenset(name.split()[0] for vocabulary in names for name in vocabulary if " " in name)
 
+    @cached_property
+    def _kinds(self) -> dict[str, str]:
+        """Name → kind; a name of several kinds takes the first (this catalog's colours, then lexicon order)."""
+        kinds: dict[str, str] = {}
+        for kind, names in reversed(lexicon.ATTRIBUTE_KINDS.items()):
+            if kind != COLOUR:
+                kinds |= dict.fromkeys(names, kind)
+        return kinds | dict.fromkeys(self.colours, COLOUR)
+
     def kind_of(self, text: str) -> str | None:
         """The attribute kind of a word or phrase in this catalog (colour, pattern, material, style), if any."""
-        if text in self.colours:
-            return COLOUR
-        for kind, vocabulary in lexicon.ATTRIBUTE_KINDS.items():
-            if kind != COLOUR and text in vocabulary:
-                return kind
-        return None
+        return self._kinds.get(text)
 
 
 def learn(

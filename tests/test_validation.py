@@ -110,6 +110,29 @@ def test_ingest_keeps_its_result_with_data_docs_and_counts_missing_images_as_war
     assert "validations/ingest/v1/" in (layout.data_docs / "index.html").read_text()
 
 
+def test_data_docs_render_only_new_results_and_drop_results_no_longer_kept(tmp_path, monkeypatch):
+    catalog = tmp_path / "c.csv"
+    catalog.write_text("product_id,title\n1,Linen Shirt\n")
+    layout = Layout(tmp_path / "work")
+    ingest.run(BuildContext.standalone(layout, SETTINGS, catalog, version="v1"))
+    (page,) = (layout.data_docs / "validations" / "ingest" / "v1").rglob("*.html")
+    page.write_text(page.read_text() + "<!-- rendered once -->")
+    ingest.run(BuildContext.standalone(layout, SETTINGS, catalog, version="v2"))
+    index = (layout.data_docs / "index.html").read_text()
+    assert "validations/ingest/v1/" in index and "validations/ingest/v2/" in index
+    assert page.read_text().endswith("<!-- rendered once -->")  # copied from the last Data Docs, not rendered again
+    monkeypatch.setattr(validation, "DATA_DOCS_BUILDS", 1)
+    ingest.run(BuildContext.standalone(layout, SETTINGS, catalog, version="v3"))
+    index = (layout.data_docs / "index.html").read_text()
+    assert "validations/ingest/v3/" in index and "validations/ingest/v1/" not in index
+    assert not (layout.data_docs / "validations" / "ingest" / "v1").exists()
+    shutil.rmtree(layout.data_docs)  # Data Docs lost: every kept result is rendered again
+    monkeypatch.setattr(validation, "DATA_DOCS_BUILDS", 30)
+    ingest.run(BuildContext.standalone(layout, SETTINGS, catalog, version="v4"))
+    index = (layout.data_docs / "index.html").read_text()
+    assert all(f"validations/ingest/v{n}/" in index for n in range(1, 5))
+
+
 def test_ingest_stops_on_a_missing_required_column_naming_file_and_expectation(tmp_path):
     catalog = tmp_path / "c.csv"
     catalog.write_text("product_id,name\n1,Shirt\n")
