@@ -101,25 +101,34 @@ def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
     while index < len(words):
         first = words[index]
         starts = {first.surface.split(" ", 1)[0], first.canonical.split(" ", 1)[0]}
-        longest = _MAX_LEXICON_WORDS if starts & vocab.phrase_starts else 1
-        for size in range(min(longest, len(words) - index), 0, -1):
-            span = " ".join(w.surface for w in words[index : index + size])
-            canonical_span = " ".join(w.canonical for w in words[index : index + size])
-            matched = span if vocab.kind_of(span) else canonical_span
-            kind = vocab.kind_of(matched)
-            if kind:
-                result.append(Typed(matched, kind, span))
-                index += size
-                break
-        else:
-            after_number = (
-                index > 0
-                and bool(vocabulary.NUMBER.fullmatch(words[index - 1].surface))
-                and words[index].surface in vocab.units
+        if starts & vocab.phrase_starts and (phrase := _lexicon_phrase(words, index, vocab)):
+            result.append(phrase[0])
+            index += phrase[1]
+            continue
+        after_number = (
+            index > 0 and bool(vocabulary.NUMBER.fullmatch(words[index - 1].surface)) and first.surface in vocab.units
+        )
+        key = (first.surface, first.canonical, after_number)
+        if key not in vocab.typed_words:  # a word reads the same wherever it stands
+            kind = vocab.kind_of(first.surface) or vocab.kind_of(first.canonical)
+            matched = first.surface if vocab.kind_of(first.surface) else first.canonical
+            vocab.typed_words[key] = (
+                Typed(matched, kind, first.surface) if kind else _typed_word(first, vocab, after_number)
             )
-            result.append(_typed_word(words[index], vocab, after_number))
-            index += 1
+        result.append(vocab.typed_words[key])
+        index += 1
     return result
+
+
+def _lexicon_phrase(words: list[Word], index: int, vocab: Vocabulary) -> tuple[Typed, int] | None:
+    """The longest colour or attribute name of two or more words starting at ``index``, and its length."""
+    for size in range(min(_MAX_LEXICON_WORDS, len(words) - index), 1, -1):
+        span = " ".join(w.surface for w in words[index : index + size])
+        canonical_span = " ".join(w.canonical for w in words[index : index + size])
+        matched = span if vocab.kind_of(span) else canonical_span
+        if kind := vocab.kind_of(matched):
+            return Typed(matched, kind, span), size
+    return None
 
 
 def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:

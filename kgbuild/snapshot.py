@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import defaultdict
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -101,12 +103,12 @@ def fashionklip_records(frames: dict[str, pd.DataFrame], phrases: pd.DataFrame, 
     categories = frames["concepts"][frames["concepts"]["kind"] == CATEGORY]
     name_of = dict(zip(categories["concept_id"], categories["name"], strict=True))
     known = set(categories["name"]) | {alias for aliases in categories["aliases"] for alias in aliases}
-    items = frames["images"].set_index("image_id")["item_id"]
-    image_ids = frames["products"].dropna(subset=["image_id"]).groupby(["catalog", "product_id"])["image_id"].agg(list)
-    item_ids = image_ids.map(lambda ids: [int(items[i]) for i in ids]).to_dict()
+    item_of = dict(zip(frames["images"]["image_id"], frames["images"]["item_id"], strict=True))
+    pictured = frames["products"].dropna(subset=["image_id"])
+    item_ids = _by_product(pictured, (int(item_of[i]) for i in pictured["image_id"]))
     words = phrases["phrase"].map(lambda phrase: len(phrase.split()), na_action="ignore")
-    grouped = phrases[words.isin(FASHIONKLIP_PHRASE_WORDS)].groupby(["catalog", "product_id"])["phrase"]
-    phrases_of = grouped.agg(list).to_dict()
+    kept = phrases[words.isin(FASHIONKLIP_PHRASE_WORDS)]
+    phrases_of = _by_product(kept, kept["phrase"])
     return {
         "concepts_queries": [
             {"query_id": cid, "query_text": prompt.format(concept=name), "phrase": name}
@@ -127,6 +129,14 @@ def fashionklip_records(frames: dict[str, pd.DataFrame], phrases: pd.DataFrame, 
             for row in frames["products"].itertuples()
         ],
     }
+
+
+def _by_product(frame: pd.DataFrame, values: Iterable[Any]) -> dict[tuple[Any, Any], list[Any]]:
+    """(catalog, product_id) → the values of its rows, in row order."""
+    grouped: dict[tuple[Any, Any], list[Any]] = defaultdict(list)
+    for key, value in zip(zip(frame["catalog"], frame["product_id"], strict=True), values, strict=True):
+        grouped[key].append(value)
+    return grouped
 
 
 def run(context: BuildContext) -> StageReport:

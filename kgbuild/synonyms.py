@@ -133,8 +133,16 @@ def _merge_by_embedding(
         return i
 
     evidence: dict[str, Evidence] = {}
-    threshold = min(settings.merge_cosine, settings.synonym_cosine)
-    for i, j in zip(*np.nonzero(np.triu(similarity >= threshold, k=1)), strict=True):
+    # A pair can merge as spelling variants (cosine ≥ merge_cosine) or by products called by both names; only
+    # those pairs are judged one by one.
+    possible = similarity >= settings.merge_cosine
+    position = {name: index for index, name in enumerate(names)}
+    for pair, count in named.together.items():
+        if count >= 2 and len(pair) == 2 and pair <= position.keys():
+            a, b = (position[name] for name in pair)
+            possible[a, b] = possible[b, a] = True
+    near = possible & (similarity >= min(settings.merge_cosine, settings.synonym_cosine))
+    for i, j in zip(*np.nonzero(np.triu(near, k=1)), strict=True):
         a, b, cosine = names[i], names[j], round(float(similarity[i, j]), 4)
         spelling = cosine >= settings.merge_cosine and _spelling_variants(a, b)
         if spelling and (ratio := SequenceMatcher(None, a, b).ratio()) >= settings.merge_string:

@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from kgbuild import lexicon
 from kgbuild.descriptions import Sentence
@@ -65,6 +66,12 @@ class Vocabulary:
             if kind != COLOUR:
                 kinds |= dict.fromkeys(names, kind)
         return kinds | dict.fromkeys(self.colours, COLOUR)
+
+    @cached_property
+    def typed_words(self) -> dict[tuple[str, str, bool], Any]:
+        """Memo of :func:`kgbuild.concepts.typed`'s reading of one word: (surface, canonical form, whether it follows
+        a number) → the word typed."""
+        return {}
 
     def kind_of(self, text: str) -> str | None:
         """The attribute kind of a word or phrase in this catalog (colour, pattern, material, style), if any."""
