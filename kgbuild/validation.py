@@ -156,16 +156,17 @@ class Session:
         kept, to_render = [], []
         for path in sorted(p for build in builds[-DATA_DOCS_BUILDS:] for p in build.glob("*.json")):
             stored = read_json(path)
-            result = ExpectationSuiteValidationResult(**stored)
             run = stored["meta"]["run_id"]  # as :meth:`keep` wrote it
+            page = (str(path.relative_to(root)), run["run_time"])
+            kept.append(page)
+            if page in have_pages:  # listed in the index only: its outcome and meta are all the index reads
+                stored["results"] = []
             key = ValidationResultIdentifier(
-                expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=stored["suite_name"]),
                 run_id=RunIdentifier(run_name=run["run_name"], run_time=run["run_time"]),
                 batch_identifier=path.stem,
             )
-            store.set(key, result)
-            page = (str(path.relative_to(root)), run["run_time"])
-            kept.append(page)
+            store.set(key, ExpectationSuiteValidationResult(**stored))
             if page not in have_pages:
                 to_render.append(key)
         validated = {suite.name for suite in self.context.suites.all()}
