@@ -45,6 +45,7 @@ EMBEDDINGS_PER_TRANSACTION = 250
 REFRESHED_LEVELS_PER_TRANSACTION = 500  # each concept's whole subtree is rewritten
 STATE_FILE = "state.json"
 FINGERPRINT = "_fingerprint"
+EMBEDDINGS = "concept_embeddings"  # in an incremental load, the concepts whose embedding changed
 
 
 class GraphMismatch(InternalFault):
@@ -176,17 +177,23 @@ def _keep_loaded(layout: Layout, tables: Layout, version: str) -> None:
 
 def _changes(tables: dict[str, pa.Table], loaded: Path) -> tuple[dict[str, pa.Table], dict[str, pa.Table]]:
     """Per table, the rows that are new or differ from the loaded ones, and the keys of loaded rows now gone. An
-    image's node takes its properties from every row showing it, so all of them go when one changes."""
+    image's node takes its properties from every row showing it, so all of them go when one changes. The concepts
+    whose embedding is new or changed are ``EMBEDDINGS``: a concept's count or parent changes far more often."""
     changed, removed = {}, {}
     for name, keys in TABLE_KEYS.items():
-        before = _fingerprinted(pq.read_table(loaded / f"{name}.parquet"), name)
-        now = _fingerprinted(tables[name], name)
-        is_new = ~now.set_index([*keys, FINGERPRINT]).index.isin(before.set_index([*keys, FINGERPRINT]).index)
+        before_table = pq.read_table(loaded / f"{name}.parquet")
+        before = _fingerprinted(before_table.drop_columns(list(NOT_IN_GRAPH.get(name, ()))), keys)
+        now = _fingerprinted(tables[name].drop_columns(list(NOT_IN_GRAPH.get(name, ()))), keys)
+        is_new = _is_new(now, before, keys)
         if name == "images":
             is_new = now["image_id"].isin(now.loc[is_new, "image_id"]).to_numpy()
         changed[name] = tables[name].filter(pa.array(is_new))
         gone = ~before.set_index(list(keys)).index.isin(now.set_index(list(keys)).index)
         removed[name] = pa.Table.from_pandas(before.loc[gone, list(keys)], preserve_index=False)
+        if name == "concepts":
+            embedded = [t.select(["concept_id", "embedding"]) for t in (tables[name], before_table)]
+            now_embedded, before_embedded = (_fingerprinted(t, keys) for t in embedded)
+            changed[EMBEDDINGS] = embedded[0].filter(pa.array(_is_new(now_embedded, before_embedded, keys)))
     removed["image_nodes"] = pa.table(
         {
             "image_id": sorted(
@@ -197,12 +204,16 @@ def _changes(tables: dict[str, pa.Table], loaded: Path) -> tuple[dict[str, pa.Ta
     return changed, removed
 
 
-def _fingerprinted(table: pa.Table, name: str) -> pd.DataFrame:
-    """The key columns and a 64-bit hash of the columns that reach the graph, per row."""
-    keys = list(TABLE_KEYS[name])
-    frame = table.drop_columns(list(NOT_IN_GRAPH.get(name, ()))).to_pandas()
+def _is_new(now: pd.DataFrame, before: pd.DataFrame, keys: tuple[str, ...]) -> np.ndarray:
+    """Rows of ``now`` (key columns and fingerprint) that ``before`` lacks."""
+    return ~now.set_index([*keys, FINGERPRINT]).index.isin(before.set_index([*keys, FINGERPRINT]).index)
+
+
+def _fingerprinted(table: pa.Table, keys: tuple[str, ...]) -> pd.DataFrame:
+    """The key columns and a 64-bit hash of all the table's columns, per row."""
+    frame = table.to_pandas()
     comparable = frame.apply(lambda column: column.map(_canonical) if column.dtype == object else column)
-    return frame[keys].assign(**{FINGERPRINT: pd.util.hash_pandas_object(comparable, index=False).to_numpy()})
+    return frame[list(keys)].assign(**{FINGERPRINT: pd.util.hash_pandas_object(comparable, index=False).to_numpy()})
 
 
 def _canonical(value: Any) -> Any:
@@ -233,7 +244,9 @@ class _Writer:
         )
 
     def write(self, tables: dict[str, pa.Table]) -> None:
+        """Writes the tables' rows; the concepts' embeddings from ``EMBEDDINGS`` when given, else from the concepts."""
         concepts = tables["concepts"]
+        embedded = tables.get(EMBEDDINGS, concepts.select(["concept_id", "embedding"]))
         # Two sessions at once: one loads concepts (nodes, is-a, then embeddings), the other products and images,
         # then the mentions once the concept nodes are in (load/mentions.cypher says why these do not stall).
         with ThreadPoolExecutor(1, thread_name_prefix="kgbuild-load-concepts") as concepts_lane:
@@ -241,7 +254,7 @@ class _Writer:
             embeddings = concepts_lane.submit(
                 self._load,
                 "load/concept_embeddings",
-                _rows(concepts.select(["concept_id", "embedding"])),
+                _rows(embedded),
                 min(self.batch, EMBEDDINGS_PER_TRANSACTION),
             )
             self._load("load/products", map(_product_row, _rows(tables["products"])))

@@ -65,13 +65,19 @@ def test_add_change_remove_sequence_equals_a_fresh_build(graph, tmp_path, demo_r
     third.loc[third.index[5:15], "image"] = list(demo_rows["image"].iloc[:10])  # images swapped to others' files
     third = third.drop(third.index[20:30])  # removed products
     settings = SETTINGS.model_copy(update={"catalog_id": "demo"})  # three files, one catalog
-    loads = [
-        pipeline.run_build(write(frame, tmp_path / f"catalog{number}.csv"), tmp_path / "incremental", settings, graph)[
-            "load"
-        ]
-        for number, frame in enumerate([first, second, third])
-    ]
+    loads, loaded_concepts = [], []
+    for number, frame in enumerate([first, second, third]):
+        catalog = write(frame, tmp_path / f"catalog{number}.csv")
+        loads.append(pipeline.run_build(catalog, tmp_path / "incremental", settings, graph)["load"])
+        loaded = pd.read_parquet(Layout(tmp_path / "incremental").loaded / "concepts.parquet")
+        loaded_concepts.append(set(loaded["concept_id"]))
     assert [load["mode"] for load in loads] == ["full", "incremental", "incremental"]
+    # A concept's count changes often, its embedding only with its name: only new concepts' embeddings are written.
+    assert [load["written"]["concept_embeddings"] for load in loads[1:]] == [
+        len(loaded_concepts[1] - loaded_concepts[0]),
+        len(loaded_concepts[2] - loaded_concepts[1]),
+    ]
+    assert loads[1]["written"]["concepts"] > loads[1]["written"]["concept_embeddings"]
     assert loads[1]["deleted"]["products"] == 20 and loads[1]["written"]["products"] == 50 + 10  # new, retitled
     assert loads[2]["deleted"]["products"] == 40 - 20 + 10  # 20 more off the front, 10 dropped
     assert 0 < loads[2]["written"]["products"] <= 40 + 5 + 10  # new, re-coloured, new images (their ids move)
