@@ -110,8 +110,8 @@ def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
         )
         key = (first.surface, first.canonical, after_number)
         if key not in vocab.typed_words:  # a word reads the same wherever it stands
-            kind = vocab.kind_of(first.surface) or vocab.kind_of(first.canonical)
             matched = first.surface if vocab.kind_of(first.surface) else first.canonical
+            kind = vocab.kind_of(matched)
             vocab.typed_words[key] = (
                 Typed(matched, kind, first.surface) if kind else _typed_word(first, vocab, after_number)
             )
