@@ -181,9 +181,9 @@ def _changes(tables: dict[str, pa.Table], loaded: Path) -> tuple[dict[str, pa.Ta
     whose embedding is new or changed are ``EMBEDDINGS``: a concept's count or parent changes far more often."""
     changed, removed = {}, {}
     for name, keys in TABLE_KEYS.items():
-        before_table = pq.read_table(loaded / f"{name}.parquet")
-        before = _fingerprinted(before_table.drop_columns(list(NOT_IN_GRAPH.get(name, ()))), keys)
-        now = _fingerprinted(tables[name].drop_columns(list(NOT_IN_GRAPH.get(name, ()))), keys)
+        before_table, not_in_graph = pq.read_table(loaded / f"{name}.parquet"), list(NOT_IN_GRAPH.get(name, ()))
+        before = _fingerprinted(before_table.drop_columns(not_in_graph), keys)
+        now = _fingerprinted(tables[name].drop_columns(not_in_graph), keys)
         is_new = _is_new(now, before, keys)
         if name == "images":
             is_new = now["image_id"].isin(now.loc[is_new, "image_id"]).to_numpy()

@@ -159,16 +159,16 @@ class Session:
             run = stored["meta"]["run_id"]  # as :meth:`keep` wrote it
             page = (str(path.relative_to(root)), run["run_time"])
             kept.append(page)
-            if page in have_pages:  # listed in the index only: its outcome and meta are all the index reads
-                stored["results"] = []
             key = ValidationResultIdentifier(
                 expectation_suite_identifier=ExpectationSuiteIdentifier(name=stored["suite_name"]),
                 run_id=RunIdentifier(run_name=run["run_name"], run_time=run["run_time"]),
                 batch_identifier=path.stem,
             )
-            store.set(key, ExpectationSuiteValidationResult(**stored))
-            if page not in have_pages:
+            if page in have_pages:  # listed in the index only: its outcome and meta are all the index reads
+                stored["results"] = []
+            else:
                 to_render.append(key)
+            store.set(key, ExpectationSuiteValidationResult(**stored))
         validated = {suite.name for suite in self.context.suites.all()}
         for name in set(suite_names()) - validated:
             self.context.suites.add(self._gx.ExpectationSuite(**suite_spec(name)))
