@@ -135,7 +135,12 @@ def _next_head(tokens: list[Any], start: int) -> Any:
     for token in tokens[start:]:
         if token.pos_ in _NOUNS:
             head = token
-        elif head is None and (token.pos_ == "ADJ" or token.dep_ in {"amod", "compound"} or token.text == "-"):
+        elif head is None and (
+            token.pos_ == "ADJ"
+            or token.dep_ in {"amod", "compound"}
+            or token.text == "-"
+            or (token.pos_ == "ADV" and token.head.i > token.i)  # "this extra thick", "hard-wearing"
+        ):
             continue
         else:
             break
@@ -157,6 +162,7 @@ def _phrase(noun: Any) -> list[Word]:
             previous.pos_ in _MODIFIER_POS
             or previous.text == "-"
             or (previous.pos_ == "VERB" and previous.dep_ == "amod")
+            or (previous.pos_ == "ADV" and doc[start].text == "-")  # "hard-wearing"
         ):
             start -= 1
         else:

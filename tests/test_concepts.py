@@ -512,6 +512,17 @@ def test_openings_with_hyphenated_modifiers_and_trademark_signs_name_the_type(nl
     assert not {"™", "®"} & {char for name in categories for char in name}
 
 
+def test_this_before_adverb_led_hyphenated_modifiers_names_the_type(nlp, parser, encoder):
+    titles = ["KVARN", "OSTED"]
+    descriptions = [
+        "Play around with the shape of this hard-wearing rug until you find the perfect spot.",
+        "Enjoy this tightly-woven rug in any room.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    assert primary_of(result) == {"1": "hard wearing rug", "2": "tightly woven rug"}
+    assert "rug" in names(result, "category")
+
+
 def test_names_already_embedded_need_no_model(tmp_path, encoder):
     cache = EmbeddingCache(tmp_path, "minilm", None, "names")
     first = CachedEncoder(lambda: encoder.model, cache).encode(["shirt", "t-shirt"])
