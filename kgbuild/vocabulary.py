@@ -6,8 +6,8 @@
   in lower case anywhere in its text, in a catalog with enough lower-case text to tell) that are not brands:
   "Chaz", "KURA". They are typed ``line``; they never become categories.
 * **colours**: basic colour terms and multi-word colour names everywhere; a single-word colour name ("wine",
-  "steel") only when this catalog uses it where it uses basic colours (the same neighbours) at least as often as
-  elsewhere, so "coffee table" keeps its "coffee" in a home catalog.
+  "steel"), or two written as one ("rose gold"), only when this catalog uses it where it uses basic colours (the
+  same neighbours) at least as often as elsewhere, so "coffee table" keeps its "coffee" in a home catalog.
 * **units**: words the catalog writes mostly right after a number ("128 GB", "6 ft", "2 pack"); another word after a
   number is still a word ("iPhone 13 Smartphone", "Pack of 3 Socks").
 * **boilerplate**: description sentences that many product families repeat word for word (care, guarantee,
@@ -190,7 +190,27 @@ def _catalog_colours(texts: list[list[Word]]) -> set[str]:
                 in_place[word.surface] += 1
             elif beside & (lexicon.BASIC_COLOURS | set(lexicon.COLOUR_VARIANTS)):
                 colour_uses[word.surface] += 1
-    return {w for w, n in colour_uses.items() if in_place[w] and n >= COLOUR_EVIDENCE and n * 2 >= uses[w]}
+    singles = {w for w, n in colour_uses.items() if in_place[w] and n >= COLOUR_EVIDENCE and n * 2 >= uses[w]}
+    return singles | _colour_pairs(texts, before, after)
+
+
+def _colour_pairs(texts: list[list[Word]], before: set[str], after: set[str]) -> set[str]:
+    """Two colour names written as one ("Rose Gold", "Champagne Gold") where the catalog writes basic colours, in
+    at least half of their uses and in ``COLOUR_EVIDENCE`` different texts (a name repeated by one product's
+    variants, "Red Rose White Camisole", is one text)."""
+    colourish = lexicon.CANDIDATE_COLOURS - lexicon.MATERIALS - lexicon.COLOUR_MODIFIERS
+    in_place: Counter = Counter()
+    uses: Counter = Counter()
+    for words in {tuple(w.surface for w in words): words for words in texts}.values():
+        for i in range(len(words) - 1):
+            first, second = words[i].surface, words[i + 1].surface
+            if first not in colourish or (second not in colourish and second not in lexicon.BASIC_COLOURS):
+                continue
+            pair = f"{first} {second}"
+            uses[pair] += 1
+            previous, following = _context(words, i)[0], _context(words, i + 1)[1]
+            in_place[pair] += previous in before and following in after
+    return {pair for pair, n in in_place.items() if n >= COLOUR_EVIDENCE and n * 2 >= uses[pair]}
 
 
 def _colour_word(surface: str) -> str:

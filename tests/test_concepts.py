@@ -365,6 +365,23 @@ def test_colour_names_depend_on_how_the_catalog_uses_them(nlp, parser, encoder):
     }
 
 
+def test_two_colour_names_written_as_one_are_one_colour_where_the_catalog_puts_colours(nlp, parser, encoder):
+    titles = [
+        "Logi Wireless Mouse, Black",
+        "Logi Wireless Mouse, Rose Gold",
+        "Anker Portable Charger, White",
+        "Anker Portable Charger, Rose Gold",
+        "Red Rose White Camisole",
+        "Red Rose White Camisole",
+    ]
+    found, names_of = mined(titles, nlp, encoder, parser=parser)
+    assert ("colour", "rose gold") in names_of["2"] and ("category", "wireless mouse") in names_of["2"]
+    assert ("colour", "rose gold") in names_of["4"] and ("category", "portable charger") in names_of["4"]
+    assert not {name for name in found["name"] if "gold" in name} - {"rose gold"}  # no "rose gold" category
+    # One title repeated by a product's variants is one piece of evidence: "rose white" is no colour.
+    assert ("colour", "white") in names_of["5"] and "rose white" not in set(found["name"])
+
+
 def test_aliases_keep_the_spellings_users_search_by(nlp, encoder):
     found, _ = mined(["Nike Men Red Tee", "Puma Men Blue Tshirt", "Puma Men Grey Tshirt"], nlp, encoder)
     tshirt = found[found["name"] == "t-shirt"].iloc[0]
