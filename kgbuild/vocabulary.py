@@ -3,8 +3,8 @@
 * **brands**: a brand column when the catalog has one; else words before an audience word ("Roadster Men …") and
   leading words that recur across titles ending in different words.
 * **style names** (product lines): title words the catalog writes only as names (capitalised or in capitals, never
-  in lower case anywhere in its text, in a catalog with enough lower-case text to tell) that are not brands:
-  "Chaz", "KURA". They are typed ``line``; they never become categories.
+  in lower case anywhere in its text but a sentence's first word, in a catalog with enough lower-case text to tell)
+  that are not brands: "Chaz", "KURA". They are typed ``line``; they never become categories.
 * **colours**: basic colour terms and multi-word colour names everywhere; a single-word colour name ("wine",
   "steel"), or two written as one ("rose gold"), only when this catalog uses it where it uses basic colours (the
   same neighbours) at least as often as elsewhere, so "coffee table" keeps its "coffee" in a home catalog.
@@ -84,12 +84,15 @@ def learn(
     descriptions: list[list[Sentence]],
     brand_values: list[str | None],
 ) -> Vocabulary:
-    everything = [*titles, *(s.words for sentences in descriptions for s in sentences)]
+    sentences = [s.words for described in descriptions for s in described]
+    everything = [*titles, *sentences]
     brands = _brands(titles, brand_values)
     brand_words = {word for brand in brands for word in brand}
+    # A sentence's first word is capitalised whatever it is: it tells nothing about how the catalog writes it.
+    cased = [*titles, *(words[1:] for words in sentences)]
     return Vocabulary(
         brands=frozenset(brands),
-        lines=frozenset(_lines(titles, everything) - brand_words),
+        lines=frozenset(_lines(titles, cased) - brand_words),
         colours=frozenset(lexicon.COLOURS | _catalog_colours(everything)),
         units=frozenset(_units(everything)),
         boilerplate=frozenset(_boilerplate(families, descriptions)),

@@ -333,6 +333,21 @@ def test_style_names_are_lines_not_brands_or_categories(style_named):
     )
 
 
+def test_a_name_that_opens_sentences_is_still_a_style_name(nlp, parser, encoder):
+    titles = ["Lavazza Whole Bean Coffee", "Lavazza Ground Coffee", "Illy Ground Coffee", "Illy Whole Bean Coffee"]
+    descriptions = [
+        "Lavazza roasts this whole bean coffee in small batches.",
+        "Lavazza grinds this ground coffee for espresso machines.",
+        "Illy grinds this ground coffee for a smooth cup.",
+        "Illy roasts this whole bean coffee for moka pots.",
+    ]
+    found, names_of = mined(titles, nlp, encoder, parser=parser, descriptions=descriptions)
+    # A sentence's first word is capitalised whatever it is: "Lavazza roasts …" is no lower-case use of "lavazza".
+    assert {("line", "lavazza"), ("category", "whole bean coffee")} <= names_of["1"]
+    assert {("line", "illy"), ("category", "ground coffee")} <= names_of["3"]
+    assert not {name for name in found.loc[found["kind"] == "category", "name"] if "lavazza" in name or "illy" in name}
+
+
 def test_one_primary_category_per_typed_product(style_named):
     primary = primary_of(style_named)
     assert style_named.links.groupby("product_id")["primary"].sum().max() == 1
