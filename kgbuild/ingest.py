@@ -9,7 +9,9 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -91,6 +93,8 @@ def run(context: BuildContext) -> StageReport:
     quarantine.write(rejected, layout.quarantine(STAGE))
     report = {"input_rows": input_rows, "accepted": len(accepted), "quarantined": len(rejected)}
     check_accounting(STAGE, report)
+    if not accepted:  # a build of nothing would empty the catalog's graph
+        raise CatalogError(_all_quarantined_message(catalog, rejected, layout.quarantine(STAGE)))
     return StageReport(
         STAGE,
         {
@@ -305,7 +309,10 @@ def _reader_problem(record: dict[str, Any], settings: Settings, catalog_dir: Pat
         )
     image = _text(record.get(settings.image_col))
     relative = bool(image) and "://" not in image and not Path(image).expanduser().is_absolute()
-    if relative and not Path(resolve_image(image, catalog_dir)).is_relative_to(catalog_dir.resolve()):
+    # Judged on the path as written ("../../etc/passwd"); where a link in the folder leads is the images stage's to
+    # judge, against the catalog's folder and --image-roots.
+    folder = os.path.normpath(catalog_dir.absolute())
+    if relative and not Path(os.path.normpath(Path(folder) / image)).is_relative_to(folder):
         return settings.image_col, "relative image path escapes the catalog's folder"
     return None
 
@@ -331,6 +338,15 @@ def _frame(parsed: list[tuple[int, dict[str, Any]]], columns: list[str] | None, 
             data[f"raw_{name}"] = [r.get(core[name]) for _, r in parsed]
     return pd.DataFrame(
         {name: pd.Series(values, dtype="int64" if name == validation.ROW else object) for name, values in data.items()}
+    )
+
+
+def _all_quarantined_message(catalog: Path, rejected: list[Rejected], kept_in: Path) -> str:
+    (field_name, reason), count = Counter((r.field, r.reason) for r in rejected).most_common(1)[0]
+    first = next(r.source_row for r in rejected if (r.field, r.reason) == (field_name, reason))
+    return (
+        f"{catalog}: every one of its {len(rejected)} rows was quarantined, so the build stops; the commonest reason,"
+        f" for {count} rows from row {first} on: field {field_name!r}: {reason} (every row and its reason: {kept_in})"
     )
 
 

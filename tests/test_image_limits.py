@@ -330,7 +330,9 @@ def test_images_stage_quarantines_hostile_references_and_grounds_the_rest(tmp_pa
         "fifo": ("pipe.jpg", "not a regular file"),
         "bomb": ("bomb.png", "image has too many pixels"),
         "loopback": (f"{server}/x.jpg", "image URL host '127.0.0.1' resolves to 127.0.0.1 (loopback address)"),
-        "symlink": (str(folder / "link.jpg"), "image path leaves the allowed folders"),  # ingest checks relative ones
+        "symlink": (str(folder / "link.jpg"), "image path leaves the allowed folders"),
+        # Ingest passes a relative path that stays in the folder as written; where its link leads is judged here.
+        "relative symlink": ("link.jpg", "image path leaves the allowed folders"),
         "outside": (str(tmp_path / "secret.jpg"), "image path leaves the allowed folders"),
         "passwd": ("file:///etc/passwd", "image URL scheme 'file' is not allowed"),
     }
@@ -348,7 +350,7 @@ def test_images_stage_quarantines_hostile_references_and_grounds_the_rest(tmp_pa
     dress_concept(layout, products["product_id"])
 
     report = pipeline.run_stage("images", workdir)
-    assert (report["input_rows"], report["accepted"], report["quarantined"]) == (7, 1, 6)
+    assert (report["input_rows"], report["accepted"], report["quarantined"]) == (8, 1, 7)
     reasons = read_parquet(layout.quarantine("images")).set_index("product_id")["reason"]
     assert {pid: reasons[pid].startswith(reason) for pid, (_, reason) in expected.items()} == dict.fromkeys(
         expected, True
