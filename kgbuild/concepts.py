@@ -395,6 +395,11 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
     named = _named_alike(mentions, parsed.families, types, vocab)
     merged, merges = synonyms.merge(members, encoder if settings.merge_cosine < 1 else None, settings, named)
     merges += title_aliases.values()
+    family_of = dict(zip(parsed.product_ids, parsed.families, strict=True))
+    # A detail one product family's copy alone mentions is its marketing ("paradise package"), not a shared trait.
+    merged = [
+        c for c in merged if c.kind != DETAIL or len({family_of[p] for p in c.products}) >= settings.detail_min_families
+    ]
     for concept in merged:
         for name in [concept.name, *concept.aliases]:
             concept.aliases |= {

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
         le=1,
         description="A product type heads product names in at least this share of the families whose text uses it.",
     )
+    detail_min_families: int = Field(
+        2, ge=1, description="A description detail is a concept when the copy of this many product families names it."
+    )
     synonym_cosine: float = Field(
         0.7, ge=0, le=1, description="Embedding cosine from which two names one product is called by may merge."
     )

@@ -348,6 +348,20 @@ def test_a_name_that_opens_sentences_is_still_a_style_name(nlp, parser, encoder)
     assert not {name for name in found.loc[found["kind"] == "category", "name"] if "lavazza" in name or "illy" in name}
 
 
+def test_a_detail_only_one_familys_copy_names_is_no_concept(nlp, parser, encoder):
+    titles = ["Chaz Hoodie", "Chaz Hoodie", "Teton Hoodie"]
+    descriptions = [
+        "Warm hoodie with ribbed cuffs and a kangaroo pocket for your paradise package.",
+        "Warm hoodie with ribbed cuffs and a kangaroo pocket for your paradise package.",
+        "Light hoodie with ribbed cuffs.",
+    ]
+    found, names_of = mined(titles, nlp, encoder, parser=parser, descriptions=descriptions)
+    details = set(found.loc[found["kind"] == "detail", "name"])
+    assert "ribbed cuff" in details and ("detail", "ribbed cuff") in names_of["3"]
+    # Two products, one family: its own copy, not a trait products share.
+    assert not {"paradise package", "kangaroo pocket"} & details
+
+
 def test_one_primary_category_per_typed_product(style_named):
     primary = primary_of(style_named)
     assert style_named.links.groupby("product_id")["primary"].sum().max() == 1
