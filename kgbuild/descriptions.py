@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from kgbuild import lexicon
 from kgbuild.words import Word, word_of
 
 _BULLETS = re.compile(r"\s*(?:[•·|\n\r\t]|\s-\s)+\s*")
@@ -167,6 +168,8 @@ def _phrase(noun: Any) -> list[Word]:
             start -= 1
         else:
             break
+    while start < noun.i and doc[start].lower_ in lexicon.QUANTIFIERS:
+        start += 1
     words: list[Word] = []
     joined = False
     for token in doc[start : noun.i + 1]:

@@ -312,6 +312,12 @@ SEPARATORS = {
     ":",
 }
 LINKING = {"with", "in"}
+# English adjectives that count or point rather than describe ("other things", "more space", "many years"): a
+# description's noun phrase starts after them.
+QUANTIFIERS = frozenset(
+    {"other", "another", "such", "many", "much", "more", "most", "few", "fewer", "less", "least", "several", "various"}
+    | {"own", "same", "different", "certain"}
+)
 PACK_WORDS = {
     "pack",
     "set",

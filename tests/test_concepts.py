@@ -362,6 +362,18 @@ def test_a_detail_only_one_familys_copy_names_is_no_concept(nlp, parser, encoder
     assert not {"paradise package", "kangaroo pocket"} & details
 
 
+def test_words_that_count_or_point_start_no_phrase(nlp, parser, encoder):
+    titles = ["Orion Jacket", "Lando Jacket"]
+    descriptions = [
+        "Warm jacket with quilted panels in many different sizes for other jackets.",
+        "Light jacket with quilted panels in many different sizes for other jackets.",
+    ]
+    found, names_of = mined(titles, nlp, encoder, parser=parser, descriptions=descriptions)
+    assert ("detail", "quilted panel") in names_of["1"] and ("category", "jacket") in names_of["2"]
+    quantifiers = {"other", "many", "different"}
+    assert not [name for name in found["name"] if quantifiers & set(name.split())]
+
+
 def test_one_primary_category_per_typed_product(style_named):
     primary = primary_of(style_named)
     assert style_named.links.groupby("product_id")["primary"].sum().max() == 1
