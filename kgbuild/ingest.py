@@ -311,10 +311,13 @@ def _reader_problem(record: dict[str, Any], settings: Settings, catalog_dir: Pat
     relative = bool(image) and "://" not in image and not Path(image).expanduser().is_absolute()
     # Judged on the path as written ("../../etc/passwd"); where a link in the folder leads is the images stage's to
     # judge, against the catalog's folder and --image-roots.
-    folder = os.path.normpath(catalog_dir.absolute())
-    if relative and not Path(os.path.normpath(Path(folder) / image)).is_relative_to(folder):
+    if relative and not _stays_inside(image, os.path.normpath(catalog_dir.absolute())):
         return settings.image_col, "relative image path escapes the catalog's folder"
     return None
+
+
+def _stays_inside(relative_path: str, folder: str) -> bool:
+    return Path(os.path.normpath(os.path.join(folder, relative_path))).is_relative_to(folder)
 
 
 def _frame(parsed: list[tuple[int, dict[str, Any]]], columns: list[str] | None, settings: Settings) -> pd.DataFrame:
