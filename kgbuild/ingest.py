@@ -11,7 +11,6 @@ import io
 import json
 import os
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -93,8 +92,6 @@ def run(context: BuildContext) -> StageReport:
     quarantine.write(rejected, layout.quarantine(STAGE))
     report = {"input_rows": input_rows, "accepted": len(accepted), "quarantined": len(rejected)}
     check_accounting(STAGE, report)
-    if not accepted:  # a build of nothing would empty the catalog's graph
-        raise CatalogError(_all_quarantined_message(catalog, rejected, layout.quarantine(STAGE)))
     return StageReport(
         STAGE,
         {
@@ -341,15 +338,6 @@ def _frame(parsed: list[tuple[int, dict[str, Any]]], columns: list[str] | None, 
             data[f"raw_{name}"] = [r.get(core[name]) for _, r in parsed]
     return pd.DataFrame(
         {name: pd.Series(values, dtype="int64" if name == validation.ROW else object) for name, values in data.items()}
-    )
-
-
-def _all_quarantined_message(catalog: Path, rejected: list[Rejected], kept_in: Path) -> str:
-    (field_name, reason), count = Counter((r.field, r.reason) for r in rejected).most_common(1)[0]
-    first = next(r.source_row for r in rejected if (r.field, r.reason) == (field_name, reason))
-    return (
-        f"{catalog}: every one of its {len(rejected)} rows was quarantined, so the build stops; the commonest reason,"
-        f" for {count} rows from row {first} on: field {field_name!r}: {reason} (every row and its reason: {kept_in})"
     )
 
 

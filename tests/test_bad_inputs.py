@@ -212,20 +212,6 @@ def test_unreadable_catalogs_stop_with_a_message_naming_the_file(tmp_path, case)
     assert str(tmp_path / name) in str(error.value) and message in str(error.value)
 
 
-def test_a_catalog_whose_every_row_is_quarantined_stops_with_the_commonest_reason(tmp_path):
-    content = HEADER + b"1,Red Shirt,../../a.jpg\n2,Blue Shirt,../../b.jpg\n3,,c.jpg\n"
-    with pytest.raises(ingest.CatalogError) as error:
-        ingest_file(tmp_path, "c.csv", content)
-    message = str(error.value)
-    assert str(tmp_path / "c.csv") in message and "every one of its 3 rows was quarantined" in message
-    assert "for 2 rows from row 1 on: field 'image': relative image path escapes the catalog's folder" in message
-    quarantined = read_parquet(Layout(tmp_path / "work").quarantine("ingest"))
-    assert (
-        quarantined["source_row"].tolist() == [1, 2, 3]
-        and str(Layout(tmp_path / "work").quarantine("ingest")) in message
-    )
-
-
 def test_parquet_with_wrong_types_and_schema(tmp_path):
     pd.DataFrame({"product_id": [1, 2], "title": ["Cap", "Hat"], "price": [9.5, None]}).to_parquet(
         tmp_path / "typed.parquet"
