@@ -34,6 +34,9 @@ BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is
 UNIT_SHARE = 0.5  # a word written right after a number more often than this is a unit
 NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")  # "128", "6.2", "1/4"; not a model code ("S21")
 COLOUR_EVIDENCE = 2
+# Single words that may name a colour in this catalog: colour names that are not materials ("silver" is a colour,
+# "leather" is not) and not colour modifiers ("light", "dark").
+_MAYBE_COLOURS = lexicon.CANDIDATE_COLOURS - lexicon.MATERIALS - lexicon.COLOUR_MODIFIERS
 
 
 @dataclass(frozen=True)
@@ -180,10 +183,7 @@ def _catalog_colours(texts: list[list[Word]]) -> set[str]:
     uses: Counter = Counter()
     for words in texts:
         for i, word in enumerate(words):
-            if (
-                word.surface not in lexicon.CANDIDATE_COLOURS
-                or word.surface in lexicon.MATERIALS | lexicon.COLOUR_MODIFIERS
-            ):
+            if word.surface not in _MAYBE_COLOURS:
                 continue
             uses[word.surface] += 1
             previous, following = _context(words, i)
@@ -201,13 +201,12 @@ def _colour_pairs(texts: list[list[Word]], before: set[str], after: set[str]) ->
     """Two colour names written as one ("Rose Gold", "Champagne Gold") where the catalog writes basic colours, in
     at least half of their uses and in ``COLOUR_EVIDENCE`` different texts (a name repeated by one product's
     variants, "Red Rose White Camisole", is one text)."""
-    colourish = lexicon.CANDIDATE_COLOURS - lexicon.MATERIALS - lexicon.COLOUR_MODIFIERS
     in_place: Counter = Counter()
     uses: Counter = Counter()
     for words in {tuple(w.surface for w in words): words for words in texts}.values():
         for i in range(len(words) - 1):
             first, second = words[i].surface, words[i + 1].surface
-            if first not in colourish or (second not in colourish and second not in lexicon.BASIC_COLOURS):
+            if first not in _MAYBE_COLOURS or (second not in _MAYBE_COLOURS and second not in lexicon.BASIC_COLOURS):
                 continue
             pair = f"{first} {second}"
             uses[pair] += 1
