@@ -248,10 +248,12 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
 
 
 def _chain(run: list[Typed]) -> list[tuple[str, str]]:
-    """(phrase, surface) for the head and each longer modifier+head phrase, head first."""
+    """(phrase, surface) for the head and each longer modifier+head phrase, head first; no phrase starts with a
+    particle ("Light-up Trainer": "trainer", "light up trainer", not "up trainer")."""
     return [
         (" ".join(t.text for t in run[start:]), " ".join(t.surface for t in run[start:]))
         for start in range(len(run) - 1, -1, -1)
+        if start == len(run) - 1 or run[start].text not in lexicon.PARTICLES
     ]
 
 
@@ -369,6 +371,7 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
         analyze_title(title, vocab, settings.max_phrase_words, mention)
         analyze_description(sentences, vocab, settings.max_phrase_words, mention)
         mentions.append(mention)
+    _defer_unconfirmed_title_heads(mentions)
     types = product_types(mentions, parsed.families, settings)
     members: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     surfaces: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -412,6 +415,19 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
     return Mined(
         concepts, links, pd.DataFrame(list(phrases), columns=PRODUCT_PHRASE_SCHEMA.names), merges, typed_products
     )
+
+
+def _defer_unconfirmed_title_heads(mentions: list[Mention]) -> None:
+    """Where a title ends in a word the catalog's descriptions never use as a noun ("Ella cropped", "Lumber check",
+    "Max aviator": a style word or a modifier) and the product's own description names its type, the description
+    speaks for the product. The title's last word stays its ``title_name`` (an abbreviation may alias the
+    description's type)."""
+    key = synonyms.match_key
+    described = {key(chain[0][0]) for m in mentions for chain in (*m.type_chains, *m.references)}
+    described |= {key(phrase.split()[-1]) for m in mentions for phrase, _ in m.details}
+    for mention in mentions:
+        if mention.title_head and mention.type_chains and key(mention.title_head) not in described:
+            mention.title_head, mention.title_chain, mention.title_linked = None, [], []
 
 
 def _head_score(titles: list[tuple[str | None, list[Typed]]]) -> Counter:

@@ -34,6 +34,7 @@ _NOUNS = {"NOUN", "PROPN"}
 _MODIFIER_POS = {"ADJ", "NOUN", "PROPN"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
 _DEMONSTRATIVES = {"this", "these"}
+_OPENING_LINKS = {"in", "with"}  # "Shirt in cotton", "Sandals with straps"
 _REFERRING_DETERMINERS = {"the", "this", "these", "every", "each"}
 _REFERRING_ROLES = {"nsubj", "nsubjpass", "dobj"}
 SPEC_SHARE = 0.3  # a sentence whose alphanumeric tokens contain digits this often is spec text
@@ -63,6 +64,11 @@ class Sentence:
     silent: bool = False  # spec text, or about other products: no concepts
 
 
+def comparison_key(text: str) -> str:
+    """The text's words in lower case, without digits and punctuation: what boilerplate is compared by."""
+    return _NOT_LETTERS.sub(" ", text.lower()).strip()
+
+
 def analyze(doc: Any) -> list[Sentence]:
     """The sentences of one parsed description with their type candidates and detail phrases."""
     sentences = []
@@ -71,7 +77,7 @@ def analyze(doc: Any) -> list[Sentence]:
         alnum = [t for t in tokens if any(c.isalnum() for c in t.text)]
         if not alnum:
             continue
-        key = _NOT_LETTERS.sub(" ", span.text.lower()).strip()
+        key = comparison_key(span.text)
         sentence = Sentence(key, [word_of(t) for t in tokens if t.text != "-"])
         spec = sum(any(c.isdigit() for c in t.text) for t in alnum) >= SPEC_SHARE * len(alnum)
         sentence.silent = spec or bool(OTHER_PRODUCTS.search(key))
@@ -105,7 +111,12 @@ def _type_candidates(tokens: list[Any], opening: Any) -> list[Any]:
             break
     if opening is not None:
         found.append(opening)
-    return list(dict.fromkeys(found))
+    # "Key Features of …", "the range of …": a noun of something else names no product
+    return [
+        noun
+        for noun in dict.fromkeys(found)
+        if not (noun.i + 1 < len(noun.doc) and noun.doc[noun.i + 1].lower_ == "of")
+    ]
 
 
 def _references(tokens: list[Any]) -> list[Any]:
@@ -121,13 +132,22 @@ def _references(tokens: list[Any]) -> list[Any]:
 
 
 def fragment_head(tokens: list[Any]) -> Any:
-    """The head of a sentence that is one noun phrase ("A terry towel that …", "Space-saving baskets that …").
-    A bare first word is not taken: the tagger reads many sentence-initial adjectives and verbs as nouns
-    ("Ideal for …")."""
+    """The head of a sentence that is one noun phrase ("A terry towel that …", "Space-saving baskets that …",
+    "Shirt in cotton with …", "Fully lined swimsuit with …", where the tagger reads the participle as the verb).
+    A bare first word is taken only before "in" or "with": the tagger reads many sentence-initial adjectives and
+    verbs as nouns ("Ideal for …")."""
     root = next((t for t in tokens if t.dep_ == "ROOT"), None)
-    if root is None or root.pos_ != "NOUN" or root.i == tokens[0].i or root.left_edge.i != tokens[0].i:
+    if root is None:
         return None
-    return root
+    position = tokens.index(root)
+    if root.tag_ == "VBN" and all(t.pos_ == "ADV" for t in tokens[:position]):
+        return _next_head(tokens, position + 1)
+    if root.pos_ not in _NOUNS or root.left_edge.i != tokens[0].i:
+        return None
+    if position == 0:
+        following = tokens[1] if len(tokens) > 1 else None
+        return root if following is not None and following.lower_ in _OPENING_LINKS and following.head == root else None
+    return root if root.pos_ == "NOUN" else None
 
 
 def _next_head(tokens: list[Any], start: int) -> Any:

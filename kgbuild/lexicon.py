@@ -318,6 +318,8 @@ QUANTIFIERS = frozenset(
     {"other", "another", "such", "many", "much", "more", "most", "few", "fewer", "less", "least", "several", "various"}
     | {"own", "same", "different", "certain"}
 )
+# Adverb particles of phrasal modifiers ("push-up", "light-up", "pull-on"): part of the modifier, never its start.
+PARTICLES = frozenset({"up", "down", "out", "off", "on"})
 PACK_WORDS = {
     "pack",
     "set",

@@ -24,12 +24,14 @@ from functools import cached_property
 from typing import Any
 
 from kgbuild import lexicon
-from kgbuild.descriptions import Sentence
+from kgbuild.descriptions import Sentence, comparison_key
 from kgbuild.domain import COLOUR
 from kgbuild.synonyms import singular
 from kgbuild.words import Word
 
 LOWER_CASE_EVIDENCE = 0.3  # share of lower-case words a catalog needs before "never lower case" means a name
+TITLE_HEAD_TITLES = 3  # a word ending this many titles, after different words, names products: no style name
+_TITLE_END_MARKS = {",", "-", "(", "for", *lexicon.LINKING}
 BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is boilerplate
 UNIT_SHARE = 0.5  # a word written right after a number more often than this is a unit
 NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")  # "128", "6.2", "1/4"; not a model code ("S21")
@@ -89,13 +91,14 @@ def learn(
 ) -> Vocabulary:
     sentences = [s.words for described in descriptions for s in described]
     everything = [*titles, *sentences]
+    # A sentence's first word is capitalised whatever it is: it tells nothing about how the catalog writes it,
+    # unless it heads the phrase naming the product ("Joggers in woven fabric").
+    lower = _lower_case_words([*titles, *(words[1:] for words in sentences), *_named_types(descriptions)])
     brands = _brands(titles, brand_values)
     brand_words = {word for brand in brands for word in brand}
-    # A sentence's first word is capitalised whatever it is: it tells nothing about how the catalog writes it.
-    cased = [*titles, *(words[1:] for words in sentences)]
     return Vocabulary(
         brands=frozenset(brands),
-        lines=frozenset(_lines(titles, cased) - brand_words),
+        lines=frozenset(_lines(titles, lower) - brand_words),
         colours=frozenset(lexicon.COLOURS | _catalog_colours(everything)),
         units=frozenset(_units(everything)),
         boilerplate=frozenset(_boilerplate(families, descriptions)),
@@ -141,18 +144,33 @@ def _leading_brands(titles: list[list[Word]], known: set[tuple[str, ...]]) -> se
     }
 
 
-def _lines(titles: list[list[Word]], everything: Iterable[list[Word]]) -> set[str]:
+def _named_types(descriptions: list[list[Sentence]]) -> Iterable[list[Word]]:
+    """A sentence's first word where the sentence is one noun phrase headed by it ("Joggers in woven fabric …")."""
+    for described in descriptions:
+        for sentence in described:
+            if sentence.fragment and sentence.words and any(p == sentence.words[:1] for p in sentence.types):
+                yield sentence.words[:1]
+
+
+def _lower_case_words(texts: Iterable[list[Word]]) -> set[str] | None:
+    """The words (singular) the catalog writes in lower case; None when it has too little lower-case text to tell
+    a name by its case."""
     lower: set[str] = set()
     words = lower_words = 0
-    for text in everything:
+    for text in texts:
         for word in text:
             if word.surface.isalpha():
                 words += 1
                 if not word.proper:
                     lower_words += 1
                     lower.add(singular(word.surface))
-    if not words or lower_words < LOWER_CASE_EVIDENCE * words:
+    return lower if words and lower_words >= LOWER_CASE_EVIDENCE * words else None
+
+
+def _lines(titles: list[list[Word]], lower: set[str] | None) -> set[str]:
+    if lower is None:
         return set()
+    heads = _heads_of_titles(titles)
     return {
         w.surface
         for title in titles
@@ -161,9 +179,29 @@ def _lines(titles: list[list[Word]], everything: Iterable[list[Word]]) -> set[st
         and w.surface.isalpha()
         and len(w.surface) > 1
         and singular(w.surface) not in lower
+        and w.surface not in heads
         and w.surface not in lexicon.GENDER
         and not _fixed_kind(w.surface)
     }
+
+
+def _heads_of_titles(titles: list[list[Word]]) -> set[str]:
+    """Words that end several titles after different words ("Digital Watch", "Analog Watch - For Men"; not "EKBY
+    VALTER"): they name what the products are, however the catalog capitalises them."""
+    before: dict[str, set[str]] = defaultdict(set)
+    ending: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    for title in titles:
+        surfaces = [w.surface for w in title]
+        for i in range(1, len(surfaces)):
+            previous = surfaces[i - 1]
+            if (
+                previous.isalpha()
+                and previous not in lexicon.SEPARATORS
+                and (i + 1 == len(surfaces) or surfaces[i + 1] in _TITLE_END_MARKS)
+            ):
+                before[surfaces[i]].add(previous)
+                ending[surfaces[i]].add(tuple(surfaces))
+    return {word for word, previous in before.items() if len(previous) >= 2 and len(ending[word]) >= TITLE_HEAD_TITLES}
 
 
 def _catalog_colours(texts: list[list[Word]]) -> set[str]:
@@ -244,11 +282,23 @@ def _units(texts: Iterable[list[Word]]) -> set[str]:
 
 
 def _boilerplate(families: list[str], descriptions: list[list[Sentence]]) -> set[str]:
+    """Keys of sentences that many families repeat word for word once their own title's words are set aside
+    ("Buy <title> for Rs. 999 online", "<title> at best prices with free shipping")."""
     seen: dict[str, set[str]] = defaultdict(set)
+    keys: dict[str, set[str]] = defaultdict(set)
     for family, sentences in zip(families, descriptions, strict=True):
+        named = set(comparison_key(family).split())
         for sentence in sentences:
-            seen[sentence.key].add(family)
-    return {key for key, found_in in seen.items() if len(found_in) >= BOILERPLATE_FAMILIES and key}
+            template = " ".join(word for word in sentence.key.split() if word not in named)
+            seen[template].add(family)
+            keys[template].add(sentence.key)
+    return {
+        key
+        for template, found_in in seen.items()
+        if template and len(found_in) >= BOILERPLATE_FAMILIES
+        for key in keys[template]
+        if key
+    }
 
 
 def _fixed_kind(text: str) -> str | None:

@@ -589,3 +589,94 @@ def test_names_already_embedded_need_no_model(tmp_path, encoder):
         raise AssertionError("the model was loaded for names the cache holds")
 
     assert np.array_equal(CachedEncoder(no_model, cache).encode(["t-shirt", "shirt"]), first[::-1])
+
+
+def test_a_title_word_no_description_names_products_by_yields_to_the_description(nlp, parser, encoder):
+    titles = ["Ella cropped", "Karin cropped", "Lumber check", "Jacob check", "Mia hoodie", "Noor hoodie"]
+    descriptions = [
+        "Short hooded top in sweatshirt fabric with a drawstring hood.",
+        "Hooded top in soft jersey with long sleeves.",
+        "Shirt in checked cotton flannel with a collar and a chest pocket.",
+        "Shirt in cotton Oxford with a button-down collar.",
+        "Hoodie in sweatshirt fabric with a kangaroo pocket.",
+        "Hoodie in soft fleece with a kangaroo pocket.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    primary = primary_of(result)
+    assert (primary["1"], primary["2"]) == ("short hooded top", "hooded top")
+    assert primary["3"] == primary["4"] == "shirt"  # "Shirt in …": a bare first word before "in" names the type
+    assert primary["5"] == primary["6"] == "hoodie"  # a title word descriptions use as a type keeps its place
+    assert not {"cropped", "check"} & names(result, "category")
+
+
+def test_participle_openings_name_the_type_and_headings_do_not(nlp, parser, encoder):
+    titles = ["Hawaii Brazilian", "Ola HW", "Alisha cycling shorts", "Bela cycling shorts"]
+    descriptions = [
+        "Fully lined bikini bottoms with a low waist and narrow sides.",
+        "Fully lined bikini bottoms with a high waist.",
+        "Key Features of Alisha cycling shorts Cotton Lycra Navy Specifications.",
+        "Key Features of Bela cycling shorts Cotton Lycra Red Specifications.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    primary = primary_of(result)
+    assert primary["1"] == primary["2"] == "bikini bottoms"
+    assert primary["3"] == primary["4"] == "cycling shorts"
+    assert not {name for name in result.concepts["name"] if "feature" in name}
+
+
+def test_no_phrase_starts_with_a_particle(nlp, encoder):
+    titles = [
+        "Lumo Kids Light-up Trainer",
+        "Zed Kids Light-up Trainer",
+        "Kali Women Push-Up Bra",
+        "Mira Women Push-Up Bra",
+    ]
+    found, names_of = mined(titles, nlp, encoder)
+    categories = set(found.loc[found["kind"] == "category", "name"])
+    assert {"trainer", "bra"} <= categories and {"light up trainer", "push up bra"} <= categories
+    assert not [name for name in categories if name.split()[0] in {"up", "down", "out", "off"}]
+
+
+def test_sentences_that_only_differ_by_their_own_title_are_boilerplate(nlp, parser, encoder):
+    titles = ["Jiya Stoneware Mug", "Kiyo Ceramic Mug", "Luma Glass Tumbler", "Nomi Steel Tumbler"]
+    descriptions = [
+        f"Buy {title} for Rs. {price} online. {title} at best prices with FREE shipping & cash on delivery. "
+        f"The {title.split()[-1].lower()} is dishwasher safe."
+        for title, price in zip(titles, (250, 300, 199, 410), strict=True)
+    ]
+    found, names_of = mined(titles, nlp, encoder, parser=parser, descriptions=descriptions)
+    assert {("category", "stoneware mug"), ("category", "mug")} <= names_of["1"]
+    assert not {name for name in found["name"] if {"price", "shipping", "delivery"} & set(name.split())}
+
+
+def test_a_capitalised_word_ending_many_titles_after_different_words_is_a_type_not_a_style_name(nlp, parser, encoder):
+    titles = [
+        "Casio Vintage Digital Watch",
+        "Titan Analog Watch - For Men",
+        "Fastrack Sports Watch",
+        "Timex Kids Watch",
+    ]
+    descriptions = [
+        "A classic piece with a steel strap and a date display.",
+        "A slim piece for office wear with a leather strap.",
+        "A sturdy piece for training with a rubber strap.",
+        "A bright piece for children with a soft strap.",
+    ]
+    found, names_of = mined(titles, nlp, encoder, parser=parser, descriptions=descriptions)
+    assert all(("category", "watch") in names_of[product] for product in ("1", "2", "3", "4"))
+    assert "watch" not in set(found.loc[found["kind"] == "line", "name"])
+
+
+def test_a_sentence_opening_with_a_bare_type_before_in_names_it(nlp, parser, encoder):
+    titles = ["Tom Tailored Joggers", "Sam Relaxed Joggers", "Kim Linen", "Ada Oxford"]
+    descriptions = [
+        "Joggers in woven fabric with an elasticated drawstring waist and side pockets.",
+        "Joggers in soft sweatshirt fabric with a drawstring waist and tapered legs.",
+        "Shirt in airy linen with a turn-down collar and long sleeves with buttoned cuffs.",
+        "Shirt in cotton Oxford with a button-down collar and a chest pocket.",
+    ]
+    found, names_of = mined(titles, nlp, encoder, parser=parser, descriptions=descriptions)
+    # Its first word is capitalised as every sentence's is, yet it names the product: no style name.
+    assert ("category", "joggers") in names_of["1"] and ("category", "joggers") in names_of["2"]
+    assert ("category", "shirt") in names_of["3"] and ("category", "shirt") in names_of["4"]
+    assert not {"joggers", "shirt"} & set(found.loc[found["kind"] == "line", "name"])
