@@ -64,6 +64,7 @@ STAGE = "concepts"
 TEXT_FIELDS = ("title", "description")
 _HAS_DIGIT = re.compile(r"\d")
 MEASURED = ""  # the link of a title segment after a number and its unit
+PURPOSE = "for"  # the link of a title segment naming what the product is for ("Webcam for Laptop")
 TRAILING_NAME_HEADS = 2  # titles a word must end before a name after it is taken for a variant name
 _MAX_LEXICON_WORDS = 3
 _PHRASE_ROLES = {"content", PATTERN, MATERIAL, STYLE}
@@ -154,14 +155,15 @@ def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:
 def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     """(linking word before it, items) per segment: separators and linking words cut segments, and so do numbers
     ("iPhone 13 Smartphone 128GB Midnight"), within the segment's link; what follows a number and its unit is the
-    package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"). Audience words and junk are left out."""
+    package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"), and what follows "for" the product's purpose (link
+    ``PURPOSE``: "Webcam for Laptop"). Audience words and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
     after_number = False
     for item in items:
         number = item.role == "junk" and bool(_HAS_DIGIT.search(item.text))
         if item.role in {"separator", "linking"}:
             if segments[-1][1]:
-                segments.append((item.text if item.role == "linking" else None, []))
+                segments.append((item.text if item.role == "linking" or item.text == PURPOSE else None, []))
         elif number:
             if segments[-1][1]:
                 segments.append((segments[-1][0], []))
@@ -188,6 +190,7 @@ class Mention:
     title_head: str | None = None
     title_name: str | None = None  # the last content word or style name of the title's first segment
     type_chains: list[list[tuple[str, str]]] = field(default_factory=list)  # from the description, most trusted first
+    opens_with_type: bool = False  # the description opens by naming a type ("Hooded top in …", "This t-shirt …")
     references: list[list[tuple[str, str]]] = field(default_factory=list)  # "keeps the rug in place"
     details: list[tuple[str, str]] = field(default_factory=list)
     detail_heads: set[str] = field(default_factory=set)
@@ -221,7 +224,12 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
         return
     # A segment after "with"/"in" describes the product ("... with Zip Closure"); it is the main one only if alone.
     main_candidates = [i for i in candidates if segments[i][0] is None] or candidates
-    main = max(main_candidates, key=lambda i: (vocab.head_score[segments[i][2][-1].text], i))
+    # The main segment ends in a word the catalog reads as a noun where one does ("…, Compatible with iPhone", "…,
+    # Works with Alexa" do not), and then in the word that ends most titles' product names.
+    main = max(
+        main_candidates,
+        key=lambda i: (segments[i][2][-1].surface in vocab.nouns, vocab.head_score[segments[i][2][-1].text], i),
+    )
     named = [t for t in segments[main][1] if t.role != COLOUR]
     if named[-1].role == LINE:
         # The title ends in a name ("Jupiter All-Weather Trainer"): the words before it name no product, unless
@@ -237,7 +245,7 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
             break
         if phrase:
             mention.detail_heads.add(phrase[-1].text)
-    if main + 1 < len(segments) and segments[main + 1][0]:
+    if main + 1 < len(segments) and segments[main + 1][0] in lexicon.LINKING:
         link, tail, _ = segments[main + 1]
         tail_text = " ".join(t.text for t in tail[-max_words:])  # "in white": here a colour belongs to the phrase
         tail_surface = " ".join(t.surface for t in tail[-max_words:])
@@ -283,6 +291,9 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
             for candidate in sentence.types:
                 if run := _description_phrase(candidate, vocab, max_words):
                     mention.type_chains.append(_chain(run))
+                    mention.opens_with_type |= position == 0 and (
+                        sentence.fragment or sentence.words[0].surface in descriptions.DEMONSTRATIVES
+                    )
         for reference in sentence.references:
             if run := _description_phrase(reference, vocab, max_words):
                 references.append(_chain(run))
@@ -295,9 +306,12 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
 
 
 def _description_phrase(words: list[Word], vocab: Vocabulary, max_words: int) -> list[Typed]:
-    """The phrase's content words; empty when its head noun is no content word (a style name, a colour)."""
+    """The phrase's content words; empty when its head is no content word (a style name, a colour) or a word the
+    catalog mostly reads as no noun (the tagger's "Ideal in your living room …")."""
     items = typed([w for w in words if not _is_name(w, vocab)], vocab)
     if not items or items[-1].role != "content" or (words and _is_name(words[-1], vocab)):
+        return []
+    if words[-1].surface not in vocab.nouns:
         return []
     return _phrase_items(items)[-max_words:]
 
@@ -419,14 +433,14 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
 
 def _defer_unconfirmed_title_heads(mentions: list[Mention]) -> None:
     """Where a title ends in a word the catalog's descriptions never use as a noun ("Ella cropped", "Lumber check",
-    "Max aviator": a style word or a modifier) and the product's own description names its type, the description
-    speaks for the product. The title's last word stays its ``title_name`` (an abbreviation may alias the
-    description's type)."""
+    "Max aviator": a style word or a modifier) and the product's own description opens by naming its type ("Short
+    hooded top in …", "This t-shirt …"; not a feature bullet), the description speaks for the product. The title's
+    last word stays its ``title_name`` (an abbreviation may alias the description's type)."""
     key = synonyms.match_key
     described = {key(chain[0][0]) for m in mentions for chain in (*m.type_chains, *m.references)}
     described |= {key(phrase.split()[-1]) for m in mentions for phrase, _ in m.details}
     for mention in mentions:
-        if mention.title_head and mention.type_chains and key(mention.title_head) not in described:
+        if mention.title_head and mention.opens_with_type and key(mention.title_head) not in described:
             mention.title_head, mention.title_chain, mention.title_linked = None, [], []
 
 

@@ -33,7 +33,7 @@ _NOT_LETTERS = re.compile(r"[\d\W]+")
 _NOUNS = {"NOUN", "PROPN"}
 _MODIFIER_POS = {"ADJ", "NOUN", "PROPN"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
-_DEMONSTRATIVES = {"this", "these"}
+DEMONSTRATIVES = {"this", "these"}
 _OPENING_LINKS = {"in", "with"}  # "Shirt in cotton", "Sandals with straps"
 _REFERRING_DETERMINERS = {"the", "this", "these", "every", "each"}
 _REFERRING_ROLES = {"nsubj", "nsubjpass", "dobj"}
@@ -100,7 +100,7 @@ def _type_candidates(tokens: list[Any], opening: Any) -> list[Any]:
     when the whole sentence is one noun phrase."""
     found = []
     for index, token in enumerate(tokens):
-        if token.lower_ in _DEMONSTRATIVES and (noun := _next_head(tokens, index + 1)) is not None:
+        if token.lower_ in DEMONSTRATIVES and (noun := _next_head(tokens, index + 1)) is not None:
             found.append(noun)
     for token in tokens:
         if token.dep_ in _SUBJECTS and token.head.dep_ == "ROOT":
@@ -199,7 +199,7 @@ def _phrase(noun: Any) -> list[Word]:
         word = word_of(token)
         if joined:  # "space-saving" stays one modifier
             last = words.pop()
-            word = Word(f"{last.surface} {word.surface}", f"{last.canonical} {word.canonical}", last.proper)
+            word = Word(f"{last.surface} {word.surface}", f"{last.canonical} {word.canonical}", last.proper, word.noun)
         words.append(word)
         joined = False
     return words

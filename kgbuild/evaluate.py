@@ -1,7 +1,7 @@
 """``kgbuild eval``: how well a built work directory's concepts cover a catalog's own label columns.
 
 For each label column L (e.g. articleType), with names compared case-, hyphen-, punctuation- and plural-insensitively
-and a label "A and B" matching either part:
+and a label "A and B" or "A/B" matching either part:
 
 * coverage: product-weighted share of products whose L value matches some concept's name or alias;
 * recall: share of products linked to a concept matching their own L value;
@@ -29,11 +29,11 @@ from kgbuild.stage import BuildRecord
 from kgbuild.synonyms import match_key
 from kgbuild.workdir import Layout, read_parquet, write_json
 
-_PARTS = re.compile(r"\s+(?:and|&)\s+")
+_PARTS = re.compile(r"\s+(?:and|&)\s+|\s*/\s*")
 
 
 def label_keys(value: str) -> set[str]:
-    """Keys a label value is matched by: the whole value and each part of "A and B"."""
+    """Keys a label value is matched by: the whole value and each part of "A and B" or "A/B"."""
     return {match_key(value), *(match_key(part) for part in _PARTS.split(value.lower()))} - {""}
 
 

@@ -118,11 +118,11 @@ def parse_shard(role: str, texts: list[str], settings: Settings) -> list[str]:
 
 
 def _encode_words(items: list[Word]) -> list[list[Any]]:
-    return [[w.surface, w.canonical, w.proper] for w in items]
+    return [[w.surface, w.canonical, w.proper, w.noun] for w in items]
 
 
 def _decode_words(items: list[list[Any]]) -> list[Word]:
-    return [Word(surface, canonical, proper) for surface, canonical, proper in items]
+    return [Word(*item) for item in items]
 
 
 def _encode_sentence(sentence: Sentence) -> dict[str, Any]:

@@ -4,14 +4,16 @@
   leading words that recur across titles ending in different words.
 * **style names** (product lines): title words the catalog writes only as names (capitalised or in capitals, never
   in lower case anywhere in its text but a sentence's first word, in a catalog with enough lower-case text to tell)
-  that are not brands: "Chaz", "KURA". They are typed ``line``; they never become categories.
+  that are not brands, not written by many makers and not the end of many titles: "Chaz", "KURA" (not "USB",
+  "Watch"). They are typed ``line``; they never become categories.
 * **colours**: basic colour terms and multi-word colour names everywhere; a single-word colour name ("wine",
   "steel"), or two written as one ("rose gold"), only when this catalog uses it where it uses basic colours (the
   same neighbours) at least as often as elsewhere, so "coffee table" keeps its "coffee" in a home catalog.
 * **units**: words the catalog writes mostly right after a number ("128 GB", "6 ft", "2 pack"); another word after a
   number is still a word ("iPhone 13 Smartphone", "Pack of 3 Socks").
-* **boilerplate**: description sentences that many product families repeat word for word (care, guarantee,
-  "sold separately" text).
+* **nouns**: words the tagger reads as nouns in most of their uses here ("compatible", "works" are not).
+* **boilerplate**: description sentences that many product families repeat word for word once their own title's
+  words are set aside (care, guarantee, "sold separately", "Buy <title> for Rs. 999 online").
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from kgbuild.synonyms import singular
 from kgbuild.words import Word
 
 LOWER_CASE_EVIDENCE = 0.3  # share of lower-case words a catalog needs before "never lower case" means a name
+SHARED_WORD_LEADERS = 5  # a title word after this many different first words is no style name
 TITLE_HEAD_TITLES = 3  # a word ending this many titles, after different words, names products: no style name
 _TITLE_END_MARKS = {",", "-", "(", "for", *lexicon.LINKING}
 BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is boilerplate
@@ -47,6 +50,7 @@ class Vocabulary:
     lines: frozenset[str]
     colours: frozenset[str]
     units: frozenset[str]
+    nouns: frozenset[str]  # words mostly read as nouns
     boilerplate: frozenset[str]
     head_score: Counter  # how often a word ends an unlinked segment of a title in this catalog
 
@@ -101,6 +105,7 @@ def learn(
         lines=frozenset(_lines(titles, lower) - brand_words),
         colours=frozenset(lexicon.COLOURS | _catalog_colours(everything)),
         units=frozenset(_units(everything)),
+        nouns=frozenset(_nouns(everything)),
         boilerplate=frozenset(_boilerplate(families, descriptions)),
         head_score=Counter(),
     )
@@ -170,7 +175,7 @@ def _lower_case_words(texts: Iterable[list[Word]]) -> set[str] | None:
 def _lines(titles: list[list[Word]], lower: set[str] | None) -> set[str]:
     if lower is None:
         return set()
-    heads = _heads_of_titles(titles)
+    shared = _shared_title_words(titles) | _heads_of_titles(titles)
     return {
         w.surface
         for title in titles
@@ -179,10 +184,21 @@ def _lines(titles: list[list[Word]], lower: set[str] | None) -> set[str]:
         and w.surface.isalpha()
         and len(w.surface) > 1
         and singular(w.surface) not in lower
-        and w.surface not in heads
+        and w.surface not in shared
         and w.surface not in lexicon.GENDER
         and not _fixed_kind(w.surface)
     }
+
+
+def _shared_title_words(titles: list[list[Word]]) -> set[str]:
+    """Words in titles that start with many different words ("Anker … USB C Cable", "Belkin … USB-C to USB-C"): a
+    style name belongs to one maker's product family, a word every maker writes is vocabulary."""
+    leaders: dict[str, set[str]] = defaultdict(set)
+    for title in titles:
+        for word in title[1:]:
+            if title[0].surface != word.surface:
+                leaders[word.surface].add(title[0].surface)
+    return {word for word, found in leaders.items() if len(found) >= SHARED_WORD_LEADERS}
 
 
 def _heads_of_titles(titles: list[list[Word]]) -> set[str]:
@@ -266,6 +282,17 @@ def _context(words: list[Word], index: int) -> tuple[str, str]:
 
 def _class(word: Word) -> str:
     return "(audience)" if word.surface in lexicon.GENDER else word.canonical
+
+
+def _nouns(texts: list[list[Word]]) -> set[str]:
+    """Words the tagger reads as nouns in most of their uses in the catalog (one reading can be wrong)."""
+    as_noun: Counter = Counter()
+    uses: Counter = Counter()
+    for words in texts:
+        for word in words:
+            uses[word.surface] += 1
+            as_noun[word.surface] += word.noun
+    return {word for word, count in uses.items() if as_noun[word] * 2 > count}
 
 
 def _units(texts: Iterable[list[Word]]) -> set[str]:

@@ -1,6 +1,6 @@
 """Words as concept mining sees them: lower-case surface, canonical form (lemma, spelling variants unified,
-plural-only nouns kept plural) and whether the catalog wrote the word as a name (capitalised inside a sentence, or in
-capitals)."""
+plural-only nouns kept plural), whether the catalog wrote the word as a name (capitalised inside a sentence, or in
+capitals) and whether the tagger read it as a noun."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from kgbuild import lexicon
 
 _TSHIRT = re.compile(r"\bt[\s-]?shirt(s?)\b", re.IGNORECASE)
 _INNER_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
+_NOUN_TAGS = {"NOUN", "PROPN"}
 
 
 class Word(NamedTuple):  # a tuple: millions are built from the analysis cache at each build
     surface: str
     canonical: str
     proper: bool = False  # written as a name: capitalised inside a sentence, or all in capitals
+    noun: bool = True  # tagged as a noun where it stands
 
 
 def prepare(text: str, split_hyphens: bool = True) -> str:
@@ -34,7 +36,7 @@ def word_of(token: Any, cased: str | None = None) -> Word:
     proper = (original.isupper() and len(original) > 1) or (
         original[:1].isupper() and (cased is not None or not token.is_sent_start)
     )
-    return Word(token.lower_, canonical(token), proper)
+    return Word(token.lower_, canonical(token), proper, token.pos_ in _NOUN_TAGS)
 
 
 def words_of(doc: Any, cased: str | None = None) -> list[Word]:
@@ -47,7 +49,7 @@ def canonical(token: Any) -> str:
     text = token.lower_
     if text in lexicon.VARIANTS:
         return lexicon.VARIANTS[text]
-    if text in lexicon.PLURAL_ONLY or token.pos_ not in {"NOUN", "PROPN"}:
+    if text in lexicon.PLURAL_ONLY or token.pos_ not in _NOUN_TAGS:
         return text
     lemma = token.lemma_.lower()
     return lexicon.VARIANTS.get(lemma, lemma)

@@ -680,3 +680,58 @@ def test_a_sentence_opening_with_a_bare_type_before_in_names_it(nlp, parser, enc
     assert ("category", "joggers") in names_of["1"] and ("category", "joggers") in names_of["2"]
     assert ("category", "shirt") in names_of["3"] and ("category", "shirt") in names_of["4"]
     assert not {"joggers", "shirt"} & set(found.loc[found["kind"] == "line", "name"])
+
+
+def test_the_main_title_segment_ends_in_a_noun_and_names_no_purpose(nlp, encoder):
+    titles = [
+        "Anker USB Cable, Compatible with iPhone",
+        "Belkin HDMI Cable, Compatible with MacBook",
+        "Ugreen Charger, Compatible with Galaxy",
+        "Kasa Smart Plug, Compatible with Alexa",
+        "Logitech Webcam for Laptop",
+        "Insta Webcam for Laptop",
+        "Roost Stand for Laptop",
+        "Ugreen Hub for Laptop",
+    ]
+    found, names_of = mined(titles, nlp, encoder)
+    primary = primary_of(mine(titles, nlp, None, encoder))
+    assert [primary[str(i)].split()[-1] for i in range(1, 9)] == [
+        *("cable", "cable", "charger", "plug"),
+        *("webcam", "webcam", "stand", "hub"),
+    ]
+    assert not {"compatible", "laptop"} & set(found.loc[found["kind"] == "category", "name"])
+
+
+def test_a_word_many_makers_write_in_capitals_is_no_style_name(nlp, parser, encoder):
+    titles = ["Anker USB Cable", "Belkin USB Cable", "Ugreen USB Hub", "Sony USB Speaker", "Kasa USB Plug"]
+    descriptions = [f"A sturdy {title.split()[-1].lower()} for your desk and your bag." for title in titles]
+    found, names_of = mined(titles, nlp, encoder, parser=parser, descriptions=descriptions)
+    assert ("category", "usb cable") in names_of["1"] and ("category", "usb hub") in names_of["3"]
+    assert "usb" not in set(found.loc[found["kind"] == "line", "name"])
+
+
+def test_a_feature_bullet_never_displaces_the_titles_type(nlp, parser, encoder):
+    titles = ["Tecknet Wireless Mouse", "Logi Silent Mouse", "Razer Gaming Mouse"]
+    descriptions = [
+        "COMFORTABLE DESIGN: Contoured shape supports your hand all day.",
+        "QUIET CLICKS: Silent switches cut click noise by up to 90%.",
+        "COMFORTABLE DESIGN: Contoured shape supports your hand during long games.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    assert {product: name.split()[-1] for product, name in primary_of(result).items()} == {
+        "1": "mouse",
+        "2": "mouse",
+        "3": "mouse",
+    }
+
+
+def test_a_word_the_catalog_reads_as_no_noun_names_no_type(nlp, parser, encoder):
+    titles = ["MORUM", "LOHALS", "STOCKHOLM", "TIPHEDE"]
+    descriptions = [
+        "Ideal in your living room or under your dining table. The soft pile is ideal for bare feet.",
+        "Ideal in your hallway or under your dining table. The flat weave is ideal for busy areas.",
+        "This rug is ideal for a bedroom.",
+        "This rug is ideal for a hallway.",
+    ]
+    found, names_of = mined(titles, nlp, encoder, parser=parser, descriptions=descriptions)
+    assert "ideal" not in set(found["name"])

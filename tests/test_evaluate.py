@@ -24,8 +24,13 @@ def test_match_key_ignores_case_hyphens_spaces_and_plural(a, b):
     assert match_key(a) == match_key(b)
 
 
-def test_label_with_and_matches_either_part():
+def test_label_with_and_or_a_slash_matches_either_part():
     assert evaluate.label_keys("Perfume and Body Mist") >= {match_key("perfume"), match_key("body mist")}
+    assert evaluate.label_keys("Leggings/Tights") == {
+        match_key("leggings/tights"),
+        match_key("leggings"),
+        match_key("tights"),
+    }
 
 
 def test_scores_on_a_hand_built_workdir(tmp_path):
