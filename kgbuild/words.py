@@ -12,6 +12,7 @@ from kgbuild import lexicon
 _TSHIRT = re.compile(r"\bt[\s-]?shirt(s?)\b", re.IGNORECASE)
 _INNER_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
 _NOUN_TAGS = {"NOUN", "PROPN"}
+_ES_PLURAL = re.compile(r"(?:s|x|z|ch|sh|o)$")
 
 
 class Word(NamedTuple):  # a tuple: millions are built from the analysis cache at each build
@@ -52,4 +53,6 @@ def canonical(token: Any) -> str:
     if text in lexicon.PLURAL_ONLY or token.pos_ not in _NOUN_TAGS:
         return text
     lemma = token.lemma_.lower()
+    if lemma == text[:-2] and text.endswith("es") and not _ES_PLURAL.search(lemma):
+        lemma = text[:-1]  # the lemmatizer's "soles" → "sol": "-es" is a plural only after a hissing sound or "o"
     return lexicon.VARIANTS.get(lemma, lemma)
