@@ -136,6 +136,8 @@ def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:
     surface = word.surface
     if surface in lexicon.SEPARATORS or not any(c.isalnum() for c in surface):
         return Typed(surface, "separator", surface)
+    if after_number:  # a unit, even one that is a word elsewhere ("1/2 in. Drive Wrench", "6 foot")
+        return Typed(surface, "junk", surface)
     if surface in lexicon.LINKING:
         return Typed(surface, "linking", surface)
     if surface in lexicon.GENDER:
@@ -143,8 +145,8 @@ def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:
     if surface in lexicon.COLOUR_VARIANTS:
         colour = lexicon.COLOUR_VARIANTS[surface]
         return Typed(colour, COLOUR, surface) if colour else Typed(surface, "junk", surface)
-    if _HAS_DIGIT.search(surface) or surface in lexicon.PACK_WORDS or len(surface) < 2 or after_number:
-        return Typed(surface, "junk", surface)  # numbers, sizes, and a unit after a number ("6 foot", "2 pack")
+    if _HAS_DIGIT.search(surface) or surface in lexicon.PACK_WORDS or len(surface) < 2:
+        return Typed(surface, "junk", surface)  # numbers, sizes, pack words
     if surface in vocab.lines:
         return Typed(surface, LINE, surface)
     if (surface,) in vocab.brands:  # a title that is only its brand ("HEMNES" where "HEMNES …" titles vary)
@@ -154,8 +156,9 @@ def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:
 
 def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     """(linking word before it, items) per segment: separators and linking words cut segments, and so do numbers
-    ("iPhone 13 Smartphone 128GB Midnight"), within the segment's link; what follows a number and its unit is the
-    package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"), and what follows "for" the product's purpose (link
+    ("iPhone 13 Smartphone 128GB Midnight"), within the segment's link; what follows a number and its unit after
+    the product's name is the package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"; not "6 ft. Step Ladder"), and
+    what follows "for" the product's purpose (link
     ``PURPOSE``: "Webcam for Laptop"). Audience words and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
     after_number = False
@@ -167,7 +170,7 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
         elif number:
             if segments[-1][1]:
                 segments.append((segments[-1][0], []))
-        elif item.role == "junk" and after_number and not segments[-1][1]:
+        elif item.role == "junk" and after_number and not segments[-1][1] and any(seg[1] for seg in segments):
             segments[-1] = (MEASURED, [])
         elif item.role in _PHRASE_ROLES or item.role in {COLOUR, LINE}:
             segments[-1][1].append(item)
@@ -222,13 +225,18 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     candidates = [i for i, (_, _, phrase) in enumerate(segments) if phrase]
     if not candidates:
         return
-    # A segment after "with"/"in" describes the product ("... with Zip Closure"); it is the main one only if alone.
-    main_candidates = [i for i in candidates if segments[i][0] is None] or candidates
-    # The main segment ends in a word the catalog reads as a noun where one does ("…, Compatible with iPhone", "…,
-    # Works with Alexa" do not), and then in the word that ends most titles' product names.
+    # The main segment follows no "with"/"in", "for" or size unless all do ("... with Zip Closure", "Webcam for
+    # Laptop", "Ground Coffee, 12 oz Bag"); among those, it ends in a word the catalog reads as a noun ("…,
+    # Compatible with iPhone" does not), then in one its descriptions head phrases with ("Cordless, Drill Kit": kit,
+    # not cordless), and then in the word that ends most titles' product names.
     main = max(
-        main_candidates,
-        key=lambda i: (segments[i][2][-1].surface in vocab.nouns, vocab.head_score[segments[i][2][-1].text], i),
+        [i for i in candidates if segments[i][0] is None] or candidates,
+        key=lambda i: (
+            segments[i][2][-1].surface in vocab.nouns,
+            synonyms.match_key(segments[i][2][-1].text) in vocab.described,
+            vocab.head_score[segments[i][2][-1].text],
+            i,
+        ),
     )
     named = [t for t in segments[main][1] if t.role != COLOUR]
     if named[-1].role == LINE:
@@ -385,7 +393,7 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
         analyze_title(title, vocab, settings.max_phrase_words, mention)
         analyze_description(sentences, vocab, settings.max_phrase_words, mention)
         mentions.append(mention)
-    _defer_unconfirmed_title_heads(mentions)
+    _defer_unconfirmed_title_heads(mentions, vocab)
     types = product_types(mentions, parsed.families, settings)
     members: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     surfaces: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -431,16 +439,14 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
     )
 
 
-def _defer_unconfirmed_title_heads(mentions: list[Mention]) -> None:
+def _defer_unconfirmed_title_heads(mentions: list[Mention], vocab: Vocabulary) -> None:
     """Where a title ends in a word the catalog's descriptions never use as a noun ("Ella cropped", "Lumber check",
     "Max aviator": a style word or a modifier) and the product's own description opens by naming its type ("Short
     hooded top in …", "This t-shirt …"; not a feature bullet), the description speaks for the product. The title's
     last word stays its ``title_name`` (an abbreviation may alias the description's type)."""
-    key = synonyms.match_key
-    described = {key(chain[0][0]) for m in mentions for chain in (*m.type_chains, *m.references)}
-    described |= {key(phrase.split()[-1]) for m in mentions for phrase, _ in m.details}
     for mention in mentions:
-        if mention.title_head and mention.opens_with_type and key(mention.title_head) not in described:
+        described = synonyms.match_key(mention.title_head or "") in vocab.described
+        if mention.title_head and mention.opens_with_type and not described:
             mention.title_head, mention.title_chain, mention.title_linked = None, [], []
 
 

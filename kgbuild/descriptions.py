@@ -38,6 +38,7 @@ _OPENING_LINKS = {"in", "with"}  # "Shirt in cotton", "Sandals with straps"
 _REFERRING_DETERMINERS = {"the", "this", "these", "every", "each"}
 _REFERRING_ROLES = {"nsubj", "nsubjpass", "dobj"}
 SPEC_SHARE = 0.3  # a sentence whose alphanumeric tokens contain digits this often is spec text
+SPEC_LABEL_WORDS, SPEC_VALUE_WORDS = 3, 4  # "Duty rating: Type IA" is a specification line
 OTHER_PRODUCTS = re.compile(r"\b(?:sold|bought|purchased|available) separately\b|\bnot included\b")
 
 
@@ -79,7 +80,8 @@ def analyze(doc: Any) -> list[Sentence]:
             continue
         key = comparison_key(span.text)
         sentence = Sentence(key, [word_of(t) for t in tokens if t.text != "-"])
-        spec = sum(any(c.isdigit() for c in t.text) for t in alnum) >= SPEC_SHARE * len(alnum)
+        digits = sum(any(c.isdigit() for c in t.text) for t in alnum)
+        spec = digits >= SPEC_SHARE * len(alnum) or _labelled_value(tokens)
         sentence.silent = spec or bool(OTHER_PRODUCTS.search(key))
         if not sentence.silent:
             opening = fragment_head(tokens)
@@ -93,6 +95,15 @@ def analyze(doc: Any) -> list[Sentence]:
             ]
         sentences.append(sentence)
     return sentences
+
+
+def _labelled_value(tokens: list[Any]) -> bool:
+    """A specification line: a short label, a colon and a short value ("Type: Extension ladder", "Finish:
+    Matte"); not a headed sentence ("What it is: A soft matte foundation that …")."""
+    colon = next((i for i, t in enumerate(tokens) if t.text == ":"), None)
+    if colon is None or not 0 < colon <= SPEC_LABEL_WORDS:
+        return False
+    return sum(any(c.isalnum() for c in t.text) for t in tokens[colon + 1 :]) <= SPEC_VALUE_WORDS
 
 
 def _type_candidates(tokens: list[Any], opening: Any) -> list[Any]:

@@ -11,7 +11,8 @@
   same neighbours) at least as often as elsewhere, so "coffee table" keeps its "coffee" in a home catalog.
 * **units**: words the catalog writes mostly right after a number ("128 GB", "6 ft", "2 pack"); another word after a
   number is still a word ("iPhone 13 Smartphone", "Pack of 3 Socks").
-* **nouns**: words the tagger reads as nouns in most of their uses here ("compatible", "works" are not).
+* **nouns**: words the tagger reads as nouns in most of their uses here ("compatible", "works" are not); the
+  *described* ones head phrases in descriptions ("drill", not "cordless").
 * **boilerplate**: description sentences that many product families repeat word for word once their own title's
   words are set aside (care, guarantee, "sold separately", "Buy <title> for Rs. 999 online").
 """
@@ -28,7 +29,7 @@ from typing import Any
 from kgbuild import lexicon
 from kgbuild.descriptions import Sentence, comparison_key
 from kgbuild.domain import COLOUR
-from kgbuild.synonyms import singular
+from kgbuild.synonyms import match_key, singular
 from kgbuild.words import Word
 
 LOWER_CASE_EVIDENCE = 0.3  # share of lower-case words a catalog needs before "never lower case" means a name
@@ -53,6 +54,7 @@ class Vocabulary:
     nouns: frozenset[str]  # words mostly read as nouns
     boilerplate: frozenset[str]
     head_score: Counter  # how often a word ends an unlinked segment of a title in this catalog
+    described: frozenset[str]  # comparison keys of the nouns descriptions head phrases with
 
     def strip_brand(self, words: list[Word]) -> tuple[str | None, list[Word]]:
         surfaces = tuple(w.surface for w in words)
@@ -108,6 +110,13 @@ def learn(
         nouns=frozenset(_nouns(everything)),
         boilerplate=frozenset(_boilerplate(families, descriptions)),
         head_score=Counter(),
+        described=frozenset(
+            match_key(phrase[-1].canonical)
+            for described in descriptions
+            for sentence in described
+            for phrase in (*sentence.types, *sentence.references, *sentence.details)
+            if phrase and not _fixed_kind(phrase[-1].canonical)
+        ),
     )
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kgbuild import concepts, hierarchy, models, synonyms
+from kgbuild import concepts, descriptions, hierarchy, models, synonyms, vocabulary
 from kgbuild.embedding_cache import CachedEncoder, EmbeddingCache
 from kgbuild.settings import Settings
 
@@ -735,3 +735,60 @@ def test_a_word_the_catalog_reads_as_no_noun_names_no_type(nlp, parser, encoder)
     ]
     found, names_of = mined(titles, nlp, encoder, parser=parser, descriptions=descriptions)
     assert "ideal" not in set(found["name"])
+
+
+def test_titles_with_sizes_and_spec_lines_name_their_type(nlp, parser, encoder):
+    titles = [
+        "Werner 6 ft. Fiberglass step ladder with 300 lb. Load Capacity",
+        "Werner 8 ft. Aluminum Step Ladder with 250 lb. Load Capacity",
+        "Husky 1/2 in. Drive Torque Wrench",
+        "Husky 3/8 in. Drive Torque Wrench",
+        "Lavazza Ground Coffee, 12 oz Bag",
+        "Illy Ground Coffee, 8 oz Bag",
+    ]
+    descriptions = [
+        "Built for the job site. Material: Fiberglass.",
+        "Light enough for the home. Material: Aluminum.",
+        "A precise torque wrench with a 1/2 in. drive for lug nuts.",
+        "A precise torque wrench with a 3/8 in. drive for small bolts.",
+        "Dark roast ground coffee for espresso.",
+        "Medium roast ground coffee for moka pots.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    primary = primary_of(result)
+    assert primary["1"].endswith("step ladder") and primary["2"].endswith("step ladder")
+    assert primary["3"].endswith("torque wrench") and primary["4"].endswith("torque wrench")
+    assert not {name for name in result.concepts["name"] if name.split()[0] == "in"}
+    assert primary["5"].endswith("ground coffee") and primary["6"].endswith("ground coffee")  # then a size: package
+    assert not {name for name in result.concepts["name"] if "material" in name}  # "Material: Fiberglass" is a spec
+
+
+def test_specification_lines_give_no_concepts(parser):
+    doc = parser("A sturdy ladder. Duty rating: Type IA. Material: Fiberglass. What it is: A light ladder that folds.")
+    silent = [sentence.silent for sentence in descriptions.analyze(doc)]
+    assert silent == [False, True, True, False]
+
+
+def test_a_unit_after_a_number_is_no_linking_word(settings):
+    titles = [
+        "Husky 1/2 in. Torque Wrench",
+        "Husky 3/8 in. Torque Wrench",
+        "Stanley 12 in. Level",
+        "Rain Jacket in Navy",
+    ]
+    parsed = concepts.parse(catalog(titles), ["title"], settings)
+    vocab = vocabulary.learn(parsed.titles, parsed.families, parsed.descriptions, [None] * len(titles))
+    roles = [[(t.surface, t.role) for t in concepts.typed(words, vocab)] for words in parsed.titles]
+    assert ("in", "junk") in roles[0] and ("in", "linking") in roles[3]
+
+
+def test_a_size_starts_the_package_only_after_the_products_name(settings):
+    titles = ["Werner 6 ft. Fiberglass step ladder with 300 lb. Load Capacity", "Lavazza Ground Coffee, 12 oz Bag"]
+    parsed = concepts.parse(catalog(titles), ["title"], settings)
+    vocab = vocabulary.learn(parsed.titles, parsed.families, parsed.descriptions, ["Werner", "Lavazza"])
+    links = [
+        {segment[-1].text: link for link, segment in concepts._segments(items)}
+        for _, items in concepts.typed_titles(parsed.titles, vocab)
+    ]
+    assert links[0]["ladder"] is None and links[0]["capacity"] == concepts.MEASURED
+    assert links[1]["coffee"] is None and links[1]["bag"] == concepts.MEASURED
