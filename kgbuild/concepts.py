@@ -158,8 +158,8 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     """(linking word before it, items) per segment: separators and linking words cut segments, and so do numbers
     ("iPhone 13 Smartphone 128GB Midnight"), within the segment's link; what follows a number and its unit after
     the product's name is the package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"; not "6 ft. Step Ladder"), and
-    what follows "for" the product's purpose (link
-    ``PURPOSE``: "Webcam for Laptop"). Audience words and junk are left out."""
+    what follows "for" the product's purpose (link ``PURPOSE``: "Webcam for Laptop"). Audience words and junk are
+    left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
     after_number = False
     for item in items:
@@ -445,8 +445,8 @@ def _defer_unconfirmed_title_heads(mentions: list[Mention], vocab: Vocabulary) -
     hooded top in …", "This t-shirt …"; not a feature bullet), the description speaks for the product. The title's
     last word stays its ``title_name`` (an abbreviation may alias the description's type)."""
     for mention in mentions:
-        described = synonyms.match_key(mention.title_head or "") in vocab.described
-        if mention.title_head and mention.opens_with_type and not described:
+        head = mention.title_head
+        if head and mention.opens_with_type and synonyms.match_key(head) not in vocab.described:
             mention.title_head, mention.title_chain, mention.title_linked = None, [], []
 
 

@@ -34,7 +34,7 @@ from kgbuild.words import Word
 
 LOWER_CASE_EVIDENCE = 0.3  # share of lower-case words a catalog needs before "never lower case" means a name
 SHARED_WORD_LEADERS = 5  # a title word after this many different first words is no style name
-TITLE_HEAD_TITLES = 3  # a word ending this many titles, after different words, names products: no style name
+TITLE_HEAD_TITLES, TITLE_HEAD_MODIFIERS = 3, 2  # a word ending 3 titles after 2 different words names products
 _TITLE_END_MARKS = {",", "-", "(", "for", *lexicon.LINKING}
 BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is boilerplate
 UNIT_SHARE = 0.5  # a word written right after a number more often than this is a unit
@@ -226,7 +226,11 @@ def _heads_of_titles(titles: list[list[Word]]) -> set[str]:
             ):
                 before[surfaces[i]].add(previous)
                 ending[surfaces[i]].add(tuple(surfaces))
-    return {word for word, previous in before.items() if len(previous) >= 2 and len(ending[word]) >= TITLE_HEAD_TITLES}
+    return {
+        word
+        for word, previous in before.items()
+        if len(previous) >= TITLE_HEAD_MODIFIERS and len(ending[word]) >= TITLE_HEAD_TITLES
+    }
 
 
 def _catalog_colours(texts: list[list[Word]]) -> set[str]:
