@@ -4,8 +4,8 @@
   leading words that recur across titles ending in different words.
 * **style names** (product lines): title words the catalog writes only as names (capitalised or in capitals, never
   in lower case anywhere in its text but a sentence's first word, in a catalog with enough lower-case text to tell)
-  that are not brands, not written by many makers and not the end of many titles: "Chaz", "KURA" (not "USB",
-  "Watch"). They are typed ``line``; they never become categories.
+  that are not brands, not written by many makers (unless they label a number: "SPF 50") and not the end of many
+  titles: "Chaz", "KURA" (not "USB", "Watch"). They are typed ``line``; they never become categories.
 * **colours**: basic colour terms and multi-word colour names everywhere; a single-word colour name ("wine",
   "steel"), or two written as one ("rose gold"), only when this catalog uses it where it uses basic colours (the
   same neighbours) at least as often as elsewhere, so "coffee table" keeps its "coffee" in a home catalog.
@@ -203,11 +203,19 @@ def _shared_title_words(titles: list[list[Word]]) -> set[str]:
     """Words in titles that start with many different words ("Anker … USB C Cable", "Belkin … USB-C to USB-C"): a
     style name belongs to one maker's product family, a word every maker writes is vocabulary."""
     leaders: dict[str, set[str]] = defaultdict(set)
+    uses: Counter = Counter()
+    before_number: Counter = Counter()  # "SPF 50", "Series 9": a label of the number after it, as a name is
     for title in titles:
-        for word in title[1:]:
+        for i, word in enumerate(title[1:], start=1):
+            uses[word.surface] += 1
+            before_number[word.surface] += i + 1 < len(title) and bool(NUMBER.fullmatch(title[i + 1].surface))
             if title[0].surface != word.surface:
                 leaders[word.surface].add(title[0].surface)
-    return {word for word, found in leaders.items() if len(found) >= SHARED_WORD_LEADERS}
+    return {
+        word
+        for word, found in leaders.items()
+        if len(found) >= SHARED_WORD_LEADERS and before_number[word] * 2 <= uses[word]
+    }
 
 
 def _heads_of_titles(titles: list[list[Word]]) -> set[str]:

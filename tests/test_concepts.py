@@ -792,3 +792,12 @@ def test_a_size_starts_the_package_only_after_the_products_name(settings):
     ]
     assert links[0]["ladder"] is None and links[0]["capacity"] == concepts.MEASURED
     assert links[1]["coffee"] is None and links[1]["bag"] == concepts.MEASURED
+
+
+def test_a_capitalised_label_of_a_number_stays_a_name_whoever_writes_it(nlp, parser, encoder):
+    makers = ["Supergoop", "Kiehls", "Shiseido", "Clinique", "Olay"]
+    titles = [f"{maker} Daily Sunscreen SPF {spf}" for maker, spf in zip(makers, (30, 40, 50, 15, 25), strict=True)]
+    descriptions = [f"A light sunscreen from {maker.lower()} for every day." for maker in makers]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    assert "spf" in names(result, "line")
+    assert not [name for name in names(result, "category") if "spf" in name.split()]
