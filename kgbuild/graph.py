@@ -12,7 +12,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction, Session
+from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, NotificationDisabledClassification, Session
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -114,10 +114,16 @@ class Graph:
                 session.run(statement, parameters).consume()
 
     def read_file(self, cypher_file: str, /, **parameters: Any) -> list[dict[str, Any]]:
+        """Runs the one statement of ``cypher/<cypher_file>.cypher`` in a read transaction. Counts name relationship
+        types a graph may not hold (no ``HAS_IMAGE`` in a text-only graph); Neo4j's notices of unknown names, logged
+        as warnings on every build, are not asked for."""
         (statement,) = statements(cypher_file)
-        return self.driver.execute_query(
-            statement, parameters, database_=self.database, routing_="r", result_transformer_=_data
-        )
+        with self.driver.session(
+            database=self.database,
+            default_access_mode=READ_ACCESS,
+            notifications_disabled_classifications=[NotificationDisabledClassification.UNRECOGNIZED],
+        ) as session:
+            return session.execute_read(lambda tx: tx.run(statement, parameters).data())
 
     def load(
         self,

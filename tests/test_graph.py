@@ -1,5 +1,6 @@
 """The Neo4j graph: schema, idempotent and incremental loads, and the Browser query library, on the real server."""
 
+import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -7,6 +8,7 @@ import pytest
 from conftest import DEMO_DIR
 from graph_state import concept_embeddings, graph_state, same_embeddings
 
+from kgbuild import graph as graph_module
 from kgbuild import load, pipeline
 from kgbuild.graph import CYPHER_DIR
 from kgbuild.settings import Settings
@@ -180,3 +182,15 @@ def test_batched_load_never_renders_its_rows_for_the_driver_debug_log(graph, cap
         "MATCH (c:Concept) RETURN c.concept_id AS id, c.embedding[0] AS first ORDER BY id"
     ).records
     assert [(r["id"], r["first"]) for r in stored] == [("c0", 0.125), ("c1", 1.125), ("c2", 2.125)]
+
+
+def test_counting_relationship_types_the_graph_never_held_logs_no_warning(graph, caplog, monkeypatch):
+    """A text-only graph has no HAS_IMAGE or DEPICTED_BY; the counts that name them must not log Neo4j's notice
+    of an unknown relationship type on every build."""
+    never_held = f"NEVER_HELD_{uuid.uuid4().hex}"
+    monkeypatch.setattr(graph_module, "statements", lambda _: [f"RETURN COUNT {{ ()-[:{never_held}]->() }} AS n"])
+    with caplog.at_level("WARNING", logger="neo4j"):
+        assert graph.read_file("load/catalog_counts") == [{"n": 0}]
+        graph.driver.execute_query(f"RETURN COUNT {{ ()-[:{never_held}]->() }} AS n")  # what read_file avoids
+    notices = [r.getMessage() for r in caplog.records if r.name.startswith("neo4j")]
+    assert len(notices) == 1 and never_held in notices[0]
