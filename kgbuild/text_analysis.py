@@ -14,6 +14,7 @@ part of the cache, and :func:`analyze` then finds them cached (and folds the par
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import inspect
 import json
 import multiprocessing
@@ -24,7 +25,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import spacy
 
 from kgbuild import descriptions, lexicon, models, words
 from kgbuild.descriptions import Sentence
@@ -85,7 +85,7 @@ def parse_shard_file(shard: Path, settings: Settings, cache_folder: Path) -> int
 def identity(role: str, settings: Settings) -> str:
     name, version = models.spacy_model_name(settings), models.spacy_model_version(settings)
     readers = hashlib.sha256(b"".join(inspect.getsource(module).encode() for module in _READERS)).hexdigest()
-    return f"{role}|{name}|{version}|spacy {spacy.__version__}|{readers}"
+    return f"{role}|{name}|{version}|spacy {importlib.metadata.version('spacy')}|{readers}"
 
 
 def _missing(texts: list[str], cache: ResultCache) -> list[str]:

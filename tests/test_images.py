@@ -1,4 +1,7 @@
 import hashlib
+import os
+from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -190,6 +193,36 @@ def test_unloadable_clip_weights_name_the_setting(tmp_path):
         models.preflight(Settings(clip_model="ViT-B-32", clip_pretrained=str(tmp_path / "absent.pt")))
     message = str(error.value)
     assert "KGBUILD_CLIP_MODEL" in message and "--clip-pretrained" in message and "--clip-model none" in message
+
+
+def test_preflight_loads_models_once_while_their_identity_holds(tmp_path, tiny_clip, monkeypatch):
+    """A build proves its models loadable once; a later build with the same models, library versions and weights
+    file takes that from the cache folder and loads nothing; a changed weights file, or no cache folder, loads."""
+    weights = tmp_path / "weights.pt"
+    weights.write_bytes(Path(tiny_clip["clip_pretrained"]).read_bytes())
+    settings = Settings(**{**tiny_clip, "clip_pretrained": str(weights)})
+    first = models.preflight(settings, tmp_path / "cache")
+    assert first["embedding_dimensions"] == 384 and first["clip_weights_sha256"] == models.file_sha256(weights)
+    calls: Counter = Counter()
+
+    def counting(name, load):
+        def counted(*args, **kwargs):
+            calls[name] += 1
+            return load(*args, **kwargs)
+
+        return counted
+
+    for loader in ("_load_spacy", "_load_sentence_encoder", "_load_clip"):
+        monkeypatch.setattr(models, loader, counting(loader, getattr(models, loader)))
+    assert models.preflight(settings, tmp_path / "cache") == first and not calls
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))
+    assert models.preflight(settings, tmp_path / "cache") == first and calls["_load_clip"] == 1
+    assert models.preflight(settings, tmp_path / "cache") == first and calls["_load_clip"] == 1
+    assert models.preflight(settings) == first and calls == {
+        "_load_spacy": 4,
+        "_load_sentence_encoder": 2,
+        "_load_clip": 2,
+    }
 
 
 def test_rebuilds_encode_only_new_images(tmp_path, tiny_clip, demo_catalog):
