@@ -122,7 +122,10 @@ def _merge_by_embedding(
     if len(concepts) < 2:
         return concepts, []
     names = [c.name for c in concepts]
-    vectors = encoder.encode(names)
+    # Every spelling of a candidate is embedded with the names: when products leave and another spelling comes to
+    # name the concept ("stripes cap" for "stripe cap"), the rebuild finds it cached and loads no model.
+    spellings = sorted({alias for c in concepts for alias in c.aliases} - set(names))
+    vectors = encoder.encode(names + spellings)[: len(names)]
     similarity = vectors @ vectors.T
     parent = list(range(len(concepts)))
 

@@ -591,6 +591,27 @@ def test_names_already_embedded_need_no_model(tmp_path, encoder):
     assert np.array_equal(CachedEncoder(no_model, cache).encode(["t-shirt", "shirt"]), first[::-1])
 
 
+def test_a_concept_renamed_by_products_leaving_needs_no_model(tmp_path, encoder):
+    """Spellings of one name merge, and the commonest names the concept; every spelling is embedded when merging,
+    so a rebuild in which the commonest changes finds the new name cached."""
+    cache = EmbeddingCache(tmp_path, "minilm", None, "names")
+    members = {
+        ("category", "stripe cap"): {"1": "title", "2": "title", "3": "title"},
+        ("category", "stripes cap"): {"4": "title", "5": "title"},
+        ("category", "sun hat"): {"6": "title", "7": "title"},
+    }
+    settings = Settings(clip_model="none")
+    (cap, _), _ = synonyms.merge(members, CachedEncoder(lambda: encoder.model, cache), settings)
+    assert (cap.name, cap.aliases) == ("stripe cap", {"stripes cap"})
+
+    def no_model():
+        raise AssertionError("the model was loaded for a name the first build embedded")
+
+    members[("category", "stripe cap")] = {"1": "title"}
+    (cap, _), _ = synonyms.merge(members, CachedEncoder(no_model, cache), settings)
+    assert (cap.name, cap.aliases) == ("stripes cap", {"stripe cap"})
+
+
 def test_a_title_word_no_description_names_products_by_yields_to_the_description(nlp, parser, encoder):
     titles = ["Ella cropped", "Karin cropped", "Lumber check", "Jacob check", "Mia hoodie", "Noor hoodie"]
     descriptions = [
