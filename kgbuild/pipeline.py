@@ -35,9 +35,9 @@ log = logging.getLogger(__name__)
 def begin_build(
     catalog: str | Path, workdir: str | Path, settings: Settings, graph: Graph | None = None
 ) -> BuildRecord:
-    """Checks the catalog, the ``graph`` the build will load into when given, and loads every model (a missing one
-    stops here, before any work), then starts a build, or resumes the unfinished one for the same catalog bytes and
-    settings."""
+    """Checks the catalog, the ``graph`` the build will load into when given, and every model (loaded, unless an
+    earlier build proved the same ones loadable; a missing one stops here, before any work), then starts a build, or
+    resumes the unfinished one for the same catalog bytes and settings."""
     layout = Layout(Path(workdir))
     catalog, resolved_models = _preflight(catalog, layout, settings, graph)
     with locked(layout, settings.lock_wait_s):
