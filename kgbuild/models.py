@@ -181,7 +181,7 @@ def preflight(settings: Settings, cache_folder: Path | None = None) -> dict[str,
     loaded: dict[str, Any] = {
         "embedding_dimensions": int(sentence_encoder(settings).encode(["dimension probe"]).shape[1])
     }
-    if _uses_clip(settings):
+    if settings.grounding_mode == "clip":
         encoder = clip_encoder(settings)
         loaded.update(clip=encoder.model_id, clip_weights_sha256=encoder.weights_sha256)
     if memo is not None:
@@ -189,10 +189,6 @@ def preflight(settings: Settings, cache_folder: Path | None = None) -> dict[str,
         with atomic_path(memo) as tmp:
             tmp.write_text(json.dumps({"identity": identity, "loaded": loaded}, indent=2) + "\n", encoding="utf-8")
     return {**resolved, **loaded}
-
-
-def _uses_clip(settings: Settings) -> bool:
-    return not (settings.text_evidence or settings.skip_images)
 
 
 def _identity(settings: Settings) -> dict[str, Any]:
@@ -204,7 +200,7 @@ def _identity(settings: Settings) -> dict[str, Any]:
         "spacy": [spacy_name, spacy_model_version(settings), _package_version("spacy"), _stamp(spacy_name)],
         "embeddings": [location, packaged, _package_version("sentence-transformers"), _stamp(location)],
     }
-    if _uses_clip(settings):
+    if settings.grounding_mode == "clip":
         config = str(settings.clip_config) if settings.clip_config else None
         identity["clip"] = [
             settings.clip_model,
