@@ -26,11 +26,11 @@ import gc
 import hashlib
 import json
 import re
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -218,8 +218,8 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     brand, items = title
     if brand:
         mention.attributes.add((BRAND, brand))
-    mention.attributes |= {(t.role, t.text) for t in items if t.role in _ATTRIBUTE_ROLES}
-    mention.attributes |= {(LINE, name) for name in _runs(items, LINE)}
+    mention.attributes |= {_pair(t.role, t.text) for t in items if t.role in _ATTRIBUTE_ROLES}
+    mention.attributes |= {_pair(LINE, name) for name in _runs(items, LINE)}
     segments = [(link, seg, _phrase_items(seg)) for link, seg in _segments(items)]
     if segments:
         mention.title_name = next((t.text for t in reversed(segments[0][1]) if t.role in {"content", LINE}), None)
@@ -268,10 +268,16 @@ def _chain(run: list[Typed]) -> list[tuple[str, str]]:
     """(phrase, surface) for the head and each longer modifier+head phrase, head first; no phrase starts with a
     particle ("Light-up Trainer": "trainer", "light up trainer", not "up trainer")."""
     return [
-        (sys.intern(" ".join(t.text for t in run[start:])), sys.intern(" ".join(t.surface for t in run[start:])))
+        _pair(" ".join(t.text for t in run[start:]), " ".join(t.surface for t in run[start:]))
         for start in range(len(run) - 1, -1, -1)
         if start == len(run) - 1 or run[start].text not in lexicon.PARTICLES
     ]
+
+
+@lru_cache(maxsize=1 << 20)
+def _pair(first: str, second: str) -> tuple[str, str]:
+    """One shared (kind, value) or (phrase, surface) per distinct pair: a million products repeat a few thousand."""
+    return first, second
 
 
 def _runs(items: list[Typed], role: str) -> list[str]:
@@ -292,7 +298,7 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
     references: list[list[tuple[str, str]]] = []
     for position, sentence in enumerate(kept):
         items = typed(sentence.words, vocab)
-        mention.attributes |= {(t.role, t.text) for t in items if t.role in {COLOUR, PATTERN, MATERIAL}}
+        mention.attributes |= {_pair(t.role, t.text) for t in items if t.role in {COLOUR, PATTERN, MATERIAL}}
         # Where catalogs name the product: the first two sentences, and the first one-phrase sentence
         # ("• Black hoodie.").
         if position < 2 or (sentence.fragment and first_fragment):
@@ -400,12 +406,14 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
     for word, evidence in title_aliases.items():
         surfaces[(CATEGORY, evidence["concept"])].add(word)
     primary_chains: dict[str, list[str]] = {}
-    phrases: dict[tuple[str, str], None] = {}
+    phrases: dict[str, list[str]] = {"product_id": [], "phrase": []}
     for product_id, mention in zip(parsed.product_ids, mentions, strict=True):
         found = _categories(mention, types)
         primary_chains[product_id] = [phrase for phrase, _, _, primary in reversed(found) if primary]
+        distinct = list(dict.fromkeys(phrase for phrase, _, _, _ in found))
+        phrases["product_id"] += [product_id] * len(distinct)
+        phrases["phrase"] += distinct
         for phrase, surface, found_in, _ in found:
-            phrases[(product_id, phrase)] = None
             members[(CATEGORY, phrase)].setdefault(product_id, found_in)
             surfaces[(CATEGORY, phrase)].add(surface)
         for kind, value in mention.attributes:
@@ -417,9 +425,12 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
                 members[(DETAIL, phrase)].setdefault(product_id, "description")
                 surfaces[(DETAIL, phrase)].add(surface)
     named = _named_alike(mentions, parsed.families, types, vocab)
-    merged, merges = synonyms.merge(members, encoder if settings.merge_cosine < 1 else None, settings, named)
-    merges += title_aliases.values()
     family_of = dict(zip(parsed.product_ids, parsed.families, strict=True))
+    product_phrases = pd.DataFrame(phrases, columns=PRODUCT_PHRASE_SCHEMA.names)
+    del parsed, titles, mentions, phrases  # done with: at a million products they hold gigabytes
+    merged, merges = synonyms.merge(members, encoder if settings.merge_cosine < 1 else None, settings, named)
+    del members  # the merged concepts hold their products now
+    merges += title_aliases.values()
     # A detail one product family's copy alone mentions is its marketing ("paradise package"), not a shared trait.
     merged = [
         c for c in merged if c.kind != DETAIL or len({family_of[p] for p in c.products}) >= settings.detail_min_families
@@ -433,9 +444,7 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
             }
     concepts, links = _tables(merged, settings, encoder, primary_chains)
     typed_products = sum(bool(chain) for chain in primary_chains.values())
-    return Mined(
-        concepts, links, pd.DataFrame(list(phrases), columns=PRODUCT_PHRASE_SCHEMA.names), merges, typed_products
-    )
+    return Mined(concepts, links, product_phrases, merges, typed_products)
 
 
 def _defer_unconfirmed_title_heads(mentions: list[Mention], vocab: Vocabulary) -> None:
@@ -610,9 +619,14 @@ def _tables(
         )
         if chosen is not None:
             primary[product_id] = chosen
-    rows = [(p, cid, f) for c, cid in zip(kept, ids, strict=True) for p, f in sorted(c.products.items())]
-    links = pd.DataFrame(rows, columns=MINED_LINK_SCHEMA.names[:3])
-    links["primary"] = [primary.get(p) == cid for p, cid, _ in rows]
+    columns: dict[str, list[str]] = {"product_id": [], "concept_id": [], "field": []}  # no tuple per link
+    for concept, cid in zip(kept, ids, strict=True):
+        products = sorted(concept.products.items())
+        columns["product_id"] += [p for p, _ in products]
+        columns["concept_id"] += [cid] * len(products)
+        columns["field"] += [found_in for _, found_in in products]
+    links = pd.DataFrame(columns, columns=MINED_LINK_SCHEMA.names[:3])
+    links["primary"] = links["product_id"].map(primary).to_numpy() == links["concept_id"].to_numpy()
     return concepts, links
 
 
