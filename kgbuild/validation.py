@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 SUITES = Path(__file__).with_name("expectations")
 ROW = "source_row"  # every frame handed to GX carries the 1-based row number of its source
 UNIQUE = "expect_column_values_to_be_unique"
+TYPE_EXPECTATIONS = {"expect_column_values_to_be_in_type_list", "expect_column_values_to_be_of_type"}
 DATA_DOCS_BUILDS = 30  # Data Docs render the newest builds' results; older ones stay as JSON
 RENDERED_FILE = ".rendered.json"  # the results whose pages a Data Docs folder holds
 PRE_LOAD_STAGE = "load"
@@ -116,7 +117,8 @@ class Session:
         ]
         suite = self.context.suites.add(self._gx.ExpectationSuite(**spec))
         batch = self._source.add_dataframe_asset(suite_name).add_batch_definition_whole_dataframe(suite_name)
-        result = batch.get_batch(batch_parameters={"dataframe": _plain(frame)}).validate(
+        typed = {e["kwargs"]["column"] for e in spec["expectations"] if e["type"] in TYPE_EXPECTATIONS}
+        result = batch.get_batch(batch_parameters={"dataframe": _plain(frame, typed)}).validate(
             suite,
             expectation_parameters=parameters,
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
@@ -192,9 +194,10 @@ class Session:
         return layout.data_docs / "index.html"
 
 
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as plain ``object``: GX 1.24 misjudges pandas 3's ``str`` dtype in type-list expectations."""
-    return frame.astype({c: object for c in frame.columns if pd.api.types.is_string_dtype(frame[c].dtype)})
+def _plain(frame: pd.DataFrame, typed: set[str]) -> pd.DataFrame:
+    """The text columns that type-list expectations check as plain ``object``: GX 1.24 misjudges pandas 3's ``str``
+    dtype there. Only those: a Python string per cell of millions of rows costs gigabytes."""
+    return frame.astype({c: object for c in typed & set(frame.columns) if pd.api.types.is_string_dtype(frame[c].dtype)})
 
 
 def _judge(
@@ -202,7 +205,7 @@ def _judge(
 ) -> Outcome:
     outcome = Outcome(suite_name, result.to_json_dict())
     order = {e.id: i for i, e in enumerate(suite.expectations)}
-    rows_of = frame.set_index(ROW, drop=False)
+    rows_of = None  # the frame by row number, made when a row fails
     failing: dict[int, list[tuple[int, Failure]]] = defaultdict(list)
     duplicates: list[tuple[int, Any, dict[str, Any]]] = []
     for item in sorted(result.results, key=lambda r: order[r.expectation_config.id]):
@@ -223,6 +226,8 @@ def _judge(
             )
             outcome.stops.append(Failure(suite_name, config.type, reported, message))
         else:
+            if rows_of is None:
+                rows_of = frame.set_index(ROW, drop=False)
             for entry in unexpected:
                 row = cast(dict[str, Any], rows_of.loc[int(entry[ROW])].to_dict())  # column name → value
                 if config.type == UNIQUE:
@@ -286,8 +291,8 @@ def pre_load(layout: Layout, version: str) -> dict[str, Any]:
     tables = {
         name: read_parquet(path).assign(**{ROW: lambda f: range(1, len(f) + 1)}) for name, path in sources.items()
     }
-    products = set(read_parquet(layout.products)["product_id"])
-    images = set(read_parquet(layout.images)["image_id"])
+    products = set(read_parquet(layout.products, ["product_id"])["product_id"])
+    images = set(read_parquet(layout.images, ["image_id"])["image_id"])
     concept_ids = set(tables["concepts"].get("concept_id", ()))
     accepted: dict[str, pd.DataFrame] = {}
     derived = {
@@ -304,7 +309,8 @@ def pre_load(layout: Layout, version: str) -> dict[str, Any]:
     for name in PRE_LOAD:
         frame = derived[name](tables[name].drop(columns=[c for c in LIST_COLUMNS if c in tables[name]]))
         outcomes[name] = session.validate(f"pre_load.{name}", frame)
-        accepted[name] = tables[name][~tables[name][ROW].isin(outcomes[name].rows)]
+        rejected_rows = outcomes[name].rows
+        accepted[name] = tables[name][~tables[name][ROW].isin(rejected_rows)] if rejected_rows else tables[name]
     kept = session.keep(layout, version, list(outcomes.values()))
     stops = [(name, stop) for name, outcome in outcomes.items() for stop in outcome.stops]
     if stops:
@@ -346,10 +352,13 @@ def _known(table: pd.DataFrame, **checks: tuple[str, set[Any]]) -> pd.DataFrame:
 
 
 def _link(links: pd.DataFrame) -> pd.DataFrame:
-    """A MENTIONS row's key: the load creates one edge per row, so a (product, concept) pair must be unique."""
+    """A MENTIONS row's key, its (product, concept) pair as one number: the load creates one edge per row, so a pair
+    must be unique."""
     if not {"product_id", "concept_id"} <= set(links.columns):
         return links
-    return links.assign(link=links["product_id"] + "\x1f" + links["concept_id"])
+    products, _ = pd.factorize(links["product_id"])  # -1 for a missing id
+    concepts, distinct_concepts = pd.factorize(links["concept_id"])
+    return links.assign(link=products.astype("int64") * (len(distinct_concepts) + 1) + concepts + 1)
 
 
 def _hierarchy(concepts: pd.DataFrame, links: pd.DataFrame, products: set[str]) -> pd.DataFrame:

@@ -242,8 +242,8 @@ def write_parquet(frame: pd.DataFrame, target: Path, schema: pa.Schema | None = 
     return target
 
 
-def read_parquet(path: Path) -> pd.DataFrame:
-    return pq.read_table(path).to_pandas()
+def read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    return pq.read_table(path, columns=columns).to_pandas()
 
 
 def write_json(data: Any, target: Path) -> Path:
