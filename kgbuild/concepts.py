@@ -17,7 +17,8 @@ descriptions' type candidates) in at least two product families, and do so in a 
 them at all. Parts ("hood", "cuff") and generic words, used mostly inside other products' descriptions, are not types
 and never become categories. Each product's primary category is its title's when the title's head is a type, else its
 description's; it is marked ``primary`` on the link. Near-synonyms merge into one concept with aliases
-(:mod:`kgbuild.synonyms`), concepts below ``min_support`` products are dropped.
+(:mod:`kgbuild.synonyms`), concepts below ``min_support`` products are dropped, except a type that is the only one
+a product names: its head stays, as that product's primary category.
 """
 
 from __future__ import annotations
@@ -588,11 +589,31 @@ def _categories(mention: Mention, types: set[str]) -> list[tuple[str, str, str, 
     return found
 
 
+def _sole_types(
+    merged: list[synonyms.Concept], kept: list[synonyms.Concept], primary_chains: dict[str, list[str]], support: int
+) -> list[synonyms.Concept]:
+    """Categories below ``support`` products that are a product's only type: a product whose text names a type no
+    other product shares still gets its primary category, the type's head ("rope" of "Zing Jump Rope")."""
+    covered = {name: c for c in kept if c.kind == CATEGORY for name in [c.name, *c.aliases]}
+    unsupported = {
+        name: c for c in merged if c.kind == CATEGORY and len(c.products) < support for name in [c.name, *c.aliases]
+    }
+    rescued: dict[str, synonyms.Concept] = {}
+    for product_id, chain in primary_chains.items():
+        if not chain or any(p in covered and product_id in covered[p].products for p in chain):
+            continue
+        concept = unsupported.get(chain[-1])
+        if concept is not None and product_id in concept.products:
+            rescued[concept.name] = concept
+    return list(rescued.values())
+
+
 def _tables(
     merged: list[synonyms.Concept], settings: Settings, encoder: Any, primary_chains: dict[str, list[str]]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     kept = [c for c in merged if len(c.products) >= settings.min_support]
     kept = synonyms.drop_absorbed_heads(kept, settings.compound_share)
+    kept += _sole_types(merged, kept, primary_chains, settings.min_support)
     kept.sort(key=lambda c: (c.kind, c.name))
     ids = [concept_id(c.name, c.kind) for c in kept]
     concepts = pd.DataFrame(

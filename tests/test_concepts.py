@@ -64,6 +64,14 @@ def primary_of(result):
     return dict(zip(chosen["product_id"], chosen["name"], strict=True))
 
 
+def test_a_type_only_one_product_names_stays_as_its_primary_category(nlp, parser, encoder):
+    titles = ["Nike Men Running Shoes", "Puma Men Running Shoes", "Zing Jump Rope", "Puma Men Black Running Shoes"]
+    result = mine(titles, nlp, parser, encoder, min_support=2, brand=["Nike", "Puma", "Zing", "Puma"])
+    assert primary_of(result) == {"1": "running shoe", "2": "running shoe", "3": "rope", "4": "running shoe"}
+    below_support = result.concepts[result.concepts["product_count"] < 2]
+    assert below_support[["kind", "name"]].values.tolist() == [["category", "rope"]]  # not "jump rope", no "zing"
+
+
 def test_spelling_variants_become_one_concept_with_aliases(nlp, encoder):
     titles = [
         "Nike Men Red T-shirt",

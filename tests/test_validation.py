@@ -258,6 +258,15 @@ def test_repeated_mention_is_quarantined_keeping_the_first(built, tmp_path):
     ]
 
 
+def test_a_mention_key_is_one_number_per_product_and_concept_pair():
+    """MENTIONS rows are checked for repeats by one integer per (product, concept) pair, not by joined text (a
+    Python string per link); a missing id is a value of its own, never another pair's."""
+    links = pd.DataFrame({"product_id": ["a", "a", "b", "b", None, "b"], "concept_id": ["x", "y", None, "x", "x", "x"]})
+    keys = validation._link(links)["link"].tolist()
+    assert len(set(keys[:5])) == 5
+    assert keys[5] == keys[3]
+
+
 @pytest.mark.parametrize(
     ("change", "field", "reason"),
     [
