@@ -70,7 +70,9 @@ class Settings(BaseSettings):
         ["title", "description"],
         description="Product text mined for concepts, comma-separated: title, description (those the catalog fills).",
     )
-    min_support: int = Field(2, ge=1, description="Minimum number of products a concept must have.")
+    min_support: int = Field(
+        2, ge=1, description="Minimum number of products a concept must have (a product's only type is kept below it)."
+    )
     max_phrase_words: int = Field(5, ge=1, description="Longest category phrase, in words (modifiers + head).")
     embedding_model: str = Field(
         "all-MiniLM-L6-v2", description="sentence-transformers model (name or path) used to merge near-synonyms."
