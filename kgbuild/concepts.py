@@ -589,23 +589,30 @@ def _categories(mention: Mention, types: set[str]) -> list[tuple[str, str, str, 
     return found
 
 
+def _primary_concepts(
+    concepts: list[synonyms.Concept], primary_chains: dict[str, list[str]]
+) -> dict[str, synonyms.Concept]:
+    """Per product, the category concept of the most specific phrase of its primary chain that has the product."""
+    category_of = {name: c for c in concepts if c.kind == CATEGORY for name in [c.name, *c.aliases]}
+    chosen = {}
+    for product_id, chain in primary_chains.items():
+        found = next(
+            (category_of[p] for p in chain if p in category_of and product_id in category_of[p].products), None
+        )
+        if found is not None:
+            chosen[product_id] = found
+    return chosen
+
+
 def _sole_types(
     merged: list[synonyms.Concept], kept: list[synonyms.Concept], primary_chains: dict[str, list[str]], support: int
 ) -> list[synonyms.Concept]:
     """Categories below ``support`` products that are a product's only type: a product whose text names a type no
     other product shares still gets its primary category, the type's head ("rope" of "Zing Jump Rope")."""
-    covered = {name: c for c in kept if c.kind == CATEGORY for name in [c.name, *c.aliases]}
-    unsupported = {
-        name: c for c in merged if c.kind == CATEGORY and len(c.products) < support for name in [c.name, *c.aliases]
-    }
-    rescued: dict[str, synonyms.Concept] = {}
-    for product_id, chain in primary_chains.items():
-        if not chain or any(p in covered and product_id in covered[p].products for p in chain):
-            continue
-        concept = unsupported.get(chain[-1])
-        if concept is not None and product_id in concept.products:
-            rescued[concept.name] = concept
-    return list(rescued.values())
+    typed = _primary_concepts(kept, primary_chains)
+    heads = {product_id: chain[-1:] for product_id, chain in primary_chains.items() if product_id not in typed}
+    unsupported = [c for c in merged if len(c.products) < support]
+    return list({c.name: c for c in _primary_concepts(unsupported, heads).values()}.values())
 
 
 def _tables(
@@ -627,19 +634,7 @@ def _tables(
         },
         columns=CONCEPT_SCHEMA.names,
     )
-    category_of = {
-        name: (concept, cid)
-        for concept, cid in zip(kept, ids, strict=True)
-        if concept.kind == CATEGORY
-        for name in [concept.name, *concept.aliases]
-    }
-    primary: dict[str, str] = {}
-    for product_id, chain in primary_chains.items():  # the most specific kept phrase of the primary chain
-        chosen = next(
-            (category_of[p][1] for p in chain if p in category_of and product_id in category_of[p][0].products), None
-        )
-        if chosen is not None:
-            primary[product_id] = chosen
+    primary = {p: concept_id(c.name, c.kind) for p, c in _primary_concepts(kept, primary_chains).items()}
     columns: dict[str, list[str]] = {"product_id": [], "concept_id": [], "field": []}  # no tuple per link
     for concept, cid in zip(kept, ids, strict=True):
         products = sorted(concept.products.items())
