@@ -197,6 +197,7 @@ class Mention:
     type_chains: list[list[tuple[str, str]]] = field(default_factory=list)  # from the description, most trusted first
     opens_with_type: bool = False  # the description opens by naming a type ("Hooded top in …", "This t-shirt …")
     references: list[list[tuple[str, str]]] = field(default_factory=list)  # "keeps the rug in place"
+    shared_chains: tuple[list[tuple[str, str]], ...] = ()  # named in copy other families repeat; mostly none
     details: list[tuple[str, str]] = field(default_factory=list)
     detail_heads: frozenset[str] = frozenset()  # mostly empty: the empty frozenset is shared
 
@@ -294,7 +295,15 @@ def _runs(items: list[Typed], role: str) -> list[str]:
 
 
 def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words: int, mention: Mention) -> None:
-    kept = [s for s in sentences if not s.silent and s.key not in vocab.boilerplate]
+    spoken = [s for s in sentences if not s.silent]
+    kept = [s for s in spoken if s.key not in vocab.boilerplate]
+    # Copy that several families repeat is no evidence of what a word means, but where it opens the description,
+    # what it names as one thing ("The curtains lower the light level …") may still be this product.
+    for sentence in spoken[:2]:
+        if sentence.key in vocab.boilerplate:
+            for phrase in sentence.named:
+                if run := _description_phrase(phrase, vocab, max_words):
+                    mention.shared_chains += (_chain(run),)
     first_fragment = True
     references: list[list[tuple[str, str]]] = []
     for position, sentence in enumerate(kept):
@@ -581,8 +590,9 @@ def _categories(mention: Mention, types: set[str]) -> list[tuple[str, str, str, 
         if key(chain[0][0]) in types:
             primary = not found
             found += [(p, s, "description", primary) for p, s in chain]
-    # Where neither the title nor an opening names a type, a definite reference does ("keeps the rug in place").
-    for chain in mention.references if not found else []:
+    # Where neither the title nor an opening names a type, a definite reference does ("keeps the rug in place");
+    # failing that, the first type named in copy the product shares with others ("The curtains lower …").
+    for chain in [*mention.references, *mention.shared_chains] if not found else []:
         if key(chain[0][0]) in types:
             found += [(p, s, "description", True) for p, s in chain]
             break

@@ -37,6 +37,7 @@ DEMONSTRATIVES = {"this", "these"}
 _OPENING_LINKS = {"in", "with"}  # "Shirt in cotton", "Sandals with straps"
 _REFERRING_DETERMINERS = {"the", "this", "these", "every", "each"}
 _REFERRING_ROLES = {"nsubj", "nsubjpass", "dobj"}
+_INDEFINITE = {"a", "an"}
 SPEC_SHARE = 0.3  # a sentence whose alphanumeric tokens contain digits this often is spec text
 SPEC_LABEL_WORDS, SPEC_VALUE_WORDS = 3, 4  # "Duty rating: Type IA" is a specification line
 OTHER_PRODUCTS = re.compile(r"\b(?:sold|bought|purchased|available) separately\b|\bnot included\b")
@@ -63,6 +64,7 @@ class Sentence:
     references: list[list[Word]] = field(default_factory=list)  # "the rug", "every basket": the product, maybe
     details: list[list[Word]] = field(default_factory=list)
     silent: bool = False  # spec text, or about other products: no concepts
+    named: tuple[list[Word], ...] = ()  # candidates and references that name one thing ("the curtains", "A towel …")
 
 
 def comparison_key(text: str) -> str:
@@ -90,6 +92,7 @@ def analyze(doc: Any) -> list[Sentence]:
             referring = [noun for noun in _references(tokens) if noun not in typed]
             sentence.types = [_phrase(noun) for noun in typed]
             sentence.references = [_phrase(noun) for noun in referring]
+            sentence.named = tuple(_phrase(noun) for noun in [*typed, *referring] if _names_one(noun, opening))
             sentence.details = [
                 _phrase(noun) for noun in _nouns_heading_phrases(tokens) if noun not in typed and noun not in referring
             ]
@@ -140,6 +143,14 @@ def _references(tokens: list[Any]) -> list[Any]:
         and t.dep_ in _REFERRING_ROLES
         and any(c.dep_ == "det" and c.lower_ in _REFERRING_DETERMINERS for c in t.children)
     ]
+
+
+def _names_one(noun: Any, opening: Any) -> bool:
+    """A definite or demonstrative phrase ("the curtains", "this chair"), or an opening one with "a"/"an" ("A terry
+    towel in …"): copy written for several products names each of them so. A bare plural or mass noun ("Pre-drilled
+    holes for legs", "Densely woven fabric with …") names a feature."""
+    determiners = {c.lower_ for c in noun.children if c.dep_ == "det"}
+    return bool(determiners & _REFERRING_DETERMINERS) or (noun is opening and bool(determiners & _INDEFINITE))
 
 
 def fragment_head(tokens: list[Any]) -> Any:

@@ -143,6 +143,7 @@ def _encode_sentence(sentence: Sentence) -> dict[str, Any]:
         "references": [_encode_words(p) for p in sentence.references],
         "details": [_encode_words(p) for p in sentence.details],
         "silent": sentence.silent,
+        **({"named": [_encode_words(p) for p in sentence.named]} if sentence.named else {}),
     }
 
 
@@ -160,6 +161,7 @@ def _decode_description(encoded: list[dict[str, Any]]) -> list[Sentence]:
             references=[_decode_words(p) for p in s["references"]],
             details=[_decode_words(p) for p in s["details"]],
             silent=s["silent"],
+            named=tuple(_decode_words(p) for p in s["named"]) if "named" in s else (),
         )
         for s in encoded
     ]

@@ -548,6 +548,26 @@ def test_definite_references_type_a_product_whose_openings_do_not(nlp, parser, e
     assert "backing" not in names(result, "category")
 
 
+def test_copy_several_families_share_types_a_product_by_the_type_it_names(nlp, parser, encoder):
+    titles = ["AINA", "MERETE", "HILJA", "LILL", "VIVAN", "SANELA", "BENNY"]
+    shared = "The curtains lower the light level and give privacy. Read about the terms in the guarantee brochure."
+    descriptions = ["These curtains are made of linen.", "This curtain has a rod pocket.", *[shared] * 5]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    primary = primary_of(result)
+    assert {primary.get(str(i)) for i in range(3, 8)} == {"curtain"}
+    # Repeated copy is no evidence: a noun it alone names ("term", "brochure") is no category.
+    assert names(result, "category") == {"curtain"}
+
+
+def test_shared_copy_names_the_product_by_a_determiner_not_by_a_bare_feature(parser):
+    doc = parser(
+        "Pre-drilled holes for legs for easy assembly. A terry towel in medium thickness that is soft. "
+        "The curtains lower the light level."
+    )
+    named = [[" ".join(w.surface for w in phrase) for phrase in s.named] for s in descriptions.analyze(doc)]
+    assert named == [[], ["terry towel"], ["curtains", "light level"]]
+
+
 def test_bare_nouns_in_prose_are_context_not_details(nlp, parser, encoder):
     titles = ["MALM", "MALM", "HEMNES", "HEMNES"]
     descriptions = [
