@@ -408,16 +408,18 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
         analyze_title(title, vocab, settings.max_phrase_words, mention)
         analyze_description(sentences, vocab, settings.max_phrase_words, mention)
         mentions.append(mention)
+    product_ids, families = parsed.product_ids, parsed.families
+    del parsed, titles  # the words are read: at a million products they hold gigabytes
     _defer_unconfirmed_title_heads(mentions, vocab)
-    types = product_types(mentions, parsed.families, settings)
+    types = product_types(mentions, families, settings)
     members: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     surfaces: dict[tuple[str, str], set[str]] = defaultdict(set)
-    title_aliases = _title_aliases(mentions, parsed.families, types, settings)
+    title_aliases = _title_aliases(mentions, families, types, settings)
     for word, evidence in title_aliases.items():
         surfaces[(CATEGORY, evidence["concept"])].add(word)
     primary_chains: dict[str, list[str]] = {}
     phrases: dict[str, list[str]] = {"product_id": [], "phrase": []}
-    for product_id, mention in zip(parsed.product_ids, mentions, strict=True):
+    for product_id, mention in zip(product_ids, mentions, strict=True):
         found = _categories(mention, types)
         primary_chains[product_id] = [phrase for phrase, _, _, primary in reversed(found) if primary]
         distinct = list(dict.fromkeys(phrase for phrase, _, _, _ in found))
@@ -434,10 +436,10 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
             if " " in phrase and synonyms.match_key(phrase.split()[-1]) not in types:
                 members[(DETAIL, phrase)].setdefault(product_id, "description")
                 surfaces[(DETAIL, phrase)].add(surface)
-    named = _named_alike(mentions, parsed.families, types, vocab)
-    family_of = dict(zip(parsed.product_ids, parsed.families, strict=True))
+    named = _named_alike(mentions, families, types, vocab)
+    family_of = dict(zip(product_ids, families, strict=True))
     product_phrases = pd.DataFrame(phrases, columns=PRODUCT_PHRASE_SCHEMA.names)
-    del parsed, titles, mentions, phrases  # done with: at a million products they hold gigabytes
+    del mentions, phrases
     merged, merges = synonyms.merge(members, encoder if settings.merge_cosine < 1 else None, settings, named)
     del members  # the merged concepts hold their products now
     merges += title_aliases.values()
@@ -652,6 +654,7 @@ def _tables(
         columns["concept_id"] += [cid] * len(products)
         columns["field"] += [found_in for _, found_in in products]
     links = pd.DataFrame(columns, columns=MINED_LINK_SCHEMA.names[:3])
+    del columns
     links["primary"] = links["product_id"].map(primary).to_numpy() == links["concept_id"].to_numpy()
     return concepts, links
 

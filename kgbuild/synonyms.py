@@ -103,8 +103,9 @@ def merge(
 
 def _combine(kind: str, variants: list[tuple[str, dict[str, str]]]) -> Concept:
     variants = sorted(variants, key=lambda v: (-len(v[1]), len(v[0]), v[0]))
-    concept = Concept(kind, variants[0][0])
-    for name, products in variants:
+    name, products = variants[0]
+    concept = Concept(kind, name, products=products)  # extended in place: a million products' links, not copied
+    for name, products in variants[1:]:
         _absorb(concept, name, products)
     return concept
 
