@@ -4,7 +4,9 @@ Each catalog is built (ingest → concepts → hierarchy → images with text-ev
 with kgbuild's defaults: titles and descriptions where the catalog has them. The baseline links each product to the
 lemmatised head of every noun chunk of the same text, with the same support threshold, and its images are chosen by
 the same text-evidence grounding. Both are scored by ``kgbuild eval``'s label figures (a label value matches a
-concept's name or any alias). Labels are read only here, never by a build.
+concept's name or any alias). A third row per label, "label in own text", is the share of products whose own text
+names their label value at all: the recall no text-only method can pass. Labels are read only here, never by a
+build.
 
     .venv/bin/python bench/concept_quality.py [--data ../shared/data] [--only magento_luma] [--keep DIR]
 """
@@ -27,10 +29,12 @@ import pandas as pd
 from kgbuild import concepts, evaluate, images, models, pipeline
 from kgbuild.domain import CATEGORY
 from kgbuild.settings import Settings
+from kgbuild.synonyms import match_key
 from kgbuild.workdir import Layout, read_parquet
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 K = 10
+TEXT_NGRAM_WORDS = 4  # label values are at most this many words
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,29 @@ def noun_chunk_baseline(layout: Layout, settings: Settings) -> tuple[pd.DataFram
     return found, links
 
 
+def label_in_text(layout: Layout, settings: Settings, labels: list[str]) -> dict[str, float]:
+    """Per label, the share of products whose own text (the fields the build mined, as spaCy lemmas or words)
+    contains their label value: the recall that linking each product to its own label wherever its text names it
+    would reach, a ceiling for any method that reads only the text."""
+    products = read_parquet(layout.products)
+    values = {label: [json.loads(a).get(label) for a in products["attributes"]] for label in labels}
+    nlp = models.spacy_parser(settings)
+    seen: dict[str, set[str]] = {}  # per product, the comparison keys of its text's n-grams
+    for column in concepts.text_fields(products, settings):
+        present = products[products[column].notna()]
+        for product_id, doc in zip(present["product_id"], nlp.pipe(present[column], batch_size=64), strict=True):
+            found = seen.setdefault(product_id, set())
+            for words in ([t.lemma_.lower() for t in doc], [t.lower_ for t in doc]):
+                for size in range(1, TEXT_NGRAM_WORDS + 1):
+                    found |= {match_key(" ".join(words[i : i + size])) for i in range(len(words) - size + 1)}
+    shares = {}
+    for label in labels:
+        pairs = [(p, v) for p, v in zip(products["product_id"], values[label], strict=True) if v]
+        hits = sum(bool(evaluate.label_keys(v) & seen.get(p, set())) for p, v in pairs)
+        shares[label] = round(hits / len(pairs), 4) if pairs else None
+    return shares
+
+
 def measure(catalog: Catalog, folder: Path, workdir: Path) -> list[dict[str, Any]]:
     settings = Settings(clip_model="none", **catalog.settings)
     seconds = build(folder / catalog.file, workdir, settings)
@@ -105,6 +132,7 @@ def measure(catalog: Catalog, folder: Path, workdir: Path) -> list[dict[str, Any
     base_concepts, base_links = noun_chunk_baseline(layout, settings)
     base_images = images.ground_by_text(base_concepts, base_links, read_parquet(layout.images), settings)
     baseline = evaluate.label_scores(products, base_concepts, base_links, base_images, catalog.labels, K)
+    ceiling = label_in_text(layout, settings, catalog.labels)
     report = json.loads(layout.stage_marker("concepts").read_text())["report"]
     rows = []
     for label in catalog.labels:
@@ -123,6 +151,7 @@ def measure(catalog: Catalog, folder: Path, workdir: Path) -> list[dict[str, Any
                     "seconds": round(seconds, 1) if method == "kgbuild" else None,
                 }
             )
+        rows.append({"catalog": catalog.name, "label": label, "method": "label in own text", "recall": ceiling[label]})
     print(f"\n{catalog.name}: text fields {report['text_fields']}, {report['products']} products")
     print("  largest categories:", ", ".join(f"{n} ({c})" for n, c in largest(layout, 25)))
     print("  uncovered:", {label: built[label]["uncovered_values"] for label in catalog.labels})
