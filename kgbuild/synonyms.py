@@ -82,7 +82,8 @@ def merge(
     named: NamedAlike | None = None,
 ) -> tuple[list[Concept], list[Evidence]]:
     """The concepts after merging, and one evidence record per name merged into another. With ``named``, category
-    names near in meaning that products are called by interchangeably merge too ("quilt cover"/"duvet cover")."""
+    names near in meaning that products are called by interchangeably merge too ("quilt cover"/"duvet cover").
+    ``members``' product maps become the concepts' own (extended in place), so the caller drops ``members``."""
     by_key: dict[tuple[str, str], list[tuple[str, dict[str, str]]]] = defaultdict(list)
     for (kind, name), products in members.items():
         by_key[(kind, match_key(name))].append((name, products))
