@@ -90,9 +90,10 @@ def analyze(doc: Any) -> list[Sentence]:
             typed = _type_candidates(tokens, opening)
             sentence.fragment = opening is not None
             referring = [noun for noun in _references(tokens) if noun not in typed]
-            sentence.types = [_phrase(noun) for noun in typed]
-            sentence.references = [_phrase(noun) for noun in referring]
-            sentence.named = tuple(_phrase(noun) for noun in [*typed, *referring] if _names_one(noun, opening))
+            phrase_of = {noun: _phrase(noun) for noun in [*typed, *referring]}
+            sentence.types = [phrase_of[noun] for noun in typed]
+            sentence.references = [phrase_of[noun] for noun in referring]
+            sentence.named = tuple(phrase for noun, phrase in phrase_of.items() if _names_one(noun, opening))
             sentence.details = [
                 _phrase(noun) for noun in _nouns_heading_phrases(tokens) if noun not in typed and noun not in referring
             ]
