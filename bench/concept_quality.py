@@ -65,17 +65,23 @@ def build(catalog: Path, workdir: Path, settings: Settings) -> float:
     return time.perf_counter() - started
 
 
-def noun_chunk_baseline(layout: Layout, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(concepts, links): every product linked to the lemmatised head of each noun chunk of its text."""
-    products = read_parquet(layout.products)
+def parsed_texts(products: pd.DataFrame, settings: Settings) -> list[tuple[str, Any]]:
+    """(product id, spaCy doc) for each text the build mined, parsed once for the baseline and the ceiling."""
     nlp = models.spacy_parser(settings)
-    members: dict[str, set[str]] = {}
+    parsed = []
     for column in concepts.text_fields(products, settings):
         present = products[products[column].notna()]
-        for product_id, doc in zip(present["product_id"], nlp.pipe(present[column], batch_size=64), strict=True):
-            for chunk in doc.noun_chunks:
-                if chunk.root.pos_ in {"NOUN", "PROPN"}:
-                    members.setdefault(chunk.root.lemma_.lower(), set()).add(product_id)
+        parsed += zip(present["product_id"], nlp.pipe(present[column], batch_size=64), strict=True)
+    return parsed
+
+
+def noun_chunk_baseline(texts: list[tuple[str, Any]], settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(concepts, links): every product linked to the lemmatised head of each noun chunk of its text."""
+    members: dict[str, set[str]] = {}
+    for product_id, doc in texts:
+        for chunk in doc.noun_chunks:
+            if chunk.root.pos_ in {"NOUN", "PROPN"}:
+                members.setdefault(chunk.root.lemma_.lower(), set()).add(product_id)
     kept = {name: ids for name, ids in members.items() if len(ids) >= settings.min_support}
     found = pd.DataFrame(
         {
@@ -93,24 +99,20 @@ def noun_chunk_baseline(layout: Layout, settings: Settings) -> tuple[pd.DataFram
     return found, links
 
 
-def label_in_text(layout: Layout, settings: Settings, labels: list[str]) -> dict[str, float]:
+def label_in_text(products: pd.DataFrame, texts: list[tuple[str, Any]], labels: list[str]) -> dict[str, float]:
     """Per label, the share of products whose own text (the fields the build mined, as spaCy lemmas or words)
     contains their label value: the recall that linking each product to its own label wherever its text names it
     would reach, a ceiling for any method that reads only the text."""
-    products = read_parquet(layout.products)
-    values = {label: [json.loads(a).get(label) for a in products["attributes"]] for label in labels}
-    nlp = models.spacy_parser(settings)
     seen: dict[str, set[str]] = {}  # per product, the comparison keys of its text's n-grams
-    for column in concepts.text_fields(products, settings):
-        present = products[products[column].notna()]
-        for product_id, doc in zip(present["product_id"], nlp.pipe(present[column], batch_size=64), strict=True):
-            found = seen.setdefault(product_id, set())
-            for words in ([t.lemma_.lower() for t in doc], [t.lower_ for t in doc]):
-                for size in range(1, TEXT_NGRAM_WORDS + 1):
-                    found |= {match_key(" ".join(words[i : i + size])) for i in range(len(words) - size + 1)}
+    for product_id, doc in texts:
+        found = seen.setdefault(product_id, set())
+        for words in ([t.lemma_.lower() for t in doc], [t.lower_ for t in doc]):
+            for size in range(1, TEXT_NGRAM_WORDS + 1):
+                found |= {match_key(" ".join(words[i : i + size])) for i in range(len(words) - size + 1)}
+    attributes = [json.loads(a) for a in products["attributes"]]
     shares = {}
     for label in labels:
-        pairs = [(p, v) for p, v in zip(products["product_id"], values[label], strict=True) if v]
+        pairs = [(p, a.get(label)) for p, a in zip(products["product_id"], attributes, strict=True) if a.get(label)]
         hits = sum(bool(evaluate.label_keys(v) & seen.get(p, set())) for p, v in pairs)
         shares[label] = round(hits / len(pairs), 4) if pairs else None
     return shares
@@ -129,10 +131,11 @@ def measure(catalog: Catalog, folder: Path, workdir: Path) -> list[dict[str, Any
         catalog.labels,
         K,
     )
-    base_concepts, base_links = noun_chunk_baseline(layout, settings)
+    texts = parsed_texts(products, settings)
+    base_concepts, base_links = noun_chunk_baseline(texts, settings)
     base_images = images.ground_by_text(base_concepts, base_links, read_parquet(layout.images), settings)
     baseline = evaluate.label_scores(products, base_concepts, base_links, base_images, catalog.labels, K)
-    ceiling = label_in_text(layout, settings, catalog.labels)
+    ceiling = label_in_text(products, texts, catalog.labels)
     report = json.loads(layout.stage_marker("concepts").read_text())["report"]
     rows = []
     for label in catalog.labels:
