@@ -1,14 +1,15 @@
 """What concept mining learns from the catalog itself before it decides what a word means.
 
 * **brands**: a brand column when the catalog has one; else words before an audience word ("Roadster Men …") and
-  leading words that recur across titles ending in different words.
+  leading words that recur across titles ending in different words, never an article alone ("The …").
 * **style names** (product lines): title words the catalog writes only as names (capitalised or in capitals, never
   in lower case anywhere in its text but a sentence's first word, in a catalog with enough lower-case text to tell)
   that are not brands, not written by many makers (unless they label a number: "SPF 50") and not the end of many
   titles: "Chaz", "KURA" (not "USB", "Watch"). They are typed ``line``; they never become categories.
 * **colours**: basic colour terms and multi-word colour names everywhere; a single-word colour name ("wine",
   "steel"), or two written as one ("rose gold"), only when this catalog uses it where it uses basic colours (the
-  same neighbours) at least as often as elsewhere, so "coffee table" keeps its "coffee" in a home catalog.
+  same neighbours; in a description's list, beside a colour) at least as often as elsewhere, so "coffee table"
+  keeps its "coffee" in a home catalog and "rain, snow, and wind" has no colour.
 * **units**: words the catalog writes mostly right after a number ("128 GB", "6 ft", "2 pack"); another word after a
   number is still a word ("iPhone 13 Smartphone", "Pack of 3 Socks").
 * **nouns**: words the tagger reads as nouns in most of their uses here ("compatible", "works" are not); the
@@ -43,6 +44,9 @@ COLOUR_EVIDENCE = 2
 # Single words that may name a colour in this catalog: colour names that are not materials ("silver" is a colour,
 # "leather" is not) and not colour modifiers ("light", "dark").
 _MAYBE_COLOURS = lexicon.CANDIDATE_COLOURS - lexicon.MATERIALS - lexicon.COLOUR_MODIFIERS
+# Between a description's commas and conjunctions any noun of a list stands where a colour could ("rain, snow, and
+# wind"): there a colour name is a colour only in a list with a colour ("navy blue, aqua and grey").
+_LIST_CONTEXT = lexicon.SEPARATORS | {""}
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,7 @@ def learn(
     return Vocabulary(
         brands=frozenset(brands),
         lines=frozenset(_lines(titles, lower) - brand_words),
-        colours=frozenset(lexicon.COLOURS | _catalog_colours(everything)),
+        colours=frozenset(lexicon.COLOURS | _catalog_colours(titles, sentences)),
         units=frozenset(_units(everything)),
         nouns=frozenset(_nouns(everything)),
         boilerplate=frozenset(_boilerplate(families, descriptions)),
@@ -128,8 +132,9 @@ def _brands(titles: list[list[Word]], brand_values: list[str | None]) -> set[tup
             continue
         surfaces = [w.surface for w in words]
         audience = next((i for i, s in enumerate(surfaces[:6]) if s in lexicon.GENDER), None)
-        if audience and not any(_fixed_kind(s) for s in surfaces[:audience]):
-            brands.add(tuple(surfaces[:audience]))
+        leading = surfaces[:audience] if audience else []
+        if leading and not any(_fixed_kind(s) for s in leading) and not set(leading) <= lexicon.SEPARATORS:
+            brands.add(tuple(leading))
     return brands | _leading_brands(titles, brands)
 
 
@@ -153,6 +158,7 @@ def _leading_brands(titles: list[list[Word]], known: set[tuple[str, ...]]) -> se
         and len(endings[word]) >= 2
         and word not in known_first_words
         and word.isalpha()
+        and word not in lexicon.SEPARATORS  # "The …" leads titles of many makers
         and not _fixed_kind(word)
         and word not in lexicon.GENDER
     }
@@ -241,10 +247,12 @@ def _heads_of_titles(titles: list[list[Word]]) -> set[str]:
     }
 
 
-def _catalog_colours(texts: list[list[Word]]) -> set[str]:
+def _catalog_colours(titles: list[list[Word]], sentences: list[list[Word]]) -> set[str]:
     """Single-word colour names used where the catalog uses basic colours (after a word that precedes basic
-    colours and before a word that follows them), or right beside a colour word ("black silver shoe", "silver
-    toned"), and at least once the former: beside a colour alone, a noun is what is coloured ("green tea")."""
+    colours and before a word that follows them; in a description's list, only beside a colour), or right beside a
+    colour word ("black silver shoe", "silver toned"), and at least once the former: beside a colour alone, a noun
+    is what is coloured ("green tea")."""
+    texts = [*titles, *sentences]
     before: set[str] = set()
     after: set[str] = set()
     for words in texts:
@@ -256,20 +264,34 @@ def _catalog_colours(texts: list[list[Word]]) -> set[str]:
     colour_uses: Counter = Counter()
     in_place: Counter = Counter()  # uses where a basic colour could stand
     uses: Counter = Counter()
-    for words in texts:
+    for number, words in enumerate(texts):
         for i, word in enumerate(words):
             if word.surface not in _MAYBE_COLOURS:
                 continue
             uses[word.surface] += 1
             previous, following = _context(words, i)
             beside = {w.surface for w in words[max(i - 1, 0) : i + 2]} - {word.surface}
-            if previous in before and following in after:
+            listed = number >= len(titles) and {previous, following} <= _LIST_CONTEXT
+            if previous in before and following in after and (not listed or _listed_with_colour(words, i)):
                 colour_uses[word.surface] += 1
                 in_place[word.surface] += 1
             elif beside & (lexicon.BASIC_COLOURS | set(lexicon.COLOUR_VARIANTS)):
                 colour_uses[word.surface] += 1
     singles = {w for w, n in colour_uses.items() if in_place[w] and n >= COLOUR_EVIDENCE and n * 2 >= uses[w]}
     return singles | _colour_pairs(texts, before, after)
+
+
+def _listed_with_colour(words: list[Word], index: int) -> bool:
+    """Whether the nearest word on either side of ``index`` past separators is a colour word."""
+    for step in (-1, 1):
+        at = index + step
+        while 0 <= at < len(words) and words[at].surface in lexicon.SEPARATORS:
+            at += step
+        if 0 <= at < len(words) and _colour_word(words[at].surface) in lexicon.BASIC_COLOURS | set(
+            lexicon.COLOUR_VARIANTS
+        ):
+            return True
+    return False
 
 
 def _colour_pairs(texts: list[list[Word]], before: set[str], after: set[str]) -> set[str]:

@@ -852,3 +852,34 @@ def test_a_capitalised_label_of_a_number_stays_a_name_whoever_writes_it(nlp, par
     result = mine(titles, nlp, parser, encoder, descriptions)
     assert "spf" in names(result, "line")
     assert not [name for name in names(result, "category") if "spf" in name.split()]
+
+
+def test_an_article_leading_titles_of_many_makers_is_no_brand(nlp, encoder):
+    titles = [
+        "The Puppet Company Bear Hand Puppet",
+        "The Color Monster Card Game",
+        "The Doll Maker Rag Doll",
+        "The Kids Room Canvas Wall Art",
+        "Funko Pop Vinyl Figure",
+        "Funko Mini Plush Toy",
+    ]
+    found, names_of = mined(titles, nlp, encoder)
+    brands = set(found.loc[found["kind"] == "brand", "name"])
+    assert "funko" in brands and not {brand for brand in brands if brand.split()[0] == "the"}
+    assert ("category", "hand puppet") in names_of["1"] and ("category", "card game") in names_of["2"]
+
+
+def test_a_colour_name_in_a_list_of_prose_is_a_colour_only_beside_colours(nlp, parser, encoder):
+    titles = ["Kite", "Kite", "Helmet", "Helmet", "Sled", "Sled"]
+    texts = [
+        "Comes in red and blue or green.",
+        "Comes in navy, aqua and grey.",
+        "It keeps out rain, snow, and wind.",
+        "Choose pink, white or aqua.",
+        "Made for ice, snow, and mud.",
+        "It glides over hills, snow, and ice.",
+    ]
+    found, names_of = mined(titles, nlp, encoder, parser=parser, descriptions=texts)
+    colours = set(found.loc[found["kind"] == "colour", "name"])
+    assert "aqua" in colours and ("colour", "aqua") in names_of["2"]
+    assert "snow" not in colours  # listed with weather and ice, never with a colour
