@@ -47,6 +47,7 @@ _MAYBE_COLOURS = lexicon.CANDIDATE_COLOURS - lexicon.MATERIALS - lexicon.COLOUR_
 # Between a description's commas and conjunctions any noun of a list stands where a colour could ("rain, snow, and
 # wind"): there a colour name is a colour only in a list with a colour ("navy blue, aqua and grey").
 _LIST_CONTEXT = lexicon.SEPARATORS | {""}
+_BESIDE_COLOUR = lexicon.BASIC_COLOURS | set(lexicon.COLOUR_VARIANTS)  # "black silver shoe", "silver toned"
 
 
 @dataclass(frozen=True)
@@ -275,21 +276,19 @@ def _catalog_colours(titles: list[list[Word]], sentences: list[list[Word]]) -> s
             if previous in before and following in after and (not listed or _listed_with_colour(words, i)):
                 colour_uses[word.surface] += 1
                 in_place[word.surface] += 1
-            elif beside & (lexicon.BASIC_COLOURS | set(lexicon.COLOUR_VARIANTS)):
+            elif beside & _BESIDE_COLOUR:
                 colour_uses[word.surface] += 1
     singles = {w for w, n in colour_uses.items() if in_place[w] and n >= COLOUR_EVIDENCE and n * 2 >= uses[w]}
     return singles | _colour_pairs(texts, before, after)
 
 
 def _listed_with_colour(words: list[Word], index: int) -> bool:
-    """Whether the nearest word on either side of ``index`` past separators is a colour word."""
+    """Whether the nearest word on either side of ``index``, past separators, is a colour word."""
     for step in (-1, 1):
         at = index + step
         while 0 <= at < len(words) and words[at].surface in lexicon.SEPARATORS:
             at += step
-        if 0 <= at < len(words) and _colour_word(words[at].surface) in lexicon.BASIC_COLOURS | set(
-            lexicon.COLOUR_VARIANTS
-        ):
+        if 0 <= at < len(words) and words[at].surface in _BESIDE_COLOUR:
             return True
     return False
 
