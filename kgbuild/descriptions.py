@@ -28,6 +28,11 @@ from kgbuild.words import Word, word_of
 
 _BULLETS = re.compile(r"\s*(?:[•·|\n\r\t]|\s-\s)+\s*")
 _TAGS = re.compile(r"<[^>]+>")
+# Tags that end a block of text (paragraph, list item, line break, heading, table cell): an exported HTML description
+# ("<li>Soft cotton</li><li>Ribbed cuffs</li>") reads as its blocks, not as one run-on sentence.
+_BLOCK_TAGS = re.compile(
+    r"<\s*/?\s*(?:p|div|li|ul|ol|br|hr|h[1-6]|tr|td|th|dt|dd|section|article|blockquote)\b[^>]*>", re.I
+)
 _MARKS = re.compile("[\u2122\u00ae\u00a9\u2120]")  # ™ ® © ℠
 _NOT_LETTERS = re.compile(r"[\d\W]+")
 _NOUNS = {"NOUN", "PROPN"}
@@ -44,9 +49,9 @@ OTHER_PRODUCTS = re.compile(r"\b(?:sold|bought|purchased|available) separately\b
 
 
 def clean(text: str) -> str:
-    """Markup, entities and trademark signs out, bullets as sentence ends."""
-    text = unescape(text)
-    parts = [part.strip(" .;,") for part in _BULLETS.split(text)]
+    """Markup, entities and trademark signs out, bullets and HTML blocks as sentence ends."""
+    text = unescape(_BLOCK_TAGS.sub("\n", html.unescape(text)))
+    parts = [" ".join(part.split()).strip(" .;,") for part in _BULLETS.split(text)]
     return ". ".join(part for part in parts if part) + "."
 
 

@@ -883,3 +883,15 @@ def test_a_colour_name_in_a_list_of_prose_is_a_colour_only_beside_colours(nlp, p
     colours = set(found.loc[found["kind"] == "colour", "name"])
     assert "aqua" in colours and ("colour", "aqua") in names_of["2"]
     assert "snow" not in colours  # listed with weather and ice, never with a colour
+
+
+def test_an_html_description_reads_as_its_blocks(parser):
+    html = (
+        "<p>This hoodie keeps you warm on cold runs.</p>"
+        "<ul><li>Ribbed cuffs</li><li>Kangaroo <b>pocket</b></li><li>Machine wash</li></ul>"
+    )
+    text = descriptions.clean(html)
+    assert text == "This hoodie keeps you warm on cold runs. Ribbed cuffs. Kangaroo pocket. Machine wash."
+    # Each list item is a phrase of its own, not one run-on noun phrase ("cuffs kangaroo pocket machine wash").
+    phrases = [[" ".join(w.surface for w in p) for p in s.types] for s in descriptions.analyze(parser(text))]
+    assert phrases == [["hoodie"], ["ribbed cuffs"], ["kangaroo pocket"], ["machine wash"]]
