@@ -72,6 +72,28 @@ class Sentence:
     named: tuple[list[Word], ...] = ()  # candidates and references that name one thing ("the curtains", "A towel …")
 
 
+# Penn tags of a capitalised word that opens a clause ("The", "You", "Create", "Easy", "As"), not a name.
+_CLAUSE_OPENING_TAGS = {"DT", "PRP", "PRP$", "VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "JJ", "IN", "TO", "RB", "MD"}
+RUN_ON_SENTENCES = "kgbuild_run_on_sentences"
+
+
+def mark_run_on_sentences(doc: Any) -> Any:
+    """A spaCy component between the tagger and the parser: a capitalised word that opens a clause right after a
+    lower-case noun starts a sentence. Copy scraped from a page loses the breaks after headings and bullets ("View
+    more product information The fabric gives …", "rosewood Handcrafted wooden hull")."""
+    for previous, token in zip(doc[:-1], doc[1:], strict=True):
+        if (
+            token.is_title
+            and len(token) > 1
+            and token.tag_ in _CLAUSE_OPENING_TAGS
+            and previous.is_lower
+            and previous.is_alpha
+            and previous.tag_ in {"NN", "NNS"}
+        ):
+            token.is_sent_start = True
+    return doc
+
+
 def comparison_key(text: str) -> str:
     """The text's words in lower case, without digits and punctuation: what boilerplate is compared by."""
     return _NOT_LETTERS.sub(" ", text.lower()).strip()

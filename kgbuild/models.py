@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kgbuild import descriptions
 from kgbuild.errors import BadInput
 from kgbuild.settings import Settings
 from kgbuild.workdir import atomic_path
@@ -58,13 +59,19 @@ def _package_version(name: str) -> str | None:
 @lru_cache(maxsize=4)
 def _load_spacy(name: str, parser: bool = False) -> Any:
     import spacy
+    from spacy.language import Language
 
     try:
-        return spacy.load(name, exclude=["ner"] if parser else ["ner", "parser"])
+        nlp = spacy.load(name, exclude=["ner"] if parser else ["ner", "parser"])
     except OSError as error:
         raise ModelUnavailable(
             f"spaCy pipeline {name!r} cannot be loaded ({Settings.env_name('spacy_model')} / --spacy-model): {error}"
         ) from error
+    if parser and "parser" in nlp.pipe_names:
+        if not Language.has_factory(descriptions.RUN_ON_SENTENCES):
+            Language.component(descriptions.RUN_ON_SENTENCES, func=descriptions.mark_run_on_sentences)
+        nlp.add_pipe(descriptions.RUN_ON_SENTENCES, before="parser")
+    return nlp
 
 
 def spacy_pipeline(settings: Settings) -> Any:

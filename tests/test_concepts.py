@@ -895,3 +895,23 @@ def test_an_html_description_reads_as_its_blocks(parser):
     # Each list item is a phrase of its own, not one run-on noun phrase ("cuffs kangaroo pocket machine wash").
     phrases = [[" ".join(w.surface for w in p) for p in s.types] for s in descriptions.analyze(parser(text))]
     assert phrases == [["hoodie"], ["ribbed cuffs"], ["kangaroo pocket"], ["machine wash"]]
+
+
+def test_a_heading_glued_to_the_next_sentence_is_a_sentence_of_its_own(nlp, parser, encoder):
+    glued = "View more product information The fabric protects against the sun."
+    sentences = [[w.surface for w in s.words] for s in descriptions.analyze(parser(glued))]
+    assert sentences[0] == ["view", "more", "product", "information"]
+    # A name after a noun is no sentence start ("Shirt in cotton Oxford").
+    assert len(descriptions.analyze(parser("A shirt in cotton Oxford with a button-down collar."))) == 1
+    titles = ["SOLIG", "SOLIG", "KARLS", "KARLS", "DYNING", "DYNING"]
+    texts = [
+        "This parasol shades a whole table. View more product information The pole tilts.",
+        "This parasol shades a whole table. View more product information The pole tilts.",
+        "This umbrella folds flat. View more product information You can tilt the canopy.",
+        "This umbrella folds flat. View more product information You can tilt the canopy.",
+        "This gazebo stands on any patio. View more product information Easy to assemble with two people.",
+        "This gazebo stands on any patio. View more product information Easy to assemble with two people.",
+    ]
+    found, _ = mined(titles, nlp, encoder, parser=parser, descriptions=texts)
+    # The heading repeated by three families is boilerplate: it names no detail of any product.
+    assert "product information" not in set(found["name"])
