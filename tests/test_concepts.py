@@ -904,14 +904,12 @@ def test_a_heading_glued_to_the_next_sentence_is_a_sentence_of_its_own(nlp, pars
     # A name after a noun is no sentence start ("Shirt in cotton Oxford").
     assert len(descriptions.analyze(parser("A shirt in cotton Oxford with a button-down collar."))) == 1
     titles = ["SOLIG", "SOLIG", "KARLS", "KARLS", "DYNING", "DYNING"]
-    texts = [
-        "This parasol shades a whole table. View more product information The pole tilts.",
+    copy = [
         "This parasol shades a whole table. View more product information The pole tilts.",
         "This umbrella folds flat. View more product information You can tilt the canopy.",
-        "This umbrella folds flat. View more product information You can tilt the canopy.",
-        "This gazebo stands on any patio. View more product information Easy to assemble with two people.",
         "This gazebo stands on any patio. View more product information Easy to assemble with two people.",
     ]
+    texts = [text for text in copy for _ in range(2)]  # two products of each family
     found, _ = mined(titles, nlp, encoder, parser=parser, descriptions=texts)
     # The heading repeated by three families is boilerplate: it names no detail of any product.
     assert "product information" not in set(found["name"])
