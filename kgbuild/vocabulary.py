@@ -47,6 +47,7 @@ _MAYBE_COLOURS = lexicon.CANDIDATE_COLOURS - lexicon.MATERIALS - lexicon.COLOUR_
 # Between a description's commas and conjunctions any noun of a list stands where a colour could ("rain, snow, and
 # wind"): there a colour name is a colour only in a list with a colour ("navy blue, aqua and grey").
 _LIST_CONTEXT = lexicon.SEPARATORS | {""}
+_CLITIC = re.compile(r" (['’]s|[.!?])(?= |$)")  # "rubie 's" → "rubie's", "hey ! play !" → "hey! play!"
 _BESIDE_COLOUR = lexicon.BASIC_COLOURS | set(lexicon.COLOUR_VARIANTS)  # "black silver shoe", "silver toned"
 
 
@@ -65,7 +66,7 @@ class Vocabulary:
         surfaces = tuple(w.surface for w in words)
         for size in range(min(len(words) - 1, 6), 0, -1):
             if surfaces[:size] in self.brands:
-                return " ".join(surfaces[:size]), words[size:]
+                return _CLITIC.sub(r"\1", " ".join(surfaces[:size])), words[size:]
         return None, words
 
     @cached_property

@@ -53,6 +53,8 @@ def canonical(token: Any) -> str:
     if text in lexicon.PLURAL_ONLY or token.pos_ not in _NOUN_TAGS:
         return text
     lemma = token.lemma_.lower()
+    if "_" in lemma and "_" not in text:  # a multi-word lemma of one word ("comics" → "comic_strip")
+        lemma = text[:-1] if text.endswith("s") else text
     if lemma == text[:-2] and text.endswith("es") and not _ES_PLURAL.search(lemma):
         lemma = text[:-1]  # the lemmatizer's "soles" → "sol": "-es" is a plural only after a hissing sound or "o"
     return lexicon.VARIANTS.get(lemma, lemma)

@@ -913,3 +913,15 @@ def test_a_heading_glued_to_the_next_sentence_is_a_sentence_of_its_own(nlp, pars
     found, _ = mined(titles, nlp, encoder, parser=parser, descriptions=texts)
     # The heading repeated by three families is boilerplate: it names no detail of any product.
     assert "product information" not in set(found["name"])
+
+
+def test_a_word_reads_as_one_word_even_where_its_lemma_is_several(nlp, encoder):
+    found, names_of = mined(["Kook Men Comics T-shirt", "Vibe Men Comics T-shirt"], nlp, encoder)
+    assert ("category", "comic t-shirt") in names_of["1"]
+    assert not [name for name in found["name"] if "_" in name]
+
+
+def test_a_brand_is_named_as_written(nlp, encoder):
+    _, names_of = mined(["Levi's Men Blue Jeans", "Levi's Women Black Jeans", "Hey! Play! Kids Ball Pit"], nlp, encoder)
+    assert ("brand", "levi's") in names_of["1"] and ("brand", "levi's") in names_of["2"]
+    assert ("brand", "hey! play!") in names_of["3"]
