@@ -236,11 +236,11 @@ STYLES = {
 # Spelling variants unified before anything else (both sides of evaluation see the same canonical word).
 VARIANTS = {
     "tshirt": "t-shirt",
-    "tshirts": "t-shirts",
+    "tshirts": "t-shirt",
     "tee": "t-shirt",
-    "tees": "t-shirts",
+    "tees": "t-shirt",
     "sari": "saree",
-    "saris": "sarees",
+    "saris": "saree",
     "pyjama": "pajama",
     "pyjamas": "pajamas",
     "analogue": "analog",

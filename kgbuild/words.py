@@ -48,10 +48,9 @@ def words_of(doc: Any, cased: str | None = None) -> list[Word]:
 
 def canonical(token: Any) -> str:
     text = token.lower_
-    if text in lexicon.VARIANTS:
-        return lexicon.VARIANTS[text]
-    if text in lexicon.PLURAL_ONLY or token.pos_ not in _NOUN_TAGS:
-        return text
+    spelled = lexicon.VARIANTS.get(text, text)
+    if spelled in lexicon.PLURAL_ONLY or token.pos_ not in _NOUN_TAGS:
+        return spelled
     lemma = token.lemma_.lower()
     if "_" in lemma and "_" not in text:  # a multi-word lemma of one word ("comics" → "comic_strip")
         lemma = text[:-1] if text.endswith("s") else text

@@ -132,3 +132,12 @@ def test_plural_nouns_read_as_their_singular():
     read = {word.surface: word.canonical for word in words_of(doc) if word.noun}
     assert read["soles"] == "sole"  # not the lemmatizer's "sol": "-es" is a plural only after a hissing sound or "o"
     assert (read["boxes"], read["dresses"], read["potatoes"], read["canoes"]) == ("box", "dress", "potato", "canoe")
+    # A spelling variant's plural reads as the variant's singular, a plural-only noun as itself.
+    doc = nlp("Ordinary tees and saris, sunglasses and pyjamas.")
+    read = {word.surface: word.canonical for word in words_of(doc) if word.noun}
+    assert (read["tees"], read["saris"], read["sunglasses"], read["pyjamas"]) == (
+        "t-shirt",
+        "saree",
+        "sunglasses",
+        "pajamas",
+    )
