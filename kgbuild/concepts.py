@@ -181,8 +181,10 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
 
 
 def _phrase_items(items: list[Typed]) -> list[Typed]:
-    """The items of a category phrase: colours are attributes and are left out."""
-    return [t for t in items if t.role in _PHRASE_ROLES]
+    """The items of a category phrase: colours are attributes and are left out, and so is a modifier that repeats
+    the head ("Polo Tee Black Tshirt" is a polo t-shirt, not a "polo t-shirt t-shirt")."""
+    kept = [t for t in items if t.role in _PHRASE_ROLES]
+    return [t for t in kept[:-1] if t.text != kept[-1].text] + kept[-1:]
 
 
 @dataclass(slots=True)

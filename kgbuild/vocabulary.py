@@ -1,7 +1,8 @@
 """What concept mining learns from the catalog itself before it decides what a word means.
 
-* **brands**: a brand column when the catalog has one; else words before an audience word ("Roadster Men …") and
-  leading words that recur across titles ending in different words, never an article alone ("The …").
+* **brands**: a brand column when the catalog has one; else words before an audience word ("Roadster Men …", "Red
+  Tape Men …"; not "Navy Blue Men …", "Titan Analog Watch for Men") and leading words that recur across titles
+  ending in different words, never an article alone ("The …").
 * **style names** (product lines): title words the catalog writes only as names (capitalised or in capitals, never
   in lower case anywhere in its text but a sentence's first word, in a catalog with enough lower-case text to tell)
   that are not brands, not written by many makers (unless they label a number: "SPF 50") and not the end of many
@@ -135,7 +136,9 @@ def _brands(titles: list[list[Word]], brand_values: list[str | None]) -> set[tup
         surfaces = [w.surface for w in words]
         audience = next((i for i, s in enumerate(surfaces[:6]) if s in lexicon.GENDER), None)
         leading = surfaces[:audience] if audience else []
-        if leading and not any(_fixed_kind(s) for s in leading) and not set(leading) <= lexicon.SEPARATORS:
+        # A colour word may start a brand ("Red Tape Men …") but not be all of it ("Navy Blue Men …").
+        named = leading[1:] if len(leading) > 1 else leading
+        if leading and not any(_fixed_kind(s) for s in named) and not set(leading) <= lexicon.SEPARATORS:
             brands.add(tuple(leading))
     return brands | _leading_brands(titles, brands)
 

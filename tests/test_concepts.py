@@ -925,3 +925,23 @@ def test_a_brand_is_named_as_written(nlp, encoder):
     _, names_of = mined(["Levi's Men Blue Jeans", "Levi's Women Black Jeans", "Hey! Play! Kids Ball Pit"], nlp, encoder)
     assert ("brand", "levi's") in names_of["1"] and ("brand", "levi's") in names_of["2"]
     assert ("brand", "hey! play!") in names_of["3"]
+
+
+def test_a_modifier_that_repeats_the_head_is_left_out(nlp, encoder):
+    found, names_of = mined(["Facit Men Polo Tee Black Tshirt", "Puma Women Logo Tee White Tshirts"], nlp, encoder)
+    assert ("category", "polo t-shirt") in names_of["1"] and ("category", "logo t-shirt") in names_of["2"]
+    assert not [name for name in found["name"] if name.count("t-shirt") > 1]
+
+
+def test_a_brand_may_start_with_a_colour_word_but_a_colour_is_no_brand(nlp, encoder):
+    titles = [
+        "Red Tape Men Brown Formal Shoes",
+        "Red Tape Men Black Casual Shoes",
+        "Indigo Nation Men Blue Checks Shirt",
+        "Navy Blue Men Slim Fit Shirt",
+    ]
+    found, names_of = mined(titles, nlp, encoder)
+    assert ("brand", "red tape") in names_of["1"] and ("colour", "brown") in names_of["1"]
+    assert ("brand", "indigo nation") in names_of["3"] and ("colour", "blue") in names_of["3"]
+    assert ("colour", "navy blue") in names_of["4"] and not {n for k, n in names_of["4"] if k == "brand"}
+    assert not [name for name in found.loc[found["kind"] == "category", "name"] if "tape" in name or "nation" in name]
