@@ -158,24 +158,34 @@ def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:
 
 def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     """(linking word before it, items) per segment: separators and linking words cut segments, and so do numbers
-    ("iPhone 13 Smartphone 128GB Midnight"), within the segment's link; what follows a number and its unit after
-    the product's name is the package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"; not "6 ft. Step Ladder"), and
-    what follows "for" the product's purpose (link ``PURPOSE``: "Webcam for Laptop"). Audience words and junk are
-    left out."""
+    ("iPhone 13 Smartphone 128GB Midnight"), within the segment's link; what follows a number and its unit set apart
+    after the product's name is the package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"; not "6 ft. Step Ladder",
+    nor "Yellow Gold 22 K Ring", where the measure is part of the name), and what follows "for" the product's purpose
+    (link ``PURPOSE``: "Webcam for Laptop"). Audience words and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
     after_number = False
+    separated = measure_separated = True  # a separator since the last phrase word; before the last number
     for item in items:
         number = item.role == "junk" and bool(_HAS_DIGIT.search(item.text))
         if item.role in {"separator", "linking"}:
             if segments[-1][1]:
                 segments.append((item.text if item.role == "linking" or item.text == PURPOSE else None, []))
+            separated = True
         elif number:
             if segments[-1][1]:
                 segments.append((segments[-1][0], []))
-        elif item.role == "junk" and after_number and not segments[-1][1] and any(seg[1] for seg in segments):
+            measure_separated = separated
+        elif (
+            item.role == "junk"
+            and after_number
+            and measure_separated
+            and not segments[-1][1]
+            and any(seg[1] for seg in segments)
+        ):
             segments[-1] = (MEASURED, [])
         elif item.role in _PHRASE_ROLES or item.role in {COLOUR, LINE}:
             segments[-1][1].append(item)
+            separated = False
         after_number = number
     return [s for s in segments if s[1]]
 

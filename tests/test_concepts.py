@@ -945,3 +945,15 @@ def test_a_brand_may_start_with_a_colour_word_but_a_colour_is_no_brand(nlp, enco
     assert ("brand", "indigo nation") in names_of["3"] and ("colour", "blue") in names_of["3"]
     assert ("colour", "navy blue") in names_of["4"] and not {n for k, n in names_of["4"] if k == "brand"}
     assert not [name for name in found.loc[found["kind"] == "category", "name"] if "tape" in name or "nation" in name]
+
+
+def test_a_measure_inside_the_name_is_no_package(nlp, encoder):
+    titles = [
+        "Kiara Sterling Silver Opal Ring",
+        "Nishtaa Yellow Gold 22 K Ring",
+        "Avsar Gold Diamond 18 K Ring",
+        "Lavazza Ground Coffee, 12 oz Bag",
+        "Illy Ground Coffee, 8 oz Bag",
+    ]
+    primary = primary_of(mine(titles, nlp, None, encoder))
+    assert [primary[str(i)].split()[-1] for i in range(1, 6)] == ["ring", "ring", "ring", "coffee", "coffee"]
