@@ -164,7 +164,7 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     (link ``PURPOSE``: "Webcam for Laptop"). Audience words and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
     after_number = False
-    separated = measure_separated = True  # a separator since the last phrase word; before the last number
+    separated = True  # a separator since the last phrase word
     for item in items:
         number = item.role == "junk" and bool(_HAS_DIGIT.search(item.text))
         if item.role in {"separator", "linking"}:
@@ -174,11 +174,10 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
         elif number:
             if segments[-1][1]:
                 segments.append((segments[-1][0], []))
-            measure_separated = separated
         elif (
             item.role == "junk"
             and after_number
-            and measure_separated
+            and separated
             and not segments[-1][1]
             and any(seg[1] for seg in segments)
         ):

@@ -50,14 +50,16 @@ OTHER_PRODUCTS = re.compile(r"\b(?:sold|bought|purchased|available) separately\b
 
 def clean(text: str) -> str:
     """Markup, entities and trademark signs out, bullets and HTML blocks as sentence ends."""
-    text = unescape(_BLOCK_TAGS.sub("\n", html.unescape(text)))
+    text = unescape(text, blocks="\n")
     parts = [" ".join(part.split()).strip(" .;,") for part in _BULLETS.split(text)]
     return ". ".join(part for part in parts if part) + "."
 
 
-def unescape(text: str) -> str:
-    """Markup out, entities decoded, trademark signs dropped ("HeatTech&trade; Jacket" → "HeatTech Jacket")."""
-    return _MARKS.sub("", html.unescape(_TAGS.sub(" ", html.unescape(text))))
+def unescape(text: str, blocks: str = " ") -> str:
+    """Markup out (the end of an HTML block as ``blocks``), entities decoded, trademark signs dropped
+    ("HeatTech&trade; Jacket" → "HeatTech Jacket")."""
+    text = _BLOCK_TAGS.sub(blocks, html.unescape(text))
+    return _MARKS.sub("", html.unescape(_TAGS.sub(" ", text)))
 
 
 @dataclass

@@ -112,7 +112,7 @@ def learn(
     return Vocabulary(
         brands=frozenset(brands),
         lines=frozenset(_lines(titles, lower) - brand_words),
-        colours=frozenset(lexicon.COLOURS | _catalog_colours(titles, sentences)),
+        colours=frozenset(lexicon.COLOURS | _catalog_colours(everything, len(titles))),
         units=frozenset(_units(everything)),
         nouns=frozenset(_nouns(everything)),
         boilerplate=frozenset(_boilerplate(families, descriptions)),
@@ -252,12 +252,11 @@ def _heads_of_titles(titles: list[list[Word]]) -> set[str]:
     }
 
 
-def _catalog_colours(titles: list[list[Word]], sentences: list[list[Word]]) -> set[str]:
+def _catalog_colours(texts: list[list[Word]], titles: int) -> set[str]:
     """Single-word colour names used where the catalog uses basic colours (after a word that precedes basic
     colours and before a word that follows them; in a description's list, only beside a colour), or right beside a
     colour word ("black silver shoe", "silver toned"), and at least once the former: beside a colour alone, a noun
-    is what is coloured ("green tea")."""
-    texts = [*titles, *sentences]
+    is what is coloured ("green tea"). The first ``titles`` texts are titles, the others description sentences."""
     before: set[str] = set()
     after: set[str] = set()
     for words in texts:
@@ -276,7 +275,7 @@ def _catalog_colours(titles: list[list[Word]], sentences: list[list[Word]]) -> s
             uses[word.surface] += 1
             previous, following = _context(words, i)
             beside = {w.surface for w in words[max(i - 1, 0) : i + 2]} - {word.surface}
-            listed = number >= len(titles) and {previous, following} <= _LIST_CONTEXT
+            listed = number >= titles and {previous, following} <= _LIST_CONTEXT
             if previous in before and following in after and (not listed or _listed_with_colour(words, i)):
                 colour_uses[word.surface] += 1
                 in_place[word.surface] += 1
