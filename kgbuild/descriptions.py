@@ -77,23 +77,40 @@ class Sentence:
 # Penn tags of a capitalised word that opens a clause ("The", "You", "Create", "Easy", "As"), not a name.
 _CLAUSE_OPENING_TAGS = {"DT", "PRP", "PRP$", "VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "JJ", "IN", "TO", "RB", "MD"}
 RUN_ON_SENTENCES = "kgbuild_run_on_sentences"
+STYLE_NAME_LETTERS = 4  # a word in capitals this long is a name rather than an acronym ("LED", "USB", "PVC")
 
 
 def mark_run_on_sentences(doc: Any) -> Any:
-    """A spaCy component between the tagger and the parser: a capitalised word that opens a clause right after a
-    lower-case noun starts a sentence. Copy scraped from a page loses the breaks after headings and bullets ("View
-    more product information The fabric gives …", "rosewood Handcrafted wooden hull")."""
+    """A spaCy component between the tagger and the parser: a capitalised word that opens a clause, or a style name
+    in capitals, right after a lower-case noun starts a sentence. Copy scraped from a page loses the breaks after
+    headings and bullets ("View more product information The fabric gives …", "rosewood Handcrafted wooden hull").
+    """
     for previous, token in zip(doc[:-1], doc[1:], strict=True):
         if (
-            token.is_title
-            and len(token) > 1
-            and token.tag_ in _CLAUSE_OPENING_TAGS
+            (
+                (token.is_title and len(token) > 1 and token.tag_ in _CLAUSE_OPENING_TAGS)
+                or _opens_with_style_name(token)
+            )
             and previous.is_lower
             and previous.is_alpha
             and previous.tag_ in {"NN", "NNS"}
         ):
             token.is_sent_start = True
     return doc
+
+
+def _opens_with_style_name(token: Any) -> bool:
+    """A word in capitals, longer than most acronyms, before a lower-case word ("… information VEDDINGE white is",
+    "… information BROKHULT door has")."""
+    following = token.nbor(1) if token.i + 1 < len(token.doc) else None
+    return (
+        token.is_upper
+        and token.is_alpha
+        and len(token) >= STYLE_NAME_LETTERS
+        and following is not None
+        and following.is_lower
+        and following.is_alpha
+    )
 
 
 def comparison_key(text: str) -> str:
@@ -146,13 +163,18 @@ def _type_candidates(tokens: list[Any], opening: Any) -> list[Any]:
     for index, token in enumerate(tokens):
         if token.lower_ in DEMONSTRATIVES and (noun := _next_head(tokens, index + 1)) is not None:
             found.append(noun)
-    for token in tokens:
-        if token.dep_ in _SUBJECTS and token.head.dep_ == "ROOT":
-            if token.head.lemma_ == "be" and token.pos_ != "NOUN":  # "VEDDINGE white is a smooth door"
-                found.extend(c for c in token.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
-            elif token.pos_ in _NOUNS:
-                found.append(token)
-            break
+    subjects = [t for t in tokens if t.dep_ in _SUBJECTS]
+    # the subject of a "be" the sentence opens with ("HÄGGEBY is a door …, it offers …"), else the main clause's
+    subject = next((t for t in subjects if t.left_edge.i == tokens[0].i and t.head.lemma_ == "be"), None) or next(
+        (t for t in subjects if t.head.dep_ == "ROOT"), None
+    )
+    if subject is not None:
+        colour = subject.lower_ in lexicon.COLOURS
+        if subject.pos_ == "NOUN" or (subject.pos_ == "PROPN" and subject.head.lemma_ != "be"):
+            found.append(subject)
+        if subject.head.lemma_ == "be" and (subject.pos_ != "NOUN" or colour):
+            # what a name or a colour is said to be ("VEDDINGE white is a smooth door", "TINGSRYD black is a door")
+            found.extend(c for c in subject.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
     if opening is not None:
         found.append(opening)
     # "Key Features of …", "the range of …": a noun of something else names no product
@@ -229,7 +251,7 @@ def _phrase(noun: Any) -> list[Word]:
     """The noun with the adjectives and nouns right before it ("drawstring-adjustable hood")."""
     start = noun.i
     doc = noun.doc
-    while start > 0:
+    while start > noun.sent.start:
         previous = doc[start - 1]
         if (
             previous.pos_ in _MODIFIER_POS

@@ -915,6 +915,25 @@ def test_a_heading_glued_to_the_next_sentence_is_a_sentence_of_its_own(nlp, pars
     assert "product information" not in set(found["name"])
 
 
+def test_a_style_name_says_what_the_product_is_wherever_its_sentence_starts(parser):
+    def types(text: str) -> list[list[str]]:
+        return [[" ".join(w.surface for w in p) for p in s.types] for s in descriptions.analyze(parser(text))]
+
+    # A style name in capitals after a heading starts a sentence; its phrase does not reach back into the heading.
+    assert types("View more product information BROKHULT door has simple straight lines.") == [
+        [],
+        ["brokhult door"],
+    ]
+    # An acronym is no style name: "LED" stays inside its sentence.
+    assert len(types("A kitchen cabinet LED strip lights the worktop.")) == 1
+    # What a name or a colour is said to be, also where a second clause follows.
+    assert types("HÄGGEBY is a white door that looks modern, it offers good quality.") == [["white door"]]
+    assert types("TINGSRYD wood effect black is a smooth-faced door.")[0][-1:] == ["smooth faced door"]
+    # A noun that is neither keeps its own reading: no "thanks", no "material".
+    assert types("KNOPPARP sofa is very durable thanks to the metal frame.") == [["knopparp sofa"]]
+    assert types("Solid wood is a durable natural material.") == [["solid wood"]]
+
+
 def test_a_word_reads_as_one_word_even_where_its_lemma_is_several(nlp, encoder):
     found, names_of = mined(["Kook Men Comics T-shirt", "Vibe Men Comics T-shirt"], nlp, encoder)
     assert ("category", "comic t-shirt") in names_of["1"]
