@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kgbuild import descriptions
+from kgbuild import descriptions, words
 from kgbuild.errors import BadInput
 from kgbuild.settings import Settings
 from kgbuild.workdir import atomic_path
@@ -67,6 +67,9 @@ def _load_spacy(name: str, parser: bool = False) -> Any:
         raise ModelUnavailable(
             f"spaCy pipeline {name!r} cannot be loaded ({Settings.env_name('spacy_model')} / --spacy-model): {error}"
         ) from error
+    if not Language.has_factory(words.JOINED_ARTICLE):
+        Language.component(words.JOINED_ARTICLE, func=words.join_article_compounds)
+    nlp.add_pipe(words.JOINED_ARTICLE, first=True)
     if parser and "parser" in nlp.pipe_names:
         if not Language.has_factory(descriptions.RUN_ON_SENTENCES):
             Language.component(descriptions.RUN_ON_SENTENCES, func=descriptions.mark_run_on_sentences)

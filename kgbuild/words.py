@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from kgbuild import lexicon
 
 _TSHIRT = re.compile(r"\bt[\s-]?shirt(s?)\b", re.IGNORECASE)
-_INNER_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
+_INNER_HYPHEN = re.compile(r"(?<=[A-Za-z])(?<!\b[Aa])-(?=[A-Za-z])")  # not after a lone "a": "A-line" is a word
 _NOUN_TAGS = {"NOUN", "PROPN"}
 _ES_PLURAL = re.compile(r"(?:s|x|z|ch|sh|o)$")
 
@@ -24,10 +24,32 @@ class Word(NamedTuple):  # a tuple: millions are built from the analysis cache a
 
 def prepare(text: str, split_hyphens: bool = True) -> str:
     """One token per t-shirt spelling and, with ``split_hyphens``, inner hyphens as spaces ("V-Neck" → "V Neck": a
-    title is a phrase); case is kept. Prose keeps its hyphens, which the parser reads as one modifier
-    ("Space-saving baskets")."""
+    title is a phrase; "A-line" stays one word); case is kept. Prose keeps its hyphens, which the parser reads as
+    one modifier ("Space-saving baskets")."""
     text = _TSHIRT.sub(r"tshirt\1", text)
     return _INNER_HYPHEN.sub(" ", text) if split_hyphens else text
+
+
+JOINED_ARTICLE = "kgbuild_joined_article"
+
+
+def join_article_compounds(doc: Any) -> Any:
+    """A spaCy component before the tagger: a lone "a" joined by a hyphen to a word is one word with it ("A-line
+    dress", "A-frame"), not an article."""
+    spans = [
+        doc[t.i : t.i + 3]
+        for t in doc[:-2]
+        if t.lower_ == "a"
+        and not t.whitespace_
+        and doc[t.i + 1].text == "-"
+        and not doc[t.i + 1].whitespace_
+        and doc[t.i + 2].is_alpha
+        and (t.i == 0 or doc[t.i - 1].whitespace_ or not doc[t.i - 1].is_alpha)
+    ]
+    with doc.retokenize() as retokenizer:
+        for span in spans:
+            retokenizer.merge(span)
+    return doc
 
 
 def word_of(token: Any, cased: str | None = None) -> Word:

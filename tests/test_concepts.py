@@ -940,6 +940,14 @@ def test_a_word_reads_as_one_word_even_where_its_lemma_is_several(nlp, encoder):
     assert not [name for name in found["name"] if "_" in name]
 
 
+def test_a_joined_by_a_hyphen_is_part_of_its_word_not_an_article(nlp, parser, encoder):
+    found, names_of = mined(["Libas Women's A-line Kurta", "Aks Women's A-Line Dress"], nlp, encoder)
+    assert ("category", "a-line kurta") in names_of["1"] and ("category", "a-line dress") in names_of["2"]
+    assert not [name for name in found["name"] if name.startswith("line ")]
+    sentences = descriptions.analyze(parser("This A-frame tent stands on a flat surface."))
+    assert [" ".join(w.surface for w in p) for p in sentences[0].types] == ["a-frame tent"]
+
+
 def test_a_brand_is_named_as_written(nlp, encoder):
     _, names_of = mined(["Levi's Men Blue Jeans", "Levi's Women Black Jeans", "Hey! Play! Kids Ball Pit"], nlp, encoder)
     assert ("brand", "levi's") in names_of["1"] and ("brand", "levi's") in names_of["2"]
