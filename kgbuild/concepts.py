@@ -108,9 +108,7 @@ def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
             result.append(phrase[0])
             index += phrase[1]
             continue
-        after_number = (
-            index > 0 and bool(vocabulary.NUMBER.fullmatch(words[index - 1].surface)) and first.surface in vocab.units
-        )
+        after_number = first.surface in vocab.units and vocabulary.number_before(words, index) is not None
         key = (first.surface, first.canonical, after_number)
         if key not in vocab.typed_words:  # a word reads the same wherever it stands
             matched = first.surface if vocab.kind_of(first.surface) else first.canonical
@@ -163,14 +161,14 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     nor "Yellow Gold 22 K Ring", where the measure is part of the name), and what follows "for" the product's purpose
     (link ``PURPOSE``: "Webcam for Laptop"). Audience words and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
-    after_number = False
+    after_number = after_unit = False
     separated = True  # a separator since the last phrase word
     for item in items:
         number = item.role == "junk" and bool(_HAS_DIGIT.search(item.text))
         if item.role in {"separator", "linking"}:
             if segments[-1][1]:
                 segments.append((item.text if item.role == "linking" or item.text == PURPOSE else None, []))
-            separated = True
+            separated = separated or not (after_unit and item.text == ".")  # "24 in. x 39 in. Door Mat"
         elif number:
             if segments[-1][1]:
                 segments.append((segments[-1][0], []))
@@ -185,6 +183,7 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
         elif item.role in _PHRASE_ROLES or item.role in {COLOUR, LINE}:
             segments[-1][1].append(item)
             separated = False
+        after_unit = item.role == "junk" and after_number
         after_number = number
     return [s for s in segments if s[1]]
 
@@ -267,7 +266,12 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
             break
         if phrase:
             mention.detail_heads |= {phrase[-1].text}
-    if main + 1 < len(segments) and segments[main + 1][0] in lexicon.LINKING:
+    if (
+        main + 1 < len(segments)
+        and segments[main + 1][0] in lexicon.LINKING
+        # "in white", "with hood"; not "… Blade with Additional 9 in. Blade"
+        and (segments[main + 1][1][-1].role == COLOUR or segments[main + 1][1][-1].surface in vocab.nouns)
+    ):
         link, tail, _ = segments[main + 1]
         tail_text = " ".join(t.text for t in tail[-max_words:])  # "in white": here a colour belongs to the phrase
         tail_surface = " ".join(t.surface for t in tail[-max_words:])
@@ -279,7 +283,7 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
 
 def _chain(run: list[Typed]) -> list[tuple[str, str]]:
     """(phrase, surface) for the head and each longer modifier+head phrase, head first; no phrase starts with a
-    particle ("Light-up Trainer": "trainer", "light up trainer", not "up trainer")."""
+    particle ("Light Up Trainer": "trainer", "light up trainer", not "up trainer")."""
     return [
         _pair(" ".join(t.text for t in run[start:]), " ".join(t.surface for t in run[start:]))
         for start in range(len(run) - 1, -1, -1)

@@ -67,9 +67,9 @@ def _load_spacy(name: str, parser: bool = False) -> Any:
         raise ModelUnavailable(
             f"spaCy pipeline {name!r} cannot be loaded ({Settings.env_name('spacy_model')} / --spacy-model): {error}"
         ) from error
-    if not Language.has_factory(words.JOINED_ARTICLE):
-        Language.component(words.JOINED_ARTICLE, func=words.join_article_compounds)
-    nlp.add_pipe(words.JOINED_ARTICLE, first=True)
+    if not Language.has_factory(words.HYPHEN_COMPOUNDS):
+        Language.component(words.HYPHEN_COMPOUNDS, func=words.join_hyphen_compounds)
+    nlp.add_pipe(words.HYPHEN_COMPOUNDS, first=True)
     if parser and "parser" in nlp.pipe_names:
         if not Language.has_factory(descriptions.RUN_ON_SENTENCES):
             Language.component(descriptions.RUN_ON_SENTENCES, func=descriptions.mark_run_on_sentences)

@@ -11,8 +11,8 @@
   "steel"), or two written as one ("rose gold"), only when this catalog uses it where it uses basic colours (the
   same neighbours; in a description's list, beside a colour) at least as often as elsewhere, so "coffee table"
   keeps its "coffee" in a home catalog and "rain, snow, and wind" has no colour.
-* **units**: words the catalog writes mostly right after a number ("128 GB", "6 ft", "2 pack"); another word after a
-  number is still a word ("iPhone 13 Smartphone", "Pack of 3 Socks").
+* **units**: words the catalog writes mostly right after a number ("128 GB", "6 ft", "2 pack", "24-Watt"); another
+  word after a number is still a word ("iPhone 13 Smartphone", "Pack of 3 Socks").
 * **nouns**: words the tagger reads as nouns in most of their uses here ("compatible", "works" are not); the
   *described* ones head phrases in descriptions ("drill", not "cordless").
 * **boilerplate**: description sentences that many product families repeat word for word once their own title's
@@ -348,9 +348,18 @@ def _units(texts: Iterable[list[Word]]) -> set[str]:
     for words in texts:
         for index, word in enumerate(words):
             seen[word.surface] += 1
-            if index and NUMBER.fullmatch(words[index - 1].surface) and (index < 2 or words[index - 2].surface != "of"):
+            number = number_before(words, index)
+            if number is not None and (number < 1 or words[number - 1].surface != "of"):
                 after_number[word.surface] += 1
     return {word for word, count in after_number.items() if count > UNIT_SHARE * seen[word]}
+
+
+def number_before(words: list[Word], index: int) -> int | None:
+    """The position of the number the word at ``index`` follows, directly or after a hyphen ("24-Watt"), or None."""
+    before = index - 1
+    if before > 0 and words[before].surface == "-":
+        before -= 1
+    return before if before >= 0 and NUMBER.fullmatch(words[before].surface) else None
 
 
 def _boilerplate(families: list[str], descriptions: list[list[Sentence]]) -> set[str]:

@@ -10,7 +10,12 @@ from typing import Any, NamedTuple
 from kgbuild import lexicon
 
 _TSHIRT = re.compile(r"\bt[\s-]?shirt(s?)\b", re.IGNORECASE)
-_INNER_HYPHEN = re.compile(r"(?<=[A-Za-z])(?<!\b[Aa])-(?=[A-Za-z])")  # not after a lone "a": "A-line" is a word
+_WITH = re.compile(r"\b[Ww]/(?![Oo]\b)\s*(?=[A-Za-z])")  # "Blade w/Case": "with"; not "w/o"
+_HYPHENATED = re.compile(r"(?<![\w-])\w+(?:-\w+)+(?![\w-])")  # a whole hyphenated word
+_INNER_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
+# Words a hyphen makes part of a word ("A-line", "Drop-In", "Slip-On", "Light-up"): alone they would be an
+# article, a link that cuts a title, or a particle.
+_JOINED = lexicon.LINKING | lexicon.PARTICLES | {"a"}
 _NOUN_TAGS = {"NOUN", "PROPN"}
 _ES_PLURAL = re.compile(r"(?:s|x|z|ch|sh|o)$")
 
@@ -23,29 +28,53 @@ class Word(NamedTuple):  # a tuple: millions are built from the analysis cache a
 
 
 def prepare(text: str, split_hyphens: bool = True) -> str:
-    """One token per t-shirt spelling and, with ``split_hyphens``, inner hyphens as spaces ("V-Neck" → "V Neck": a
-    title is a phrase; "A-line" stays one word); case is kept. Prose keeps its hyphens, which the parser reads as
-    one modifier ("Space-saving baskets")."""
-    text = _TSHIRT.sub(r"tshirt\1", text)
-    return _INNER_HYPHEN.sub(" ", text) if split_hyphens else text
+    """One token per t-shirt spelling, "w/" as "with" and, with ``split_hyphens``, inner hyphens as spaces ("V-Neck"
+    → "V Neck": a title is a phrase), except in a word joined to a function word ("A-line", "Drop-In"); case is
+    kept. Prose keeps its hyphens, which the parser reads as one modifier ("Space-saving baskets")."""
+    text = _WITH.sub("with ", _TSHIRT.sub(r"tshirt\1", text))
+    return _HYPHENATED.sub(_split_hyphens, text) if split_hyphens else text
 
 
-JOINED_ARTICLE = "kgbuild_joined_article"
+def _split_hyphens(match: re.Match[str]) -> str:
+    word = match.group()
+    return word if _joins_function_word(word.split("-")) else _INNER_HYPHEN.sub(" ", word)
 
 
-def join_article_compounds(doc: Any) -> Any:
-    """A spaCy component before the tagger: a lone "a" joined by a hyphen to a word is one word with it ("A-line
-    dress", "A-frame"), not an article."""
-    spans = [
-        doc[t.i : t.i + 3]
-        for t in doc[:-2]
-        if t.lower_ == "a"
-        and not t.whitespace_
-        and doc[t.i + 1].text == "-"
-        and not doc[t.i + 1].whitespace_
-        and doc[t.i + 2].is_alpha
-        and (t.i == 0 or doc[t.i - 1].whitespace_ or not doc[t.i - 1].is_alpha)
-    ]
+def _joins_function_word(parts: list[str]) -> bool:
+    """Not an attribute name the lexicon writes in words ("Off-White")."""
+    words = [part.lower() for part in parts]
+    return (
+        all(word.isalpha() for word in words)
+        and any(word in _JOINED for word in words)
+        and not any(" ".join(words) in names for names in lexicon.ATTRIBUTE_KINDS.values())
+    )
+
+
+HYPHEN_COMPOUNDS = "kgbuild_hyphen_compounds"
+
+
+def join_hyphen_compounds(doc: Any) -> Any:
+    """A spaCy component before the tagger: words joined by hyphens to a function word are one word ("A-line dress",
+    "Drop-In sink", "Slip-On shoes"), not an article, a link or a particle that would cut the phrase."""
+    spans = []
+    start = 0
+    while start < len(doc):
+        end = start + 1
+        while (
+            end + 1 < len(doc)
+            and doc[end].text == "-"
+            and not doc[end - 1].whitespace_
+            and not doc[end].whitespace_
+            and doc[end + 1].is_alpha
+        ):
+            end += 2
+        parts = [doc[i].text for i in range(start, end, 2)]
+        whole = (start == 0 or doc[start - 1].whitespace_ or doc[start - 1].text != "-") and (
+            end == len(doc) or doc[end - 1].whitespace_ or doc[end].text != "-"
+        )
+        if len(parts) > 1 and whole and _joins_function_word(parts):
+            spans.append(doc[start:end])
+        start = end
     with doc.retokenize() as retokenizer:
         for span in spans:
             retokenizer.merge(span)

@@ -677,14 +677,14 @@ def test_participle_openings_name_the_type_and_headings_do_not(nlp, parser, enco
 
 def test_no_phrase_starts_with_a_particle(nlp, encoder):
     titles = [
-        "Lumo Kids Light-up Trainer",
-        "Zed Kids Light-up Trainer",
-        "Kali Women Push-Up Bra",
+        "Lumo Kids Light Up Trainer",
+        "Zed Kids Light Up Trainer",
+        "Kali Women Push-Up Bra",  # hyphenated: one word
         "Mira Women Push-Up Bra",
     ]
     found, names_of = mined(titles, nlp, encoder)
     categories = set(found.loc[found["kind"] == "category", "name"])
-    assert {"trainer", "bra"} <= categories and {"light up trainer", "push up bra"} <= categories
+    assert {"trainer", "bra"} <= categories and {"light up trainer", "push-up bra"} <= categories
     assert not [name for name in categories if name.split()[0] in {"up", "down", "out", "off"}]
 
 
@@ -946,6 +946,29 @@ def test_a_joined_by_a_hyphen_is_part_of_its_word_not_an_article(nlp, parser, en
     assert not [name for name in found["name"] if name.startswith("line ")]
     sentences = descriptions.analyze(parser("This A-frame tent stands on a flat surface."))
     assert [" ".join(w.surface for w in p) for p in sentences[0].types] == ["a-frame tent"]
+
+
+def test_measures_hyphenated_words_and_w_slash_leave_the_product_its_name(nlp, encoder):
+    titles = [
+        "Glacier Bay 33 in. Drop-In Double Bowl Kitchen Sink",
+        "Kohler 25 in. Undermount Kitchen Sink",
+        "Trafficmaster Granite 24 in. x 39 in. Door Mat",
+        "Feit 60-Watt Equivalent LED Light Bulb",
+        "Feit 40-Watt Equivalent LED Light Bulb",
+        "360 Electrical 24-Watt Surge Protector",
+        "Milwaukee Saw Blade w/Additional 9 in. Blade",
+        "Emoh 48 in. Sash Rod in White",
+    ]
+    found, names_of = mined(titles, nlp, encoder)
+    # "Drop-In" is one word, not a link that cuts the title after "drop"
+    assert ("category", "drop-in double bowl kitchen sink") in names_of["1"]
+    # a period after a unit ("24 in.") sets no measure apart: the door mat is no package of a granite
+    assert ("category", "door mat") in names_of["3"] and ("category", "granite") not in names_of["3"]
+    # "24-Watt" is a number and its unit
+    assert ("category", "surge protector") in names_of["6"] and "watt" not in set(found["name"])
+    # "w/" is "with", and "with" an adjective names nothing; "in" a colour still does
+    assert ("category", "saw blade") in names_of["7"] and not [n for n in found["name"] if "additional" in n]
+    assert ("category", "rod in white") in names_of["8"]
 
 
 def test_a_brand_is_named_as_written(nlp, encoder):
