@@ -65,6 +65,7 @@ from kgbuild.workdir import read_parquet, write_json, write_parquet
 STAGE = "concepts"
 TEXT_FIELDS = ("title", "description")
 _HAS_DIGIT = re.compile(r"\d")
+_CONJUNCTIONS = {"and", "&", "+"}  # a segment after one continues the link of the one before
 MEASURED = ""  # the link of a title segment after a number and its unit
 PURPOSE = "for"  # the link of a title segment naming what the product is for ("Webcam for Laptop")
 TRAILING_NAME_HEADS = 2  # titles a word must end before a name after it is taken for a variant name
@@ -159,7 +160,7 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     ("iPhone 13 Smartphone 128GB Midnight"), within the segment's link; what follows a number and its unit set apart
     after the product's name is the package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"; not "6 ft. Step Ladder",
     nor "Yellow Gold 22 K Ring", where the measure is part of the name), and what follows "for" the product's purpose
-    (link ``PURPOSE``: "Webcam for Laptop"). Audience words and junk are left out."""
+    (link ``PURPOSE``: "Webcam for Laptop", "Scooter for Adults & Teens"). Audience words and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
     after_number = after_unit = False
     separated = True  # a separator since the last phrase word
@@ -167,8 +168,10 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
         number = item.role == "junk" and bool(_HAS_DIGIT.search(item.text))
         if item.role in {"separator", "linking"}:
             if segments[-1][1]:
-                segments.append((item.text if item.role == "linking" or item.text == PURPOSE else None, []))
-            separated = separated or not (after_unit and item.text == ".")  # "24 in. x 39 in. Door Mat"
+                link = segments[-1][0] if item.text in _CONJUNCTIONS else None  # "for Adults & Teens"
+                segments.append((item.text if item.role == "linking" or item.text == PURPOSE else link, []))
+            # not the period of a unit ("24 in. x 39 in. Door Mat") nor a hyphen after a number ("1-1/2 in.")
+            separated = separated or not ((after_unit and item.text == ".") or (after_number and item.text == "-"))
         elif number:
             if segments[-1][1]:
                 segments.append((segments[-1][0], []))

@@ -161,7 +161,12 @@ def _type_candidates(tokens: list[Any], opening: Any) -> list[Any]:
     when the whole sentence is one noun phrase."""
     found = []
     for index, token in enumerate(tokens):
-        if token.lower_ in DEMONSTRATIVES and (noun := _next_head(tokens, index + 1)) is not None:
+        if token.lower_ not in DEMONSTRATIVES:
+            continue
+        # the noun "this" determines, past listed modifiers ("this hard-wearing, stackable and waterproof box")
+        determined = token.head if token.dep_ == "det" and token.head.i > token.i else None
+        noun = determined if determined is not None and determined.pos_ in _NOUNS else _next_head(tokens, index + 1)
+        if noun is not None:
             found.append(noun)
     subjects = [t for t in tokens if t.dep_ in _SUBJECTS]
     # the subject of a "be" the sentence opens with ("HÄGGEBY is a door …, it offers …"), else the main clause's
@@ -247,18 +252,26 @@ def _nouns_heading_phrases(tokens: list[Any]) -> list[Any]:
     return [t for t in tokens if t.pos_ == "NOUN" and t.dep_ != "compound"]
 
 
+def _hyphen_joins(doc: Any, index: int) -> bool:
+    """Whether the token at ``index`` is a hyphen inside a word ("all-purpose"), not a dash between words."""
+    return (
+        doc[index].text == "-"
+        and index > 0
+        and not doc[index - 1].whitespace_
+        and not doc[index].whitespace_
+        and doc[index - 1].text[-1:].isalnum()
+    )
+
+
 def _phrase(noun: Any) -> list[Word]:
     """The noun with the adjectives and nouns right before it ("drawstring-adjustable hood")."""
     start = noun.i
     doc = noun.doc
     while start > noun.sent.start:
         previous = doc[start - 1]
-        if (
-            previous.pos_ in _MODIFIER_POS
-            or previous.text == "-"
-            or (previous.pos_ == "VERB" and previous.dep_ == "amod")
-            or (previous.pos_ == "ADV" and doc[start].text == "-")  # "hard-wearing"
-        ):
+        if _hyphen_joins(doc, start - 1) and start - 2 >= noun.sent.start:
+            start -= 2  # a hyphenated word is whole ("hard-wearing", "all-purpose")
+        elif previous.pos_ in _MODIFIER_POS or (previous.pos_ == "VERB" and previous.dep_ == "amod"):
             start -= 1
         else:
             break

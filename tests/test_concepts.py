@@ -932,6 +932,9 @@ def test_a_style_name_says_what_the_product_is_wherever_its_sentence_starts(pars
     # A noun that is neither keeps its own reading: no "thanks", no "material".
     assert types("KNOPPARP sofa is very durable thanks to the metal frame.") == [["knopparp sofa"]]
     assert types("Solid wood is a durable natural material.") == [["solid wood"]]
+    # "this" names the noun it determines, past listed modifiers, and a hyphenated modifier stays whole
+    assert types("You can use this hard-wearing, stackable and waterproof box outdoors.")[0][0].endswith(" box")
+    assert types("Guys who love yoga love this all-purpose yoga pant.") == [["all purpose yoga pant"]]
 
 
 def test_a_word_reads_as_one_word_even_where_its_lemma_is_several(nlp, encoder):
@@ -958,6 +961,7 @@ def test_measures_hyphenated_words_and_w_slash_leave_the_product_its_name(nlp, e
         "360 Electrical 24-Watt Surge Protector",
         "Milwaukee Saw Blade w/Additional 9 in. Blade",
         "Emoh 48 in. Sash Rod in White",
+        "Swagtron Foldable Electric Scooter for Adults & Teens",
     ]
     found, names_of = mined(titles, nlp, encoder)
     # "Drop-In" is one word, not a link that cuts the title after "drop"
@@ -969,6 +973,8 @@ def test_measures_hyphenated_words_and_w_slash_leave_the_product_its_name(nlp, e
     # "w/" is "with", and "with" an adjective names nothing; "in" a colour still does
     assert ("category", "saw blade") in names_of["7"] and not [n for n in found["name"] if "additional" in n]
     assert ("category", "rod in white") in names_of["8"]
+    # what follows "&" continues the segment before it: the scooter is for teens, not a teen
+    assert ("category", "electric scooter") in names_of["9"] and "teen" not in set(found["name"])
 
 
 def test_a_brand_is_named_as_written(nlp, encoder):
