@@ -87,13 +87,13 @@ def mark_run_on_sentences(doc: Any) -> Any:
     """
     for previous, token in zip(doc[:-1], doc[1:], strict=True):
         if (
-            (
+            previous.is_lower
+            and previous.is_alpha
+            and previous.tag_ in {"NN", "NNS"}
+            and (
                 (token.is_title and len(token) > 1 and token.tag_ in _CLAUSE_OPENING_TAGS)
                 or _opens_with_style_name(token)
             )
-            and previous.is_lower
-            and previous.is_alpha
-            and previous.tag_ in {"NN", "NNS"}
         ):
             token.is_sent_start = True
     return doc
@@ -136,12 +136,14 @@ def analyze(doc: Any) -> list[Sentence]:
             typed = _type_candidates(tokens, opening)
             sentence.fragment = opening is not None
             referring = [noun for noun in _references(tokens) if noun not in typed]
-            phrase_of = {noun: _phrase(noun) for noun in [*typed, *referring]}
+            phrase_of = {noun: _phrase(noun, span.start) for noun in [*typed, *referring]}
             sentence.types = [phrase_of[noun] for noun in typed]
             sentence.references = [phrase_of[noun] for noun in referring]
             sentence.named = tuple(phrase for noun, phrase in phrase_of.items() if _names_one(noun, opening))
             sentence.details = [
-                _phrase(noun) for noun in _nouns_heading_phrases(tokens) if noun not in typed and noun not in referring
+                _phrase(noun, span.start)
+                for noun in _nouns_heading_phrases(tokens)
+                if noun not in typed and noun not in referring
             ]
         sentences.append(sentence)
     return sentences
@@ -263,13 +265,14 @@ def _hyphen_joins(doc: Any, index: int) -> bool:
     )
 
 
-def _phrase(noun: Any) -> list[Word]:
-    """The noun with the adjectives and nouns right before it ("drawstring-adjustable hood")."""
+def _phrase(noun: Any, first: int) -> list[Word]:
+    """The noun with the adjectives and nouns right before it in its sentence, which starts at token ``first``
+    ("drawstring-adjustable hood")."""
     start = noun.i
     doc = noun.doc
-    while start > noun.sent.start:
+    while start > first:
         previous = doc[start - 1]
-        if _hyphen_joins(doc, start - 1) and start - 2 >= noun.sent.start:
+        if _hyphen_joins(doc, start - 1) and start - 2 >= first:
             start -= 2  # a hyphenated word is whole ("hard-wearing", "all-purpose")
         elif previous.pos_ in _MODIFIER_POS or (previous.pos_ == "VERB" and previous.dep_ == "amod"):
             start -= 1

@@ -51,11 +51,15 @@ def _joins_function_word(parts: list[str]) -> bool:
 
 
 HYPHEN_COMPOUNDS = "kgbuild_hyphen_compounds"
+_JOINED_WORDS = "|".join(sorted(_JOINED))
+_JOINED_HYPHEN = re.compile(rf"\b(?:{_JOINED_WORDS})-[A-Za-z]|[A-Za-z]-(?:{_JOINED_WORDS})\b", re.I)  # a quick test
 
 
 def join_hyphen_compounds(doc: Any) -> Any:
     """A spaCy component before the tagger: words joined by hyphens to a function word are one word ("A-line dress",
     "Drop-In sink", "Slip-On shoes"), not an article, a link or a particle that would cut the phrase."""
+    if not _JOINED_HYPHEN.search(doc.text):  # most texts: no token to look at
+        return doc
     spans = []
     start = 0
     while start < len(doc):
