@@ -238,7 +238,12 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     segments = [(link, seg, _phrase_items(seg)) for link, seg in _segments(items)]
     if segments:
         mention.title_name = next((t.text for t in reversed(segments[0][1]) if t.role in {"content", LINE}), None)
-    candidates = [i for i, (_, _, phrase) in enumerate(segments) if phrase]
+    # A product is named by a noun, or failing that by its material ("Flame Retardant Paper"), never by its pattern
+    # or style ("Cotton Embroidered DIWAN Set", "Solid Men's Waistcoat" where the catalog reads the type as a name).
+    ends = [phrase[-1].role if phrase else None for _, _, phrase in segments]
+    candidates = [i for i, role in enumerate(ends) if role == "content"] or [
+        i for i, role in enumerate(ends) if role == MATERIAL
+    ]
     if not candidates:
         return
     # The main segment follows no "with"/"in", "for" or size unless all do ("... with Zip Closure", "Webcam for

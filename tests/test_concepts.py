@@ -977,6 +977,21 @@ def test_measures_hyphenated_words_and_w_slash_leave_the_product_its_name(nlp, e
     assert ("category", "electric scooter") in names_of["9"] and "teen" not in set(found["name"])
 
 
+def test_a_pattern_or_style_never_names_the_product_but_a_material_may(nlp, parser, encoder):
+    titles = [
+        "Kajci Embroidered Women's Zorbacoat",
+        "Desi Printed Women's Kurta",
+        "Libas Printed Women's Kurta",
+        "Decorol Flame Retardant Paper",
+    ]
+    # "Zorbacoat" is never written in lower case, so the catalog reads it as a style name
+    texts = ["Hand embroidered.", "A printed kurta in cotton.", "A kurta for every day.", "A paper for crafts."]
+    found, names_of = mined(titles, nlp, encoder, parser=parser, descriptions=texts)
+    categories = set(found.loc[found["kind"] == "category", "name"])
+    assert ("line", "zorbacoat") in names_of["1"] and not categories & {"embroidered", "printed"}
+    assert ("category", "kurta") in names_of["2"] and ("category", "paper") in names_of["4"]
+
+
 def test_a_brand_is_named_as_written(nlp, encoder):
     _, names_of = mined(["Levi's Men Blue Jeans", "Levi's Women Black Jeans", "Hey! Play! Kids Ball Pit"], nlp, encoder)
     assert ("brand", "levi's") in names_of["1"] and ("brand", "levi's") in names_of["2"]
