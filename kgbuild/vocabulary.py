@@ -36,6 +36,7 @@ from kgbuild.words import Word
 
 LOWER_CASE_EVIDENCE = 0.3  # share of lower-case words a catalog needs before "never lower case" means a name
 SHARED_WORD_LEADERS = 5  # a title word after this many different first words is no style name
+_POSSESSIVE = {"'s", "’s"}
 TITLE_HEAD_TITLES, TITLE_HEAD_MODIFIERS = 3, 2  # a word ending 3 titles after 2 different words names products
 _TITLE_END_MARKS = {",", "-", "(", "for", *lexicon.LINKING}
 BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is boilerplate
@@ -230,14 +231,14 @@ def _shared_title_words(titles: list[list[Word]]) -> set[str]:
 
 
 def _heads_of_titles(titles: list[list[Word]]) -> set[str]:
-    """Words that end several titles after different words ("Digital Watch", "Analog Watch - For Men"; not "EKBY
-    VALTER"): they name what the products are, however the catalog capitalises them."""
+    """Words that end several titles after different words ("Digital Watch", "Analog Watch - For Men", "Women's
+    Waistcoat"; not "EKBY VALTER"): they name what the products are, however the catalog capitalises them."""
     before: dict[str, set[str]] = defaultdict(set)
     ending: dict[str, set[tuple[str, ...]]] = defaultdict(set)
     for title in titles:
         surfaces = [w.surface for w in title]
         for i in range(1, len(surfaces)):
-            previous = surfaces[i - 1]
+            previous = surfaces[i - 2] if i > 1 and surfaces[i - 1] in _POSSESSIVE else surfaces[i - 1]
             if (
                 previous.isalpha()
                 and previous not in lexicon.SEPARATORS

@@ -992,6 +992,19 @@ def test_a_pattern_or_style_never_names_the_product_but_a_material_may(nlp, pars
     assert ("category", "kurta") in names_of["2"] and ("category", "paper") in names_of["4"]
 
 
+def test_a_word_ending_titles_after_an_audience_is_a_type_however_it_is_capitalised(nlp, parser, encoder):
+    titles = ["Raymond Checkered Men's Vestcoat", "Kajci Embroidered Women's Vestcoat", "Elm Solid Men's Vestcoat"]
+    # lower-case copy that never writes "vestcoat": a word only ever capitalised reads as a name, unless it ends titles
+    texts = [
+        "Made of soft wool for the cold days of the year.",
+        "Hand embroidered with a fine silk thread in the city.",
+        "A solid colour that goes with every shirt you own.",
+    ]
+    found, names_of = mined(titles, nlp, encoder, parser=parser, descriptions=texts)
+    assert all(("category", "vestcoat") in names_of[str(i)] for i in (1, 2, 3))
+    assert "vestcoat" not in set(found.loc[found["kind"] == "line", "name"])
+
+
 def test_a_brand_is_named_as_written(nlp, encoder):
     _, names_of = mined(["Levi's Men Blue Jeans", "Levi's Women Black Jeans", "Hey! Play! Kids Ball Pit"], nlp, encoder)
     assert ("brand", "levi's") in names_of["1"] and ("brand", "levi's") in names_of["2"]
