@@ -43,6 +43,7 @@ _OPENING_LINKS = {"in", "with"}  # "Shirt in cotton", "Sandals with straps"
 _REFERRING_DETERMINERS = {"the", "this", "these", "every", "each"}
 _REFERRING_ROLES = {"nsubj", "nsubjpass", "dobj"}
 _INDEFINITE = {"a", "an"}
+UNIT_LETTERS = 3  # a word this short right after a number is its unit ("cm", "oz", "ft")
 SPEC_SHARE = 0.3  # a sentence whose alphanumeric tokens contain digits this often is spec text
 SPEC_LABEL_WORDS, SPEC_VALUE_WORDS = 3, 4  # "Duty rating: Type IA" is a specification line
 OTHER_PRODUCTS = re.compile(r"\b(?:sold|bought|purchased|available) separately\b|\bnot included\b")
@@ -280,6 +281,9 @@ def _phrase(noun: Any, first: int) -> list[Word]:
             break
     while start < noun.i and doc[start].lower_ in lexicon.QUANTIFIERS:
         start += 1
+    unit = doc[start]
+    if start < noun.i and start > first and doc[start - 1].text[:1].isdigit() and len(unit) <= UNIT_LETTERS:
+        start += 1  # the unit of the number before the phrase ("65 cm plastic shell"; not "2 extension leaves")
     words: list[Word] = []
     joined = False
     for token in doc[start : noun.i + 1]:

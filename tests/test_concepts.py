@@ -935,6 +935,8 @@ def test_a_style_name_says_what_the_product_is_wherever_its_sentence_starts(pars
     # "this" names the noun it determines, past listed modifiers, and a hyphenated modifier stays whole
     assert types("You can use this hard-wearing, stackable and waterproof box outdoors.")[0][0].endswith(" box")
     assert types("Guys who love yoga love this all-purpose yoga pant.") == [["all purpose yoga pant"]]
+    # the unit of a number before the phrase is no modifier
+    assert types("The 65 cm plastic shell is tough.") == [["plastic shell"]]
 
 
 def test_a_word_reads_as_one_word_even_where_its_lemma_is_several(nlp, encoder):
