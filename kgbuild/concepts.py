@@ -71,6 +71,7 @@ PURPOSE = "for"  # the link of a title segment naming what the product is for ("
 TRAILING_NAME_HEADS = 2  # titles a word must end before a name after it is taken for a variant name
 _MAX_LEXICON_WORDS = 3
 _PHRASE_ROLES = {"content", PATTERN, MATERIAL, STYLE}
+_HEAD_ROLES = {"content", MATERIAL}
 _ATTRIBUTE_ROLES = {COLOUR, PATTERN, MATERIAL, STYLE, AUDIENCE, BRAND}
 
 
@@ -238,12 +239,9 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     segments = [(link, seg, _phrase_items(seg)) for link, seg in _segments(items)]
     if segments:
         mention.title_name = next((t.text for t in reversed(segments[0][1]) if t.role in {"content", LINE}), None)
-    # A product is named by a noun, or failing that by its material ("Flame Retardant Paper"), never by its pattern
-    # or style ("Cotton Embroidered DIWAN Set", "Solid Men's Waistcoat" where the catalog reads the type as a name).
-    ends = [phrase[-1].role if phrase else None for _, _, phrase in segments]
-    candidates = [i for i, role in enumerate(ends) if role == "content"] or [
-        i for i, role in enumerate(ends) if role == MATERIAL
-    ]
+    # A product is named by a noun, a material among them ("Flame Retardant Paper", "Nail Lacquer"), never by its
+    # pattern or style ("Cotton Embroidered DIWAN Set", "Solid Men's Waistcoat" where the type reads as a name).
+    candidates = [i for i, (_, _, phrase) in enumerate(segments) if phrase and phrase[-1].role in _HEAD_ROLES]
     if not candidates:
         return
     # The main segment follows no "with"/"in", "for" or size unless all do ("... with Zip Closure", "Webcam for

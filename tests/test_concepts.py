@@ -985,13 +985,15 @@ def test_a_pattern_or_style_never_names_the_product_but_a_material_may(nlp, pars
         "Desi Printed Women's Kurta",
         "Libas Printed Women's Kurta",
         "Decorol Flame Retardant Paper",
+        "Colorbar Pretty Please 2 Nail Lacquer",
     ]
     # "Zorbacoat" is never written in lower case, so the catalog reads it as a style name
-    texts = ["Hand embroidered.", "A printed kurta in cotton.", "A kurta for every day.", "A paper for crafts."]
+    texts = ["Hand embroidered.", "A printed kurta in cotton.", "A kurta for every day.", "A paper for crafts.", ""]
     found, names_of = mined(titles, nlp, encoder, parser=parser, descriptions=texts)
     categories = set(found.loc[found["kind"] == "category", "name"])
     assert ("line", "zorbacoat") in names_of["1"] and not categories & {"embroidered", "printed"}
     assert ("category", "kurta") in names_of["2"] and ("category", "paper") in names_of["4"]
+    assert ("category", "lacquer") in names_of["5"] and "please" not in categories
 
 
 def test_a_word_ending_titles_after_an_audience_is_a_type_however_it_is_capitalised(nlp, parser, encoder):
