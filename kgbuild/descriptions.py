@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kgbuild import lexicon
-from kgbuild.words import Word, word_of
+from kgbuild.words import Word, inner_hyphen, word_of
 
 _BULLETS = re.compile(r"\s*(?:[•·|\n\r\t]|\s-\s)+\s*")
 _TAGS = re.compile(r"<[^>]+>")
@@ -255,17 +255,6 @@ def _nouns_heading_phrases(tokens: list[Any]) -> list[Any]:
     return [t for t in tokens if t.pos_ == "NOUN" and t.dep_ != "compound"]
 
 
-def _hyphen_joins(doc: Any, index: int) -> bool:
-    """Whether the token at ``index`` is a hyphen inside a word ("all-purpose"), not a dash between words."""
-    return (
-        doc[index].text == "-"
-        and index > 0
-        and not doc[index - 1].whitespace_
-        and not doc[index].whitespace_
-        and doc[index - 1].text[-1:].isalnum()
-    )
-
-
 def _phrase(noun: Any, first: int) -> list[Word]:
     """The noun with the adjectives and nouns right before it in its sentence, which starts at token ``first``
     ("drawstring-adjustable hood")."""
@@ -273,7 +262,7 @@ def _phrase(noun: Any, first: int) -> list[Word]:
     doc = noun.doc
     while start > first:
         previous = doc[start - 1]
-        if _hyphen_joins(doc, start - 1) and start - 2 >= first:
+        if inner_hyphen(doc, start - 1) and start - 2 >= first and doc[start - 2].text[-1:].isalnum():
             start -= 2  # a hyphenated word is whole ("hard-wearing", "all-purpose")
         elif previous.pos_ in _MODIFIER_POS or (previous.pos_ == "VERB" and previous.dep_ == "amod"):
             start -= 1
@@ -281,8 +270,7 @@ def _phrase(noun: Any, first: int) -> list[Word]:
             break
     while start < noun.i and doc[start].lower_ in lexicon.QUANTIFIERS:
         start += 1
-    unit = doc[start]
-    if start < noun.i and start > first and doc[start - 1].text[:1].isdigit() and len(unit) <= UNIT_LETTERS:
+    if start < noun.i and start > first and doc[start - 1].text[:1].isdigit() and len(doc[start]) <= UNIT_LETTERS:
         start += 1  # the unit of the number before the phrase ("65 cm plastic shell"; not "2 extension leaves")
     words: list[Word] = []
     joined = False

@@ -41,7 +41,8 @@ def _split_hyphens(match: re.Match[str]) -> str:
 
 
 def _joins_function_word(parts: list[str]) -> bool:
-    """Not an attribute name the lexicon writes in words ("Off-White")."""
+    """Whether hyphen-joined parts are one word: all letters, one of them a function word, and not an attribute
+    name the lexicon writes in words ("Off-White")."""
     words = [part.lower() for part in parts]
     return (
         all(word.isalpha() for word in words)
@@ -64,13 +65,7 @@ def join_hyphen_compounds(doc: Any) -> Any:
     start = 0
     while start < len(doc):
         end = start + 1
-        while (
-            end + 1 < len(doc)
-            and doc[end].text == "-"
-            and not doc[end - 1].whitespace_
-            and not doc[end].whitespace_
-            and doc[end + 1].is_alpha
-        ):
+        while inner_hyphen(doc, end) and doc[end + 1].is_alpha:
             end += 2
         parts = [doc[i].text for i in range(start, end, 2)]
         whole = (start == 0 or doc[start - 1].whitespace_ or doc[start - 1].text != "-") and (
@@ -83,6 +78,16 @@ def join_hyphen_compounds(doc: Any) -> Any:
         for span in spans:
             retokenizer.merge(span)
     return doc
+
+
+def inner_hyphen(doc: Any, index: int) -> bool:
+    """Whether the token at ``index`` is a hyphen written inside a word ("all-purpose"), not a dash between words."""
+    return (
+        0 < index < len(doc) - 1
+        and doc[index].text == "-"
+        and not doc[index - 1].whitespace_
+        and not doc[index].whitespace_
+    )
 
 
 def word_of(token: Any, cased: str | None = None) -> Word:
