@@ -110,7 +110,9 @@ def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
             result.append(phrase[0])
             index += phrase[1]
             continue
-        after_number = first.surface in vocab.units and vocabulary.number_before(words, index) is not None
+        after_number = (
+            first.surface in vocab.units and vocabulary.number_before(words, index) is not None
+        ) or _counting(words, index)
         key = (first.surface, first.canonical, after_number)
         if key not in vocab.typed_words:  # a word reads the same wherever it stands
             matched = first.surface if vocab.kind_of(first.surface) else first.canonical
@@ -121,6 +123,22 @@ def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
         result.append(vocab.typed_words[key])
         index += 1
     return result
+
+
+def _counting(words: list[Word], index: int) -> bool:
+    """Whether the word at ``index`` counts the products: a count word with its number ("2 Pairs", "Pack of 3",
+    "Combo Pack of 2") or the number word after one ("Pack of Five")."""
+    surface = words[index].surface
+    if surface in lexicon.NUMBER_WORDS:
+        return index > 1 and words[index - 1].surface == "of" and words[index - 2].surface in lexicon.COUNT_WORDS
+    if surface not in lexicon.COUNT_WORDS:
+        return False
+    if vocabulary.number_before(words, index) is not None:
+        return True
+    after = [w.surface for w in words[index + 1 : index + 3]]
+    if after[:1] == ["of"]:
+        return len(after) > 1 and bool(vocabulary.NUMBER.fullmatch(after[1]) or after[1] in lexicon.NUMBER_WORDS)
+    return bool(after) and after[0] in lexicon.COUNT_WORDS and _counting(words, index + 1)
 
 
 def _lexicon_phrase(words: list[Word], index: int, vocab: Vocabulary) -> tuple[Typed, int] | None:
@@ -138,7 +156,7 @@ def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:
     surface = word.surface
     if surface in lexicon.SEPARATORS or not any(c.isalnum() for c in surface):
         return Typed(surface, "separator", surface)
-    if after_number:  # a unit, even one that is a word elsewhere ("1/2 in. Drive Wrench", "6 foot")
+    if after_number:  # a unit or a count, even a word elsewhere ("1/2 in. Drive Wrench", "6 foot", "Pack of 3")
         return Typed(surface, "junk", surface)
     if surface in lexicon.LINKING:
         return Typed(surface, "linking", surface)
@@ -147,8 +165,8 @@ def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:
     if surface in lexicon.COLOUR_VARIANTS:
         colour = lexicon.COLOUR_VARIANTS[surface]
         return Typed(colour, COLOUR, surface) if colour else Typed(surface, "junk", surface)
-    if _HAS_DIGIT.search(surface) or surface in lexicon.PACK_WORDS or len(surface) < 2:
-        return Typed(surface, "junk", surface)  # numbers, sizes, pack words
+    if _HAS_DIGIT.search(surface) or surface in lexicon.NO_PRODUCT_WORDS or len(surface) < 2:
+        return Typed(surface, "junk", surface)  # numbers, sizes, pieces
     if surface in vocab.lines:
         return Typed(surface, LINE, surface)
     if (surface,) in vocab.brands:  # a title that is only its brand ("HEMNES" where "HEMNES …" titles vary)

@@ -185,24 +185,34 @@ def _type_candidates(tokens: list[Any], opening: Any) -> list[Any]:
             found.extend(c for c in subject.head.children if c.dep_ == "attr" and c.pos_ == "NOUN")
     if opening is not None:
         found.append(opening)
-    # "Key Features of …", "the range of …": a noun of something else names no product
-    return [
-        noun
-        for noun in dict.fromkeys(found)
-        if not (noun.i + 1 < len(noun.doc) and noun.doc[noun.i + 1].lower_ == "of")
-    ]
+    return _named_things(found)
+
+
+def _named_things(nouns: list[Any]) -> list[Any]:
+    """The nouns, each once, a count word as what it counts ("each piece of furniture", "A set of 4 glasses"); a
+    noun of something else names no product ("Key Features of …", "the range of …")."""
+    named = []
+    for noun in nouns:
+        of = noun.doc[noun.i + 1] if noun.i + 1 < len(noun.doc) and noun.doc[noun.i + 1].lower_ == "of" else None
+        if of is None:
+            named.append(noun)
+        elif noun.lower_ in lexicon.COUNT_WORDS:
+            named += [t for t in of.children if t.dep_ == "pobj" and t.pos_ == "NOUN"]
+    return list(dict.fromkeys(named))
 
 
 def _references(tokens: list[Any]) -> list[Any]:
     """Nouns a definite or distributive determiner points at as a subject or object ("keeps the rug in place",
     "makes every basket unique"): in a product's own description these often name the product itself."""
-    return [
-        t
-        for t in tokens
-        if t.pos_ == "NOUN"
-        and t.dep_ in _REFERRING_ROLES
-        and any(c.dep_ == "det" and c.lower_ in _REFERRING_DETERMINERS for c in t.children)
-    ]
+    return _named_things(
+        [
+            t
+            for t in tokens
+            if t.pos_ == "NOUN"
+            and t.dep_ in _REFERRING_ROLES
+            and any(c.dep_ == "det" and c.lower_ in _REFERRING_DETERMINERS for c in t.children)
+        ]
+    )
 
 
 def _names_one(noun: Any, opening: Any) -> bool:

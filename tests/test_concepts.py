@@ -156,6 +156,23 @@ def test_model_numbers_sizes_and_trailing_variant_names_leave_the_type(nlp, pars
     assert not {"gb", "midnight", "rose", "iphone midnight", "galaxy smartphone"} & every_name
 
 
+def test_a_count_word_is_a_product_unless_it_counts(nlp, parser, encoder):
+    titles = [
+        "Puma Men Pack of 3 Socks",
+        "Lino Perros Men Pack of Five Socks",
+        "Umbro Men Set of 2 Deos",
+        "Asics Unisex 2 Pairs Socks",
+        "Nautica Voyage Men Fragrance Gift Set",
+        "Biba Women Kurta Set",
+        "Strive Shoulder Pack",
+        "Savvy Shoulder Tote",
+    ]
+    primary = primary_of(mine(titles, nlp, parser, encoder))
+    assert primary["1"] == primary["2"] == primary["4"] == "sock" and primary["3"] == "deo"
+    assert primary["5"] == "fragrance gift set" and primary["6"] == "kurta set"
+    assert primary["7"].endswith("shoulder pack") and primary["8"].endswith("shoulder tote")
+
+
 def test_a_name_after_a_type_other_titles_end_in_is_a_variant_name(nlp, parser, encoder):
     titles = [
         "Revitalift Night Cream, 50ml",
@@ -937,6 +954,10 @@ def test_a_style_name_says_what_the_product_is_wherever_its_sentence_starts(pars
     assert types("Guys who love yoga love this all-purpose yoga pant.") == [["all purpose yoga pant"]]
     # the unit of a number before the phrase is no modifier
     assert types("The 65 cm plastic shell is tough.") == [["plastic shell"]]
+    # a count word names what it counts; another noun "of" something names no product
+    assert types("Each piece of furniture is unique.") == [["furniture"]]
+    assert types("A set of 4 glasses in clear glass.") == [["glasses"]]
+    assert types("The range of lamps is wide.") == [[]]
 
 
 def test_a_word_reads_as_one_word_even_where_its_lemma_is_several(nlp, encoder):
