@@ -65,6 +65,7 @@ from kgbuild.workdir import read_parquet, write_json, write_parquet
 STAGE = "concepts"
 TEXT_FIELDS = ("title", "description")
 _HAS_DIGIT = re.compile(r"\d")
+_SEGMENT_ENDS = lexicon.SEPARATORS | lexicon.LINKING | set(lexicon.GENDER)
 _CONJUNCTIONS = {"and", "&", "+"}  # a segment after one continues the link of the one before
 MEASURED = ""  # the link of a title segment after a number and its unit
 PURPOSE = "for"  # the link of a title segment naming what the product is for ("Webcam for Laptop")
@@ -126,8 +127,9 @@ def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
 
 
 def _counting(words: list[Word], index: int) -> bool:
-    """Whether the word at ``index`` counts the products: a count word with its number ("2 Pairs", "Pack of 3",
-    "Combo Pack of 2") or the number word after one ("Pack of Five")."""
+    """Whether the word at ``index`` counts the products or sits inside a name: a count word with its number ("2
+    Pairs", "Pack of 3", "Combo Pack of 2"), the number word after one ("Pack of Five"), or a count word before
+    another word of the name ("Aroma Burner Combo Lemongrass Air Freshener", "Vintage Set White Shoe")."""
     surface = words[index].surface
     if surface in lexicon.NUMBER_WORDS:
         return index > 1 and words[index - 1].surface == "of" and words[index - 2].surface in lexicon.COUNT_WORDS
@@ -138,7 +140,9 @@ def _counting(words: list[Word], index: int) -> bool:
     after = [w.surface for w in words[index + 1 : index + 3]]
     if after[:1] == ["of"]:
         return len(after) > 1 and bool(vocabulary.NUMBER.fullmatch(after[1]) or after[1] in lexicon.NUMBER_WORDS)
-    return bool(after) and after[0] in lexicon.COUNT_WORDS and _counting(words, index + 1)
+    if after[:1] and after[0] in lexicon.COUNT_WORDS:  # "Combo Pack of 2" counts, "Combo Pack" is a product
+        return _counting(words, index + 1)
+    return bool(after) and after[0].isalpha() and after[0] not in _SEGMENT_ENDS
 
 
 def _lexicon_phrase(words: list[Word], index: int, vocab: Vocabulary) -> tuple[Typed, int] | None:

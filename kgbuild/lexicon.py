@@ -320,12 +320,15 @@ QUANTIFIERS = frozenset(
 )
 # Adverb particles of phrasal modifiers ("push-up", "light-up", "pull-on"): part of the modifier, never its start.
 PARTICLES = frozenset({"up", "down", "out", "off", "on"})
-# Words that name no kind of product: sizes, and a piece ("A classic piece with a steel strap").
-NO_PRODUCT_WORDS = frozenset({"size", "xs", "s", "m", "l", "xl", "xxl", "xxxl", "piece", "pieces", "pcs"})
+# Words that name no kind of product: sizes, a piece or a pair ("A classic piece with a steel strap", "Your new
+# favourite pair").
+NO_PRODUCT_WORDS = frozenset(
+    {"size", "xs", "s", "m", "l", "xl", "xxl", "xxxl", "piece", "pieces", "pcs", "pair", "pairs"}
+)
 # Words that count what is sold ("Pack of 3", "2 Pairs", "Set of Two", "each piece of furniture"): only there are
 # they no product ("Gift Set", "Shoulder Pack", "Kurta Set" are products).
 COUNT_WORDS = frozenset({"pack", "set", "combo", "pair", "pairs", "piece", "pieces", "pcs"})
-NUMBER_WORDS = frozenset({"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve"})
+NUMBER_WORDS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve"})
 
 
 # Typed attribute vocabularies by concept kind.

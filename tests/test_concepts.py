@@ -166,11 +166,30 @@ def test_a_count_word_is_a_product_unless_it_counts(nlp, parser, encoder):
         "Biba Women Kurta Set",
         "Strive Shoulder Pack",
         "Savvy Shoulder Tote",
+        "Adidas Women Vintage Set White Shoe",
+        "Newworld Pack Of One Tempered Glass",
+        "Arrow Men Tie and Cufflink Combo Pack",
     ]
-    primary = primary_of(mine(titles, nlp, parser, encoder))
+    brands = [
+        "Puma",
+        "Lino Perros",
+        "Umbro",
+        "Asics",
+        "Nautica Voyage",
+        "Biba",
+        None,
+        None,
+        "Adidas",
+        "Newworld",
+        "Arrow",
+    ]
+    primary = primary_of(mine(titles, nlp, parser, encoder, brand=brands))
     assert primary["1"] == primary["2"] == primary["4"] == "sock" and primary["3"] == "deo"
     assert primary["5"] == "fragrance gift set" and primary["6"] == "kurta set"
     assert primary["7"].endswith("shoulder pack") and primary["8"].endswith("shoulder tote")
+    # inside a name a count word is no product either
+    assert primary["9"] == "vintage shoe" and primary["10"] == "tempered glass"
+    assert primary["11"].endswith("combo pack")  # before its head a count word is part of the name
 
 
 def test_a_name_after_a_type_other_titles_end_in_is_a_variant_name(nlp, parser, encoder):
