@@ -13,7 +13,8 @@
   keeps its "coffee" in a home catalog and "rain, snow, and wind" has no colour.
 * **units**: words the catalog writes mostly right after a number ("128 GB", "6 ft", "2 pack", "24-Watt"); another
   word after a number is still a word ("iPhone 13 Smartphone", "Pack of 3 Socks").
-* **nouns**: words the tagger reads as nouns in most of their uses here ("compatible", "works" are not); the
+* **nouns**: words the tagger reads as nouns in most of their uses here, each distinct text counted once
+  ("compatible", "works" are not, nor "fits" where a range repeats "Fits in TROFAST frames."); the
   *described* ones head phrases in descriptions ("drill", not "cordless").
 * **boilerplate**: description sentences that many product families repeat word for word once their own title's
   words are set aside (care, guarantee, "sold separately", "Buy <title> for Rs. 999 online").
@@ -331,10 +332,11 @@ def _class(word: Word) -> str:
 
 
 def _nouns(texts: list[list[Word]]) -> set[str]:
-    """Words the tagger reads as nouns in most of their uses in the catalog (one reading can be wrong)."""
+    """Words the tagger reads as nouns in most of their uses in the catalog's distinct texts (one reading can be
+    wrong, and copy repeated across a range, "Fits in TROFAST frames.", would repeat its misreading)."""
     as_noun: Counter = Counter()
     uses: Counter = Counter()
-    for words in texts:
+    for words in dict.fromkeys(map(tuple, texts)):
         for word in words:
             uses[word.surface] += 1
             as_noun[word.surface] += word.noun
