@@ -34,6 +34,8 @@ GENDER = {
     "infant": "infants",
     "infants": "infants",
     "baby": "infants",
+    "adult": "adults",
+    "adults": "adults",
 }
 
 # Berlin and Kay's eleven basic colour terms: a colour in any catalog. Every other colour name comes from the

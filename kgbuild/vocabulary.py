@@ -38,6 +38,8 @@ from kgbuild.words import Word
 LOWER_CASE_EVIDENCE = 0.3  # share of lower-case words a catalog needs before "never lower case" means a name
 SHARED_WORD_LEADERS = 5  # a title word after this many different first words is no style name
 _POSSESSIVE = {"'s", "’s"}
+BRAND_WORDS = 4  # a brand before an audience word is this many words at most ("SDL by Sweet Dreams Men …"; not
+# "Swagtron Foldable Electric Scooter for Adults")
 TITLE_HEAD_TITLES, TITLE_HEAD_MODIFIERS = 3, 2  # a word ending 3 titles after 2 different words names products
 _TITLE_END_MARKS = {",", "-", "(", "for", *lexicon.LINKING}
 BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is boilerplate
@@ -136,7 +138,7 @@ def _brands(titles: list[list[Word]], brand_values: list[str | None]) -> set[tup
             brands.add(tuple(brand.lower().split()))
             continue
         surfaces = [w.surface for w in words]
-        audience = next((i for i, s in enumerate(surfaces[:6]) if s in lexicon.GENDER), None)
+        audience = next((i for i, s in enumerate(surfaces[: BRAND_WORDS + 1]) if s in lexicon.GENDER), None)
         leading = surfaces[:audience] if audience else []
         # A colour word may start a brand ("Red Tape Men …") but not be all of it ("Navy Blue Men …").
         named = leading[1:] if len(leading) > 1 else leading

@@ -192,6 +192,14 @@ def test_a_count_word_is_a_product_unless_it_counts(nlp, parser, encoder):
     assert primary["11"].endswith("combo pack")  # before its head a count word is part of the name
 
 
+def test_adults_are_an_audience_not_a_type(nlp, parser, encoder):
+    titles = ["Rubie's Adult Pirate Costume", "Rubie's Adult 2-Tone Costume Wig", "Rubie's Kids Pirate Costume"]
+    result = mine(titles, nlp, parser, encoder, brand=["Rubie's"] * 3)
+    primary = primary_of(result)
+    assert primary["1"] == "pirate costume" and primary["2"].endswith("costume wig")
+    assert "adult" not in names(result, "category") and names(result, "audience") == {"adults", "kids"}
+
+
 def test_a_name_after_a_type_other_titles_end_in_is_a_variant_name(nlp, parser, encoder):
     titles = [
         "Revitalift Night Cream, 50ml",
