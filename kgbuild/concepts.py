@@ -206,8 +206,8 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
             and any(seg[1] for seg in segments)
         ):
             segments[-1] = (MEASURED, [])
-        elif item.role in _PHRASE_ROLES or item.role in {COLOUR, LINE}:
-            segments[-1][1].append(item)
+        elif item.role in _PHRASE_ROLES or item.role in {COLOUR, LINE} or item.text in lexicon.GROUP_WORDS:
+            segments[-1][1].append(item)  # a group word stays: a segment ending in one names no product
             separated = False
         after_unit = item.role == "junk" and after_number
         after_number = number
@@ -262,8 +262,13 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     if segments:
         mention.title_name = next((t.text for t in reversed(segments[0][1]) if t.role in {"content", LINE}), None)
     # A product is named by a noun, a material among them ("Flame Retardant Paper", "Nail Lacquer"), never by its
-    # pattern or style ("Cotton Embroidered DIWAN Set", "Solid Men's Waistcoat" where the type reads as a name).
-    candidates = [i for i, (_, _, phrase) in enumerate(segments) if phrase and phrase[-1].role in _HEAD_ROLES]
+    # pattern or style ("Cotton Embroidered DIWAN Set", "Solid Men's Waistcoat" where the type reads as a name), nor
+    # by a segment ending in a group of products ("FNF Pink Collection for Wedding Sari").
+    candidates = [
+        i
+        for i, (_, items, phrase) in enumerate(segments)
+        if phrase and phrase[-1].role in _HEAD_ROLES and items[-1].text not in lexicon.GROUP_WORDS
+    ]
     if not candidates:
         return
     # The main segment follows no "with"/"in", "for" or size unless all do ("... with Zip Closure", "Webcam for

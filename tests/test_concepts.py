@@ -169,6 +169,7 @@ def test_a_count_word_is_a_product_unless_it_counts(nlp, parser, encoder):
         "Adidas Women Vintage Set White Shoe",
         "Newworld Pack Of One Tempered Glass",
         "Arrow Men Tie and Cufflink Combo Pack",
+        "FNF Pink Collection for Wedding Sari",
     ]
     brands = [
         "Puma",
@@ -182,6 +183,7 @@ def test_a_count_word_is_a_product_unless_it_counts(nlp, parser, encoder):
         "Adidas",
         "Newworld",
         "Arrow",
+        None,
     ]
     primary = primary_of(mine(titles, nlp, parser, encoder, brand=brands))
     assert primary["1"] == primary["2"] == primary["4"] == "sock" and primary["3"] == "deo"
@@ -190,6 +192,7 @@ def test_a_count_word_is_a_product_unless_it_counts(nlp, parser, encoder):
     # inside a name a count word is no product either
     assert primary["9"] == "vintage shoe" and primary["10"] == "tempered glass"
     assert primary["11"].endswith("combo pack")  # before its head a count word is part of the name
+    assert primary["12"] == "wedding saree"  # a collection is no kind of product, nor its brand
 
 
 def test_adults_are_an_audience_not_a_type(nlp, parser, encoder):
