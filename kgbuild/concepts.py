@@ -183,14 +183,22 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     ("iPhone 13 Smartphone 128GB Midnight"), within the segment's link; what follows a number and its unit set apart
     after the product's name is the package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"; not "6 ft. Step Ladder",
     nor "Yellow Gold 22 K Ring", where the measure is part of the name), and what follows "for" the product's purpose
-    (link ``PURPOSE``: "Webcam for Laptop", "Scooter for Adults & Teens"). Audience words and junk are left out."""
+    (link ``PURPOSE``: "Webcam for Laptop", "Scooter for Adults & Teens"); "and" between two colours cuts nothing.
+    Audience words and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
     after_number = after_unit = False
     separated = True  # a separator since the last phrase word
-    for item in items:
+    for index, item in enumerate(items):
         number = item.role == "junk" and bool(_HAS_DIGIT.search(item.text))
         if item.role in {"separator", "linking"}:
-            if segments[-1][1]:
+            between_colours = (  # "FNF Magenta & Gold Collection": one run of colours
+                item.text in _CONJUNCTIONS
+                and bool(segments[-1][1])
+                and segments[-1][1][-1].role == COLOUR
+                and index + 1 < len(items)
+                and items[index + 1].role == COLOUR
+            )
+            if segments[-1][1] and not between_colours:
                 link = segments[-1][0] if item.text in _CONJUNCTIONS else None  # "for Adults & Teens"
                 segments.append((item.text if item.role == "linking" or item.text == PURPOSE else link, []))
             # not the period of a unit ("24 in. x 39 in. Door Mat") nor a hyphen after a number ("1-1/2 in.")

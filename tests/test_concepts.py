@@ -170,6 +170,7 @@ def test_a_count_word_is_a_product_unless_it_counts(nlp, parser, encoder):
         "Newworld Pack Of One Tempered Glass",
         "Arrow Men Tie and Cufflink Combo Pack",
         "FNF Pink Collection for Wedding Sari",
+        "FNF Pink & Black Collection for Wedding Sari",
     ]
     brands = [
         "Puma",
@@ -184,6 +185,7 @@ def test_a_count_word_is_a_product_unless_it_counts(nlp, parser, encoder):
         "Newworld",
         "Arrow",
         None,
+        None,
     ]
     primary = primary_of(mine(titles, nlp, parser, encoder, brand=brands))
     assert primary["1"] == primary["2"] == primary["4"] == "sock" and primary["3"] == "deo"
@@ -192,7 +194,8 @@ def test_a_count_word_is_a_product_unless_it_counts(nlp, parser, encoder):
     # inside a name a count word is no product either
     assert primary["9"] == "vintage shoe" and primary["10"] == "tempered glass"
     assert primary["11"].endswith("combo pack")  # before its head a count word is part of the name
-    assert primary["12"] == "wedding saree"  # a collection is no kind of product, nor its brand
+    # a collection is no kind of product, nor its brand, and "&" between two colours cuts no segment
+    assert primary["12"] == primary["13"] == "wedding saree"
 
 
 def test_adults_are_an_audience_not_a_type(nlp, parser, encoder):
