@@ -111,15 +111,15 @@ def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
             result.append(phrase[0])
             index += phrase[1]
             continue
-        after_number = (
-            first.surface in vocab.units and vocabulary.number_before(words, index) is not None
-        ) or _counting(words, index)
-        key = (first.surface, first.canonical, after_number)
+        quantity = (first.surface in vocab.units and vocabulary.number_before(words, index) is not None) or _counting(
+            words, index
+        )
+        key = (first.surface, first.canonical, quantity)
         if key not in vocab.typed_words:  # a word reads the same wherever it stands
             matched = first.surface if vocab.kind_of(first.surface) else first.canonical
             kind = vocab.kind_of(matched)
             vocab.typed_words[key] = (
-                Typed(matched, kind, first.surface) if kind else _typed_word(first, vocab, after_number)
+                Typed(matched, kind, first.surface) if kind else _typed_word(first, vocab, quantity)
             )
         result.append(vocab.typed_words[key])
         index += 1
@@ -156,11 +156,11 @@ def _lexicon_phrase(words: list[Word], index: int, vocab: Vocabulary) -> tuple[T
     return None
 
 
-def _typed_word(word: Word, vocab: Vocabulary, after_number: bool) -> Typed:
+def _typed_word(word: Word, vocab: Vocabulary, quantity: bool) -> Typed:
     surface = word.surface
     if surface in lexicon.SEPARATORS or not any(c.isalnum() for c in surface):
         return Typed(surface, "separator", surface)
-    if after_number:  # a unit or a count, even a word elsewhere ("1/2 in. Drive Wrench", "6 foot", "Pack of 3")
+    if quantity:  # a unit or a count, even a word elsewhere ("1/2 in. Drive Wrench", "6 foot", "Pack of 3")
         return Typed(surface, "junk", surface)
     if surface in lexicon.LINKING:
         return Typed(surface, "linking", surface)

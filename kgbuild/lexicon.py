@@ -322,9 +322,10 @@ QUANTIFIERS = frozenset(
 )
 # Adverb particles of phrasal modifiers ("push-up", "light-up", "pull-on"): part of the modifier, never its start.
 PARTICLES = frozenset({"up", "down", "out", "off", "on"})
-# Words that name no kind of product: sizes, a piece or a pair, a group of products ("A classic piece with a steel
-# strap", "Your new favourite pair", "A sturdy storage series", "FNF Pink Collection for Wedding Sari").
+# Words that name a group of products, not a kind ("A sturdy storage series", "FNF Pink Collection for Wedding Sari").
 GROUP_WORDS = frozenset({"series", "collection", "collections", "assortment"})
+# Words that name no kind of product: sizes, a piece or a pair ("A classic piece with a steel strap", "Your new
+# favourite pair"), a group.
 NO_PRODUCT_WORDS = (
     frozenset({"size", "xs", "s", "m", "l", "xl", "xxl", "xxxl", "piece", "pieces", "pcs", "pair", "pairs"})
     | GROUP_WORDS

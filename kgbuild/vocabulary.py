@@ -91,8 +91,8 @@ class Vocabulary:
 
     @cached_property
     def typed_words(self) -> dict[tuple[str, str, bool], Any]:
-        """Memo of :func:`kgbuild.concepts.typed`'s reading of one word: (surface, canonical form, whether it follows
-        a number or counts the products) → the word typed."""
+        """Memo of :func:`kgbuild.concepts.typed`'s reading of one word: (surface, canonical form, whether it is a
+        quantity: a unit after its number or a word counting the products) → the word typed."""
         return {}
 
     def kind_of(self, text: str) -> str | None:
