@@ -54,6 +54,7 @@ _MAYBE_COLOURS = lexicon.CANDIDATE_COLOURS - lexicon.MATERIALS - lexicon.COLOUR_
 _LIST_CONTEXT = lexicon.SEPARATORS | {""}
 _CLITIC = re.compile(r" (['’]s|[.!?])(?= |$)")  # "rubie 's" → "rubie's", "hey ! play !" → "hey! play!"
 _BESIDE_COLOUR = lexicon.BASIC_COLOURS | set(lexicon.COLOUR_VARIANTS)  # "black silver shoe", "silver toned"
+_PHRASE_ENDS = lexicon.SEPARATORS | lexicon.LINKING  # where a phrase of a title or sentence ends
 
 
 @dataclass(frozen=True)
@@ -259,8 +260,9 @@ def _heads_of_titles(titles: list[list[Word]]) -> set[str]:
 def _catalog_colours(texts: list[list[Word]], titles: int) -> set[str]:
     """Single-word colour names used where the catalog uses basic colours (after a word that precedes basic
     colours and before a word that follows them; in a description's list, only beside a colour), or right beside a
-    colour word ("black silver shoe", "silver toned"), and at least once the former: beside a colour alone, a noun
-    is what is coloured ("green tea"). The first ``titles`` texts are titles, the others description sentences."""
+    colour word ("black silver shoe", "silver toned"; not at a phrase's end, "Green Tea", where it names what is
+    coloured), and at least once the former: beside a colour alone, a noun is what is coloured. The first
+    ``titles`` texts are titles, the others description sentences."""
     before: set[str] = set()
     after: set[str] = set()
     for words in texts:
@@ -283,10 +285,17 @@ def _catalog_colours(texts: list[list[Word]], titles: int) -> set[str]:
             if previous in before and following in after and (not listed or _listed_with_colour(words, i)):
                 colour_uses[word.surface] += 1
                 in_place[word.surface] += 1
-            elif beside & _BESIDE_COLOUR:
+            elif beside & _BESIDE_COLOUR and not _coloured_head(words, i):
                 colour_uses[word.surface] += 1
     singles = {w for w, n in colour_uses.items() if in_place[w] and n >= COLOUR_EVIDENCE and n * 2 >= uses[w]}
     return singles | _colour_pairs(texts, before, after)
+
+
+def _coloured_head(words: list[Word], index: int) -> bool:
+    """Whether the word at ``index`` ends a phrase right after a colour word: what is coloured ("Green Tea", "Black
+    Tea - 100 Bags"), not a second colour ("Black Silver Shoe")."""
+    ends = index + 1 == len(words) or words[index + 1].surface in _PHRASE_ENDS
+    return ends and index > 0 and words[index - 1].surface in _BESIDE_COLOUR
 
 
 def _listed_with_colour(words: list[Word], index: int) -> bool:

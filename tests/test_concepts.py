@@ -466,6 +466,24 @@ def test_colour_names_depend_on_how_the_catalog_uses_them(nlp, parser, encoder):
     }
 
 
+def test_a_colour_name_ending_a_name_after_a_colour_is_what_is_coloured(nlp, parser, encoder):
+    titles = [
+        "Green Tea - Lemon",
+        "Black Tea - Assam",
+        "Masala Tea",
+        "Red Mug",
+        "Water Bottle - Orange",
+        "Lunch Box - Blue",
+        "Steel Mug - Tea",
+    ]
+    found, names_of = mined(titles, nlp, encoder, parser=parser)
+    # "tea" is a colour name and once stands where this catalog puts colours, but after "green" and "black" it is
+    # the product they colour.
+    assert ("category", "tea") in names_of["1"] and ("category", "tea") in names_of["2"]
+    assert "tea" not in set(found.loc[found["kind"] == "colour", "name"])
+    assert ("colour", "orange") in names_of["5"]
+
+
 def test_two_colour_names_written_as_one_are_one_colour_where_the_catalog_puts_colours(nlp, parser, encoder):
     titles = [
         "Logi Wireless Mouse, Black",
