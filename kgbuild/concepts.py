@@ -66,6 +66,7 @@ STAGE = "concepts"
 TEXT_FIELDS = ("title", "description")
 _HAS_DIGIT = re.compile(r"\d")
 _SEGMENT_ENDS = lexicon.SEPARATORS | lexicon.LINKING | set(lexicon.GENDER)
+_COLOUR_NOUNS = {"colour", "color"}
 _CONJUNCTIONS = {"and", "&", "+"}  # a segment after one continues the link of the one before
 MEASURED = ""  # the link of a title segment after a number and its unit
 PURPOSE = "for"  # the link of a title segment naming what the product is for ("Webcam for Laptop")
@@ -111,6 +112,10 @@ def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
             result.append(phrase[0])
             index += phrase[1]
             continue
+        if first.surface in _COLOUR_NOUNS and index and _names_a_thing(words[index - 1], vocab):
+            result.append(Typed(first.canonical, "content", first.surface))  # "Hair Colour", not "Black Colour"
+            index += 1
+            continue
         quantity = (first.surface in vocab.units and vocabulary.number_before(words, index) is not None) or _counting(
             words, index
         )
@@ -124,6 +129,12 @@ def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
         result.append(vocab.typed_words[key])
         index += 1
     return result
+
+
+def _names_a_thing(word: Word, vocab: Vocabulary) -> bool:
+    """Whether a word before "colour" makes it a product ("Hair Colour", "Lip Color"): a noun that is no attribute
+    ("Black Colour", "Assorted Colour" and "Multi Colour" say which colour)."""
+    return word.surface in vocab.nouns and not vocab.kind_of(word.surface) and word.surface not in lexicon.GENDER
 
 
 def _counting(words: list[Word], index: int) -> bool:

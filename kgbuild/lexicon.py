@@ -246,6 +246,7 @@ VARIANTS = {
     "pyjama": "pajama",
     "pyjamas": "pajamas",
     "analogue": "analog",
+    "color": "colour",
     "sunglass": "sunglasses",
     "spectacle": "spectacles",
 }

@@ -41,10 +41,11 @@ _POSSESSIVE = {"'s", "’s"}
 BRAND_WORDS = 4  # a brand before an audience word is this many words at most ("SDL by Sweet Dreams Men …"; not
 # "Swagtron Foldable Electric Scooter for Adults")
 TITLE_HEAD_TITLES, TITLE_HEAD_MODIFIERS = 3, 2  # a word ending 3 titles after 2 different words names products
+_PART_MARKS = {",", "-", "|", ";", "("}  # marks that end a part of a title ("Tooth Brush - Kids 3-6 Years")
 _TITLE_END_MARKS = {",", "-", "(", "for", *lexicon.LINKING}
 BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is boilerplate
 UNIT_SHARE = 0.5  # a word written right after a number more often than this is a unit
-NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")  # "128", "6.2", "1/4"; not a model code ("S21")
+NUMBER = re.compile(r"\+?\d+(?:[.,/]\d+)*")  # "128", "6.2", "1/4", "+1"; not a model code ("S21")
 COLOUR_EVIDENCE = 2
 # Single words that may name a colour in this catalog: colour names that are not materials ("silver" is a colour,
 # "leather" is not) and not colour modifiers ("light", "dark").
@@ -141,9 +142,15 @@ def _brands(titles: list[list[Word]], brand_values: list[str | None]) -> set[tup
         surfaces = [w.surface for w in words]
         audience = next((i for i, s in enumerate(surfaces[: BRAND_WORDS + 1]) if s in lexicon.GENDER), None)
         leading = surfaces[:audience] if audience else []
-        # A colour word may start a brand ("Red Tape Men …") but not be all of it ("Navy Blue Men …").
+        # A colour word may start a brand ("Red Tape Men …") but not be all of it ("Navy Blue Men …"); an audience
+        # after a dash or comma starts a variant, not a brand's range ("Tooth Brush - Kids 3-6 Years").
         named = leading[1:] if len(leading) > 1 else leading
-        if leading and not any(_fixed_kind(s) for s in named) and not set(leading) <= lexicon.SEPARATORS:
+        if (
+            leading
+            and not any(_fixed_kind(s) for s in named)
+            and not set(leading) <= lexicon.SEPARATORS
+            and leading[-1] not in _PART_MARKS
+        ):
             brands.add(tuple(leading))
     return brands | _leading_brands(titles, brands)
 
@@ -369,9 +376,10 @@ def _units(texts: Iterable[list[Word]]) -> set[str]:
 
 
 def number_before(words: list[Word], index: int) -> int | None:
-    """The position of the number the word at ``index`` follows, directly or after a hyphen ("24-Watt"), or None."""
+    """The position of the number the word at ``index`` follows, directly or after a hyphen or plus ("24-Watt", "4+
+    Years"), or None."""
     before = index - 1
-    if before > 0 and words[before].surface == "-":
+    if before > 0 and words[before].surface in {"-", "+"}:
         before -= 1
     return before if before >= 0 and NUMBER.fullmatch(words[before].surface) else None
 

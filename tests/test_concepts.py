@@ -156,6 +156,22 @@ def test_model_numbers_sizes_and_trailing_variant_names_leave_the_type(nlp, pars
     assert not {"gb", "midnight", "rose", "iphone midnight", "galaxy smartphone"} & every_name
 
 
+def test_a_unit_after_a_number_and_a_plus_is_a_size(nlp, parser, encoder):
+    titles = [
+        "Kids Toothpaste - 6+ Years, Strawberry",
+        "Energy Bars - Nutty, 4 + Years",
+        "Tooth Brush - Kid 3-6 Years",
+        "Wet Cat Food - Ocean Fish, +1 Year",
+        "Dry Cat Food - +1 Year",
+    ]
+    result = mine(titles, nlp, parser, encoder)
+    primary = primary_of(result)
+    # "Kid" after a separator starts the variant: "Tooth Brush -" is no brand.
+    assert primary["1"] == "toothpaste" and primary["2"] == "energy bar" and primary["3"] == "tooth brush"
+    assert primary["4"] == "wet cat food" and primary["5"] == "dry cat food"
+    assert not {"year", "years"} & set(names(result, "category"))
+
+
 def test_a_count_word_is_a_product_unless_it_counts(nlp, parser, encoder):
     titles = [
         "Puma Men Pack of 3 Socks",
@@ -482,6 +498,26 @@ def test_a_colour_name_ending_a_name_after_a_colour_is_what_is_coloured(nlp, par
     assert ("category", "tea") in names_of["1"] and ("category", "tea") in names_of["2"]
     assert "tea" not in set(found.loc[found["kind"] == "colour", "name"])
     assert ("colour", "orange") in names_of["5"]
+
+
+def test_colour_after_a_noun_names_a_product_and_after_a_colour_word_is_no_word(nlp, parser, encoder):
+    titles = [
+        "Cream Hair Colour - Burgundy",
+        "Creme Hair Color With Keratin",
+        "Lip Color - Pink",
+        "Plastic Laundry Basket - Assorted Colour",
+        "Padded Dog Lead - Black Colour",
+        "Face Towel - Colour May Vary",
+    ]
+    found, names_of = mined(titles, nlp, encoder, parser=parser)
+    result = mine(titles, nlp, parser, encoder)
+    primary = primary_of(result)
+    assert ("category", "hair colour") in names_of["1"] and ("category", "hair colour") in names_of["2"]
+    assert primary["3"] == "lip colour" and ("colour", "pink") in names_of["3"]
+    assert primary["4"] == "plastic laundry basket" and primary["6"] == "face towel"
+    assert primary["5"] == "padded dog lead" and ("colour", "black") in names_of["5"]
+    hair_colour = found.set_index("name").loc["hair colour"]
+    assert hair_colour["product_count"] == 2 and "hair color" in list(hair_colour["aliases"])
 
 
 def test_two_colour_names_written_as_one_are_one_colour_where_the_catalog_puts_colours(nlp, parser, encoder):
