@@ -197,7 +197,7 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     (link ``PURPOSE``: "Webcam for Laptop", "Scooter for Adults & Teens"); "and" between two colours cuts nothing.
     Audience words and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
-    after_number = after_unit = False
+    after_number = after_unit = after_hyphened = False
     separated = True  # a separator since the last phrase word
     for index, item in enumerate(items):
         number = item.role == "junk" and bool(_HAS_DIGIT.search(item.text))
@@ -209,9 +209,12 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
                 and index + 1 < len(items)
                 and items[index + 1].role == COLOUR
             )
+            links = item.role == "linking" or item.text == PURPOSE
             if segments[-1][1] and not between_colours:
                 link = segments[-1][0] if item.text in _CONJUNCTIONS else None  # "for Adults & Teens"
-                segments.append((item.text if item.role == "linking" or item.text == PURPOSE else link, []))
+                segments.append((item.text if links else link, []))
+            elif links and len(segments) > 1 and not (item.text == "in" and (after_number or after_hyphened)):
+                segments[-1] = (item.text, [])  # after a number: "SPF 45 with Sea Moss"; not "24 in.", "3 in 1"
             # not the period of a unit ("24 in. x 39 in. Door Mat") nor a hyphen after a number ("1-1/2 in.")
             separated = separated or not ((after_unit and item.text == ".") or (after_number and item.text == "-"))
         elif number:
@@ -229,8 +232,21 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
             segments[-1][1].append(item)  # a group word stays: a segment ending in one names no product
             separated = False
         after_unit = item.role == "junk" and after_number
+        after_hyphened = after_number and item.text == "-"  # "1.75-in"
         after_number = number
     return [s for s in segments if s[1]]
+
+
+def _labels_left_out(phrase: list[Typed], vocab: Vocabulary) -> list[Typed]:
+    """A phrase without a final word that labels the number after it, where the word before it ends other titles'
+    product names ("Day Lotion SPF 24": a lotion; "Nail Lacquer 44" keeps its lacquer)."""
+    if (
+        len(phrase) > 1
+        and phrase[-1].surface in vocab.number_labels
+        and vocab.head_score[phrase[-2].text] >= TRAILING_NAME_HEADS
+    ):
+        return phrase[:-1]
+    return phrase
 
 
 def _phrase_items(items: list[Typed]) -> list[Typed]:
@@ -277,7 +293,7 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
         mention.attributes.add((BRAND, brand))
     mention.attributes |= {_pair(t.role, t.text) for t in items if t.role in _ATTRIBUTE_ROLES}
     mention.attributes |= {_pair(LINE, name) for name in _runs(items, LINE)}
-    segments = [(link, seg, _phrase_items(seg)) for link, seg in _segments(items)]
+    segments = [(link, seg, _labels_left_out(_phrase_items(seg), vocab)) for link, seg in _segments(items)]
     if segments:
         mention.title_name = next((t.text for t in reversed(segments[0][1]) if t.role in {"content", LINE}), None)
     # A product is named by a noun, a material among them ("Flame Retardant Paper", "Nail Lacquer"), never by its

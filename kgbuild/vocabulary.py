@@ -45,6 +45,7 @@ _PART_MARKS = {",", "-", "|", ";", "("}  # marks that end a part of a title ("To
 _TITLE_END_MARKS = {",", "-", "(", "for", *lexicon.LINKING}
 BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is boilerplate
 UNIT_SHARE = 0.5  # a word written right after a number more often than this is a unit
+NUMBER_LABEL_SHARE = 0.9  # a word written right before a number this often says what the number is
 NUMBER = re.compile(r"\+?\d+(?:[.,/]\d+)*")  # "128", "6.2", "1/4", "+1"; not a model code ("S21")
 COLOUR_EVIDENCE = 2
 # Single words that may name a colour in this catalog: colour names that are not materials ("silver" is a colour,
@@ -64,6 +65,7 @@ class Vocabulary:
     lines: frozenset[str]
     colours: frozenset[str]
     units: frozenset[str]
+    number_labels: frozenset[str]  # words that label the number after them ("SPF 30", "Lacquer 44")
     nouns: frozenset[str]  # words mostly read as nouns
     boilerplate: frozenset[str]
     head_score: Counter  # how often a word ends an unlinked segment of a title in this catalog
@@ -115,11 +117,13 @@ def learn(
     lower = _lower_case_words([*titles, *(words[1:] for words in sentences), *_named_types(descriptions)])
     brands = _brands(titles, brand_values)
     brand_words = {word for brand in brands for word in brand}
+    units = _units(everything)
     return Vocabulary(
         brands=frozenset(brands),
         lines=frozenset(_lines(titles, lower) - brand_words),
         colours=frozenset(lexicon.COLOURS | _catalog_colours(everything, len(titles))),
-        units=frozenset(_units(everything)),
+        units=frozenset(units),
+        number_labels=frozenset(_number_labels(titles, units)),
         nouns=frozenset(_nouns(everything)),
         boilerplate=frozenset(_boilerplate(families, descriptions)),
         head_score=Counter(),
@@ -373,6 +377,27 @@ def _units(texts: Iterable[list[Word]]) -> set[str]:
             if number is not None and (number < 1 or words[number - 1].surface != "of"):
                 after_number[word.surface] += 1
     return {word for word, count in after_number.items() if count > UNIT_SHARE * seen[word]}
+
+
+def _number_labels(titles: list[list[Word]], units: set[str]) -> set[str]:
+    """Words written right before a number in at least ``NUMBER_LABEL_SHARE`` of their title uses (at least two),
+    mostly a bare number: they say what the number is ("SPF 30", "Nail Lacquer 44"), where a noun before a measure
+    names a product ("Yoga Strap 6 foot")."""
+    uses: Counter = Counter()
+    before_number: Counter = Counter()
+    before_bare_number: Counter = Counter()
+    for words in titles:
+        for i, word in enumerate(words[:-1]):
+            uses[word.surface] += 1
+            if NUMBER.fullmatch(words[i + 1].surface):
+                before_number[word.surface] += 1
+                before_bare_number[word.surface] += i + 2 == len(words) or words[i + 2].surface not in units
+        uses[words[-1].surface] += bool(words)
+    return {
+        word
+        for word, count in before_number.items()
+        if count >= 2 and count >= NUMBER_LABEL_SHARE * uses[word] and before_bare_number[word] * 2 > count
+    }
 
 
 def number_before(words: list[Word], index: int) -> int | None:

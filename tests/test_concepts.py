@@ -172,6 +172,36 @@ def test_a_unit_after_a_number_and_a_plus_is_a_size(nlp, parser, encoder):
     assert not {"year", "years"} & set(names(result, "category"))
 
 
+def test_a_word_labelling_the_number_after_it_names_no_product(nlp, parser, encoder):
+    titles = [
+        "Isle Glow Face Moisturizer SPF 45 with Sea Moss",
+        "Daily Face Moisturizer",
+        "Oil Free Moisturizer",
+        "Day Lotion SPF 24",
+        "Night Lotion",
+        "Body Lotion",
+        "Mineral Sunscreen SPF 30",
+        "Tinted Sunscreen",
+        "Sheer Sunscreen",
+        "Matte Nail Lacquer 44",
+        "Gloss Nail Lacquer 12",
+        "Sprite Yoga Strap 6 foot",
+        "Sprite Yoga Strap 8 foot",
+        "Curl 3 in 1 Conditioner",
+        "Moisture Conditioner",
+        "Leave In Conditioner",
+    ]
+    found, names_of = mined(titles, nlp, encoder, parser=parser)
+    # "SPF" labels the number after it; "with" after the number still links what follows to the product, "in"
+    # after a number does not ("3 in 1").
+    assert ("category", "conditioner") in names_of["14"]
+    assert ("category", "face moisturizer") in names_of["1"] and ("category", "sea moss") not in names_of["1"]
+    assert ("category", "day lotion") in names_of["4"] and ("category", "mineral sunscreen") in names_of["7"]
+    assert not {name for name in found["name"] if "spf" in name.split()}
+    # A word before a shade number that no other title ends with stays; so does a noun before a measure.
+    assert ("category", "nail lacquer") in names_of["10"] and ("category", "yoga strap") in names_of["12"]
+
+
 def test_a_count_word_is_a_product_unless_it_counts(nlp, parser, encoder):
     titles = [
         "Puma Men Pack of 3 Socks",
