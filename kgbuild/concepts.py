@@ -67,6 +67,7 @@ TEXT_FIELDS = ("title", "description")
 _HAS_DIGIT = re.compile(r"\d")
 _SEGMENT_ENDS = lexicon.SEPARATORS | lexicon.LINKING | set(lexicon.GENDER)
 _COLOUR_NOUNS = {"colour", "color"}
+_NEGATION = "no"  # "No Added Sugar": a segment opening with it names what the product lacks
 _CONJUNCTIONS = {"and", "&", "+"}  # a segment after one continues the link of the one before
 MEASURED = ""  # the link of a title segment after a number and its unit
 PURPOSE = "for"  # the link of a title segment naming what the product is for ("Webcam for Laptop")
@@ -210,7 +211,7 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
                 and items[index + 1].role == COLOUR
             )
             links = item.role == "linking" or item.text == PURPOSE
-            if segments[-1][1] and not between_colours:
+            if segments[-1][1] and not between_colours and not _conjoined_modifier(segments[-1][1], items, index):
                 link = segments[-1][0] if item.text in _CONJUNCTIONS else None  # "for Adults & Teens"
                 segments.append((item.text if links else link, []))
             elif links and len(segments) > 1 and not (item.text == "in" and (after_number or after_hyphened)):
@@ -235,6 +236,22 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
         after_hyphened = after_number and item.text == "-"  # "1.75-in"
         after_number = number
     return [s for s in segments if s[1]]
+
+
+def _conjoined_modifier(segment: list[Typed], items: list[Typed], index: int) -> bool:
+    """Whether a conjunction at ``index`` joins one word to the phrase after it as a second modifier ("Litchi & Aloe
+    Vera Smoothie", "Knife & Peeler Set"), where two words name two products ("Shampoo & Conditioner") and a list
+    names several ("Vac with Filter, Hose, Accessories and Pro Gear Attachment")."""
+    if items[index].text not in _CONJUNCTIONS or len(segment) != 1 or segment[0].role not in _PHRASE_ROLES:
+        return False
+    if index > 1 and items[index - 2].text == "," and any(item.text == "," for item in items[: index - 2]):
+        return False  # "A, B, C and D E"; not "Dog Treats - Above 4 Months, Milk & Chicken Flavor"
+    ahead = 0
+    for item in items[index + 1 :]:
+        if item.role in {"separator", "linking"} or _HAS_DIGIT.search(item.text):
+            break
+        ahead += item.role in _PHRASE_ROLES
+    return ahead >= 2
 
 
 def _labels_left_out(phrase: list[Typed], vocab: Vocabulary) -> list[Typed]:
@@ -297,12 +314,16 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     if segments:
         mention.title_name = next((t.text for t in reversed(segments[0][1]) if t.role in {"content", LINE}), None)
     # A product is named by a noun, a material among them ("Flame Retardant Paper", "Nail Lacquer"), never by its
-    # pattern or style ("Cotton Embroidered DIWAN Set", "Solid Men's Waistcoat" where the type reads as a name), nor
-    # by a segment ending in a group of products ("FNF Pink Collection for Wedding Sari").
+    # pattern or style ("Cotton Embroidered DIWAN Set", "Solid Men's Waistcoat" where the type reads as a name), by
+    # a segment ending in a group of products ("FNF Pink Collection for Wedding Sari"), nor by a later segment
+    # saying what it lacks ("Deospray - Energy, No Alcohol"; not "No Show White Socks").
     candidates = [
         i
         for i, (_, items, phrase) in enumerate(segments)
-        if phrase and phrase[-1].role in _HEAD_ROLES and items[-1].text not in lexicon.GROUP_WORDS
+        if phrase
+        and phrase[-1].role in _HEAD_ROLES
+        and items[-1].text not in lexicon.GROUP_WORDS
+        and (i == 0 or items[0].text != _NEGATION)
     ]
     if not candidates:
         return

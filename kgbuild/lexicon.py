@@ -314,7 +314,7 @@ SEPARATORS = {
     ")",
     ":",
 }
-LINKING = {"with", "in"}
+LINKING = {"with", "in", "without"}
 # English adjectives that count or point rather than describe ("other things", "more space", "many years"): a
 # description's noun phrase starts after them.
 QUANTIFIERS = frozenset(

@@ -147,13 +147,14 @@ def _brands(titles: list[list[Word]], brand_values: list[str | None]) -> set[tup
         audience = next((i for i, s in enumerate(surfaces[: BRAND_WORDS + 1]) if s in lexicon.GENDER), None)
         leading = surfaces[:audience] if audience else []
         # A colour word may start a brand ("Red Tape Men …") but not be all of it ("Navy Blue Men …"); an audience
-        # after a dash or comma starts a variant, not a brand's range ("Tooth Brush - Kids 3-6 Years").
+        # after a dash or comma starts a variant, and after "for" says whom the product is for, not whose range it
+        # is ("Tooth Brush - Kids 3-6 Years", "Deospray For Men - Energy").
         named = leading[1:] if len(leading) > 1 else leading
         if (
             leading
             and not any(_fixed_kind(s) for s in named)
             and not set(leading) <= lexicon.SEPARATORS
-            and leading[-1] not in _PART_MARKS
+            and leading[-1] not in _PART_MARKS | {"for"}
         ):
             brands.add(tuple(leading))
     return brands | _leading_brands(titles, brands)

@@ -13,9 +13,9 @@ _TSHIRT = re.compile(r"\bt[\s-]?shirt(s?)\b", re.IGNORECASE)
 _WITH = re.compile(r"\b[Ww]/(?![Oo]\b)\s*(?=[A-Za-z])")  # "Blade w/Case": "with"; not "w/o"
 _HYPHENATED = re.compile(r"(?<![\w-])\w+(?:-\w+)+(?![\w-])")  # a whole hyphenated word
 _INNER_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
-# Words a hyphen makes part of a word ("A-line", "Drop-In", "Slip-On", "Light-up"): alone they would be an
-# article, a link that cuts a title, or a particle.
-_JOINED = lexicon.LINKING | lexicon.PARTICLES | {"a"}
+# Words a hyphen makes part of a word ("A-line", "Drop-In", "Slip-On", "Light-up", "No-Rinse"): alone they would
+# be an article, a link that cuts a title, a particle, or open a segment saying what a product lacks.
+_JOINED = lexicon.LINKING | lexicon.PARTICLES | {"a", "no"}
 _NOUN_TAGS = {"NOUN", "PROPN"}
 _ES_PLURAL = re.compile(r"(?:s|x|z|ch|sh|o)$")
 

@@ -202,6 +202,52 @@ def test_a_word_labelling_the_number_after_it_names_no_product(nlp, parser, enco
     assert ("category", "nail lacquer") in names_of["10"] and ("category", "yoga strap") in names_of["12"]
 
 
+def test_what_a_product_lacks_or_whom_it_is_for_is_no_type_and_no_brand(nlp, parser, encoder):
+    titles = [
+        "Deospray For Men - Energy, No Alcohol",
+        "Body Deospray - Fresh",
+        "Storage Plastic Basket Without Lid - Brown",
+        "Plastic Basket - Small",
+        "Vanilla Instant Coffee - No Sugar, Vegan",
+        "Filter Coffee - Strong",
+        "No Show White Socks",
+        "Ankle Socks - Black",
+        "Kombucha 2-in-1 No-Rinse Cleanser",
+        "Gentle Cleanser",
+    ]
+    result = mine(titles, nlp, parser, encoder)
+    primary = primary_of(result)
+    assert primary["1"] == "deospray" and primary["3"] == "storage plastic basket"
+    assert primary["5"] == "vanilla instant coffee" and primary["6"] == "filter coffee"
+    assert primary["7"] == "no show sock"  # a first segment is the name, whatever opens it
+    assert primary["9"] == "no-rinse cleanser"  # "no" hyphenated to a word is part of it
+    assert "storage plastic basket without lid" in names(result, "category")
+    # "For Men" says whom the deospray is for.
+    assert not {"deospray", "deospray for"} & set(names(result, "brand"))
+    assert not {"alcohol", "sugar", "lid"} & set(names(result, "category"))
+
+
+def test_a_word_joined_by_and_to_a_phrase_is_its_modifier(nlp, parser, encoder):
+    titles = [
+        "Litchi & Aloe Vera Smoothie - Natural",
+        "Juice - Litchi",
+        "Drink - Litchi",
+        "Mango Smoothie",
+        "Knife & Peeler Set",
+        "Shampoo & Conditioner",
+        "Tool Kit - Filter, Hose, Accessories and Spare Nozzle",
+        "Dog Treats - Small, Milk & Chicken Flavour",
+    ]
+    result = mine(titles, nlp, parser, encoder)
+    primary = primary_of(result)
+    # "litchi" ends three segments and "smoothie" two, but "Litchi &" only modifies the smoothie.
+    assert primary["1"] == "litchi aloe vera smoothie" and "aloe vera smoothie" in names(result, "category")
+    assert primary["5"] == "knife peeler set"
+    assert primary["6"] in {"shampoo", "conditioner"}  # two single words name two products: either is the type
+    assert not {name for name in names(result, "category") if name.startswith("accessory")}  # a list's last item
+    assert "milk chicken flavour" in names(result, "category")  # one comma makes no list
+
+
 def test_a_count_word_is_a_product_unless_it_counts(nlp, parser, encoder):
     titles = [
         "Puma Men Pack of 3 Socks",
