@@ -195,8 +195,9 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     ("iPhone 13 Smartphone 128GB Midnight"), within the segment's link; what follows a number and its unit set apart
     after the product's name is the package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"; not "6 ft. Step Ladder",
     nor "Yellow Gold 22 K Ring", where the measure is part of the name), and what follows "for" the product's purpose
-    (link ``PURPOSE``: "Webcam for Laptop", "Scooter for Adults & Teens"); "and" between two colours cuts nothing.
-    Audience words and junk are left out."""
+    (link ``PURPOSE``: "Webcam for Laptop", "Scooter for Adults & Teens"), also right after a number ("SPF 45 with
+    Sea Moss"; "in" there is a unit or "3 in 1"); "and" cuts nothing between two colours nor where it joins one word
+    to the phrase after it ("Litchi & Aloe Vera Smoothie"). Audience words and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
     after_number = after_unit = after_hyphened = False
     separated = True  # a separator since the last phrase word
