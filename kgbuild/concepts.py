@@ -202,17 +202,10 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     after_number = after_unit = after_hyphened = False
     separated = True  # a separator since the last phrase word
     for index, item in enumerate(items):
-        number = item.role == "junk" and bool(_HAS_DIGIT.search(item.text))
+        number = _is_number(item)
         if item.role in {"separator", "linking"}:
-            between_colours = (  # "FNF Magenta & Gold Collection": one run of colours
-                item.text in _CONJUNCTIONS
-                and bool(segments[-1][1])
-                and segments[-1][1][-1].role == COLOUR
-                and index + 1 < len(items)
-                and items[index + 1].role == COLOUR
-            )
             links = item.role == "linking" or item.text == PURPOSE
-            if segments[-1][1] and not between_colours and not _conjoined_modifier(segments[-1][1], items, index):
+            if segments[-1][1] and not _joins_without_cut(segments[-1][1], items, index):
                 link = segments[-1][0] if item.text in _CONJUNCTIONS else None  # "for Adults & Teens"
                 segments.append((item.text if links else link, []))
             elif links and len(segments) > 1 and not (item.text == "in" and (after_number or after_hyphened)):
@@ -239,17 +232,26 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     return [s for s in segments if s[1]]
 
 
-def _conjoined_modifier(segment: list[Typed], items: list[Typed], index: int) -> bool:
-    """Whether a conjunction at ``index`` joins one word to the phrase after it as a second modifier ("Litchi & Aloe
-    Vera Smoothie", "Knife & Peeler Set"), where two words name two products ("Shampoo & Conditioner") and a list
-    names several ("Vac with Filter, Hose, Accessories and Pro Gear Attachment")."""
-    if items[index].text not in _CONJUNCTIONS or len(segment) != 1 or segment[0].role not in _PHRASE_ROLES:
+def _is_number(item: Typed) -> bool:
+    return item.role == "junk" and bool(_HAS_DIGIT.search(item.text))
+
+
+def _joins_without_cut(segment: list[Typed], items: list[Typed], index: int) -> bool:
+    """Whether the conjunction at ``index`` continues ``segment`` instead of cutting it: between two colours ("FNF
+    Magenta & Gold Collection"), or joining one word to the phrase after it as a second modifier ("Litchi & Aloe
+    Vera Smoothie", "Knife & Peeler Set"); two words name two products ("Shampoo & Conditioner") and a list names
+    several ("Vac with Filter, Hose, Accessories and Pro Gear Attachment")."""
+    if items[index].text not in _CONJUNCTIONS:
+        return False
+    if segment[-1].role == COLOUR and index + 1 < len(items) and items[index + 1].role == COLOUR:
+        return True
+    if len(segment) != 1 or segment[0].role not in _PHRASE_ROLES:
         return False
     if index > 1 and items[index - 2].text == "," and any(item.text == "," for item in items[: index - 2]):
         return False  # "A, B, C and D E"; not "Dog Treats - Above 4 Months, Milk & Chicken Flavor"
     ahead = 0
     for item in items[index + 1 :]:
-        if item.role in {"separator", "linking"} or _HAS_DIGIT.search(item.text):
+        if item.role in {"separator", "linking"} or _is_number(item):
             break
         ahead += item.role in _PHRASE_ROLES
     return ahead >= 2
@@ -320,11 +322,11 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     # saying what it lacks ("Deospray - Energy, No Alcohol"; not "No Show White Socks").
     candidates = [
         i
-        for i, (_, items, phrase) in enumerate(segments)
+        for i, (_, segment, phrase) in enumerate(segments)
         if phrase
         and phrase[-1].role in _HEAD_ROLES
-        and items[-1].text not in lexicon.GROUP_WORDS
-        and (i == 0 or items[0].text != _NEGATION)
+        and segment[-1].text not in lexicon.GROUP_WORDS
+        and (i == 0 or segment[0].text != _NEGATION)
     ]
     if not candidates:
         return

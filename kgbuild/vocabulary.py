@@ -41,7 +41,9 @@ _POSSESSIVE = {"'s", "’s"}
 BRAND_WORDS = 4  # a brand before an audience word is this many words at most ("SDL by Sweet Dreams Men …"; not
 # "Swagtron Foldable Electric Scooter for Adults")
 TITLE_HEAD_TITLES, TITLE_HEAD_MODIFIERS = 3, 2  # a word ending 3 titles after 2 different words names products
-_PART_MARKS = {",", "-", "|", ";", "("}  # marks that end a part of a title ("Tooth Brush - Kids 3-6 Years")
+# What a brand before an audience word never ends in: a mark ending a part of the title ("Tooth Brush - Kids 3-6
+# Years") or "for" ("Deospray For Men").
+_NO_BRAND_ENDS = {",", "-", "|", ";", "(", "for"}
 _TITLE_END_MARKS = {",", "-", "(", "for", *lexicon.LINKING}
 BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is boilerplate
 UNIT_SHARE = 0.5  # a word written right after a number more often than this is a unit
@@ -154,7 +156,7 @@ def _brands(titles: list[list[Word]], brand_values: list[str | None]) -> set[tup
             leading
             and not any(_fixed_kind(s) for s in named)
             and not set(leading) <= lexicon.SEPARATORS
-            and leading[-1] not in _PART_MARKS | {"for"}
+            and leading[-1] not in _NO_BRAND_ENDS
         ):
             brands.add(tuple(leading))
     return brands | _leading_brands(titles, brands)
@@ -388,12 +390,11 @@ def _number_labels(titles: list[list[Word]], units: set[str]) -> set[str]:
     before_number: Counter = Counter()
     before_bare_number: Counter = Counter()
     for words in titles:
-        for i, word in enumerate(words[:-1]):
+        for i, word in enumerate(words):
             uses[word.surface] += 1
-            if NUMBER.fullmatch(words[i + 1].surface):
+            if i + 1 < len(words) and NUMBER.fullmatch(words[i + 1].surface):
                 before_number[word.surface] += 1
                 before_bare_number[word.surface] += i + 2 == len(words) or words[i + 2].surface not in units
-        uses[words[-1].surface] += bool(words)
     return {
         word
         for word, count in before_number.items()
