@@ -284,9 +284,10 @@ class Mention:
     title_chain: list[tuple[str, str]] = field(default_factory=list)  # (phrase, surface), head first
     title_linked: list[tuple[str, str]] = field(default_factory=list)  # "X with Y"
     title_head: str | None = None
-    title_name: str | None = None  # the last content word or style name of the title's first segment
+    title_name: str | None = None  # the last content word of the title's first segment (a style name is none)
     type_chains: list[list[tuple[str, str]]] = field(default_factory=list)  # from the description, most trusted first
     opens_with_type: bool = False  # the description opens by naming a type ("Hooded top in …", "This t-shirt …")
+    introduces_type: bool = False  # … with "a"/"this" before it ("A small fridge that …"): its first type chain
     references: list[list[tuple[str, str]]] = field(default_factory=list)  # "keeps the rug in place"
     shared_chains: tuple[list[tuple[str, str]], ...] = ()  # named in copy other families repeat; mostly none
     details: list[tuple[str, str]] = field(default_factory=list)
@@ -315,7 +316,7 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     mention.attributes |= {_pair(LINE, name) for name in _runs(items, LINE)}
     segments = [(link, seg, _labels_left_out(_phrase_items(seg), vocab)) for link, seg in _segments(items)]
     if segments:
-        mention.title_name = next((t.text for t in reversed(segments[0][1]) if t.role in {"content", LINE}), None)
+        mention.title_name = next((t.text for t in reversed(segments[0][1]) if t.role == "content"), None)
     # A product is named by a noun, a material among them ("Flame Retardant Paper", "Nail Lacquer"), never by its
     # pattern or style ("Cotton Embroidered DIWAN Set", "Solid Men's Waistcoat" where the type reads as a name), by
     # a segment ending in a group of products ("FNF Pink Collection for Wedding Sari"), nor by a later segment
@@ -422,10 +423,13 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
             first_fragment = first_fragment and not sentence.fragment
             for candidate in sentence.types:
                 if run := _description_phrase(candidate, vocab, max_words):
+                    first_chain = not mention.type_chains
                     mention.type_chains.append(_chain(run))
+                    opening = sentence.words[0].surface
                     mention.opens_with_type |= position == 0 and (
-                        sentence.fragment or sentence.words[0].surface in descriptions.DEMONSTRATIVES
+                        sentence.fragment or opening in descriptions.DEMONSTRATIVES
                     )
+                    mention.introduces_type |= first_chain and position == 0 and opening in descriptions.INTRODUCING
         for reference in sentence.references:
             if run := _description_phrase(reference, vocab, max_words):
                 references.append(_chain(run))
@@ -591,11 +595,12 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
     """Comparison keys (:func:`kgbuild.synonyms.match_key`) of the nouns that head product names: a title's head,
     a description's candidate that agrees with it, or, where the title names no type, the description's first
     candidate. A title's head is evidence enough; a noun named only in descriptions needs ``type_min_families``
-    families. Either way it must head product names in at least ``type_share`` of the families that use it at all:
-    a part ("pocket", "surface"), named after the product's own type or used as a detail, gathers uses but no
-    evidence."""
+    families, or one whose description opens with it after "a" or "this" ("A small fridge that …"). Either way it
+    must head product names in at least ``type_share`` of the families that use it at all: a part ("pocket",
+    "surface"), named after the product's own type or used as a detail, gathers uses but no evidence."""
     key = synonyms.match_key
     title_heads: set[str] = set()
+    introduced: set[str] = set()
     evidence: dict[str, set[str]] = defaultdict(set)
     uses: dict[str, set[str]] = defaultdict(set)
     for mention, family in zip(mentions, families, strict=True):
@@ -609,6 +614,8 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
             uses[head].add(family)
             if head == title_head or (title_head is None and position == 0):
                 evidence[head].add(family)
+                if title_head is None and position == 0 and mention.introduces_type:
+                    introduced.add(head)
         for position, chain in enumerate(mention.references):
             head = key(chain[0][0])
             uses[head].add(family)
@@ -621,7 +628,7 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
     return {
         noun
         for noun, found_in in evidence.items()
-        if (noun in title_heads or len(found_in) >= settings.type_min_families)
+        if (noun in title_heads or noun in introduced or len(found_in) >= settings.type_min_families)
         and len(found_in) >= settings.type_share * len(uses[noun])
     }
 

@@ -39,6 +39,7 @@ _NOUNS = {"NOUN", "PROPN"}
 _MODIFIER_POS = {"ADJ", "NOUN", "PROPN"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
 DEMONSTRATIVES = {"this", "these"}
+INTRODUCING = DEMONSTRATIVES | {"a", "an"}  # "A small fridge that …", "This dolls house lets …"
 _OPENING_LINKS = {"in", "with"}  # "Shirt in cotton", "Sandals with straps"
 _REFERRING_DETERMINERS = {"the", "this", "these", "every", "each"}
 _REFERRING_ROLES = {"nsubj", "nsubjpass", "dobj"}

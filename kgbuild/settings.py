@@ -82,7 +82,10 @@ class Settings(BaseSettings):
     type_min_families: int = Field(
         2,
         ge=1,
-        description="A noun named as the product only in descriptions is a product type from this many families on.",
+        description=(
+            "A noun named as the product only in descriptions is a product type from this many families on "
+            '(from one where a description opens with it after "a" or "this").'
+        ),
     )
     type_share: float = Field(
         0.2,

@@ -2,7 +2,8 @@
 
 * **brands**: a brand column when the catalog has one; else words before an audience word ("Roadster Men …", "Red
   Tape Men …"; not "Navy Blue Men …", "Titan Analog Watch for Men") and leading words that recur across titles
-  ending in different words, never an article alone ("The …").
+  ending in different words, never an article alone ("The …") nor a name only a variant number follows ("Theron
+  (1)").
 * **style names** (product lines): title words the catalog writes only as names (capitalised or in capitals, never
   in lower case anywhere in its text but a sentence's first word, in a catalog with enough lower-case text to tell)
   that are not brands, not written by many makers (unless they label a number: "SPF 50") and not the end of many
@@ -172,7 +173,10 @@ def _leading_brands(titles: list[list[Word]], known: set[tuple[str, ...]]) -> se
             continue
         first = words[0].surface
         leading[first] += 1
-        endings[first].add(words[-1].canonical)
+        # the title's last word, past a variant number ("Theron (1)" ends in its name: no second ending)
+        last = next((w for w in reversed(words[1:]) if any(c.isalpha() for c in w.surface)), words[0])
+        if last.surface != first:
+            endings[first].add(last.canonical)
         anywhere.update({w.surface for w in words})
     known_first_words = {brand[0] for brand in known}
     return {

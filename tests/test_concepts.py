@@ -869,6 +869,30 @@ def test_sentences_that_only_differ_by_their_own_title_are_boilerplate(nlp, pars
     assert not {name for name in found["name"] if {"price", "shipping", "delivery"} & set(name.split())}
 
 
+def test_a_type_one_product_introduces_is_its_type_and_a_feature_is_not(nlp, parser, encoder):
+    titles = ["TILLREDA", "ANTILOP", "GRUNDTAL", "KORKEN"]
+    descriptions = [
+        "A small, free-standing fridge that fits easily into kitchens of all sizes.",
+        "This highchair makes it easier for small children to eat at the table.",
+        "Concealed suspension fitting.",
+        "Tight-fitting stopper that prevents leakage.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    assert primary_of(result) == {"1": "free standing fridge", "2": "highchair"}
+    assert not names(result, "category") & {"fitting", "suspension fitting", "stopper"}
+
+
+def test_a_style_name_with_variant_numbers_is_no_brand_and_no_alias(nlp, parser, encoder):
+    titles = ["Theron", "Theron (1)", "Kevin softshell jacket", "Lando jacket"]
+    descriptions = ["Jacket in sweatshirt fabric with a lined drawstring hood."] * 2
+    descriptions += ["Softshell jacket with a hood.", "Padded jacket with a hood."]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    assert "theron" in names(result, "line") and "theron" not in names(result, "brand")
+    jacket = result.concepts.set_index("name").loc["jacket"]
+    assert "theron" not in set(jacket["aliases"]) and not [m for m in result.merges if m["merged"] == "theron"]
+    assert primary_of(result)["1"] == "jacket"
+
+
 def test_a_capitalised_word_ending_many_titles_after_different_words_is_a_type_not_a_style_name(nlp, parser, encoder):
     titles = [
         "Casio Vintage Digital Watch",
