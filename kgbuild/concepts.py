@@ -72,6 +72,7 @@ _CONJUNCTIONS = {"and", "&", "+"}  # a segment after one continues the link of t
 MEASURED = ""  # the link of a title segment after a number and its unit
 PURPOSE = "for"  # the link of a title segment naming what the product is for ("Webcam for Laptop")
 TRAILING_NAME_HEADS = 2  # titles a word must end before a name after it is taken for a variant name
+TITLE_CODE_TITLES = 3  # titles a word no description uses must end to be taken for a code after the type ("SG")
 _MAX_LEXICON_WORDS = 3
 _PHRASE_ROLES = {"content", PATTERN, MATERIAL, STYLE}
 _HEAD_ROLES = {"content", MATERIAL}
@@ -269,6 +270,25 @@ def _labels_left_out(phrase: list[Typed], vocab: Vocabulary) -> list[Typed]:
     return phrase
 
 
+def _code_left_out(phrase: list[Typed], vocab: Vocabulary) -> list[Typed]:
+    """The product's name without a final code: a word that ends many titles but that the catalog reads as no noun
+    and its descriptions never use, after a noun they head phrases with that ends other titles ("Lurex tights SG":
+    tights)."""
+    if len(phrase) < 2:
+        return phrase
+    last, before = phrase[-1], phrase[-2]
+    if (
+        vocab.head_score[last.text] >= TITLE_CODE_TITLES
+        and last.surface not in vocab.nouns
+        and synonyms.match_key(last.text) not in vocab.described
+        and vocab.head_score[before.text] >= TRAILING_NAME_HEADS
+        and before.surface in vocab.nouns
+        and synonyms.match_key(before.text) in vocab.described
+    ):
+        return phrase[:-1]
+    return phrase
+
+
 def _phrase_items(items: list[Typed]) -> list[Typed]:
     """The items of a category phrase: colours are attributes and are left out, and so is a modifier that repeats
     the head ("Polo Tee Black Tshirt" is a polo t-shirt, not a "polo t-shirt t-shirt")."""
@@ -351,7 +371,7 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
         before_name = next((t for t in reversed(named) if t.role != LINE), None)
         if before_name is None or vocab.head_score[before_name.text] < TRAILING_NAME_HEADS:
             return
-    run = segments[main][2][-max_words:]
+    run = _code_left_out(segments[main][2], vocab)[-max_words:]
     mention.title_head = run[-1].text
     mention.title_chain = _chain(run)
     for link, _, phrase in segments[main + 1 :]:

@@ -882,6 +882,19 @@ def test_a_type_one_product_introduces_is_its_type_and_a_feature_is_not(nlp, par
     assert not names(result, "category") & {"fitting", "suspension fitting", "stopper"}
 
 
+def test_a_code_after_the_type_is_no_type(nlp, parser, encoder):
+    # "SG" ends titles of five ranges, so it is everyone's word, not a style name; the copy the ranges share is
+    # boilerplate, so no description speaks for them. The catalog reads it as no noun and never writes it in
+    # descriptions, and "tights" ends other titles and heads descriptions: the code labels the tights.
+    ranges = ("Alba", "Bera", "Cora", "Dina", "Eira")
+    titles = ["Keri tights", "Basic tights", *(f"{name} tights SG" for name in ranges)]
+    descriptions = ["Tights in a soft cotton blend.", "Matt tights with an elasticated waist."]
+    descriptions += ["Thin tights with an elasticated waist."] * 5
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    assert set(primary_of(result).values()) == {"tights"}
+    assert not {name for name in result.concepts["name"] if "sg" in name.split()}
+
+
 def test_a_style_name_with_variant_numbers_is_no_brand_and_no_alias(nlp, parser, encoder):
     titles = ["Theron", "Theron (1)", "Kevin softshell jacket", "Lando jacket"]
     descriptions = ["Jacket in sweatshirt fabric with a lined drawstring hood."] * 2
