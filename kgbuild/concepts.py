@@ -304,7 +304,7 @@ class Mention:
     title_chain: list[tuple[str, str]] = field(default_factory=list)  # (phrase, surface), head first
     title_linked: list[tuple[str, str]] = field(default_factory=list)  # "X with Y"
     title_head: str | None = None
-    title_name: str | None = None  # the last content word of the title's first segment (a style name is none)
+    title_name: str | None = None  # the title's first segment's last content word, where it is a noun
     type_chains: list[list[tuple[str, str]]] = field(default_factory=list)  # from the description, most trusted first
     opens_with_type: bool = False  # the description opens by naming a type ("Hooded top in …", "This t-shirt …")
     introduces_type: bool = False  # … with "a"/"this" before it ("A small fridge that …"): its first type chain
@@ -336,7 +336,8 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     mention.attributes |= {_pair(LINE, name) for name in _runs(items, LINE)}
     segments = [(link, seg, _labels_left_out(_phrase_items(seg), vocab)) for link, seg in _segments(items)]
     if segments:
-        mention.title_name = next((t.text for t in reversed(segments[0][1]) if t.role == "content"), None)
+        last = next((t for t in reversed(segments[0][1]) if t.role == "content"), None)
+        mention.title_name = last.text if last is not None and last.surface in vocab.nouns else None
     # A product is named by a noun, a material among them ("Flame Retardant Paper", "Nail Lacquer"), never by its
     # pattern or style ("Cotton Embroidered DIWAN Set", "Solid Men's Waistcoat" where the type reads as a name), by
     # a segment ending in a group of products ("FNF Pink Collection for Wedding Sari"), nor by a later segment
@@ -656,9 +657,9 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
 def _title_aliases(
     mentions: list[Mention], families: list[str], types: set[str], settings: Settings
 ) -> dict[str, dict[str, Any]]:
-    """Title words that name no type and no detail in this catalog but stand, in most of their families, where the
+    """Title nouns that name no type and no detail in this catalog but stand, in most of their families, where the
     description names a type ("TS" where descriptions say "t-shirt"), in titles that name no type otherwise:
-    word → merge evidence naming the type."""
+    word → merge evidence naming the type. A style name or a modifier ("FIRRE conscious") is no such word."""
     key = synonyms.match_key
     details = {key(phrase.split()[-1]) for m in mentions for phrase, _ in m.details}
     families_of: dict[str, set[str]] = defaultdict(set)

@@ -659,6 +659,20 @@ def test_title_abbreviations_become_aliases_of_the_type_descriptions_name(nlp, p
     ).items()
 
 
+def test_a_modifier_ending_titles_is_no_alias_of_the_type(nlp, parser, encoder):
+    titles = ["FIRRE conscious", "SUPREME conscious", "Kiri sports tights", "Luna tights"]
+    descriptions = [
+        "Sports tights in fast-drying functional fabric with an elasticated waist.",
+        "Sports tights with wide ribbing at the waist.",
+        "Sports tights with a key pocket.",
+        "Tights in a soft cotton blend.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    tights = result.concepts.set_index("name").loc["tights"]
+    assert "conscious" not in set(tights["aliases"]) and not [m for m in result.merges if m["merged"] == "conscious"]
+    assert primary_of(result)["1"] == "sports tights"
+
+
 def test_names_one_product_is_called_by_merge_and_distinct_types_stay_apart(nlp, parser, encoder):
     titles = ["Aina Duvet Cover", "Bera Duvet Cover", "Cora Duvet Cover", "Dela Cushion Cover", "Eira Cushion Cover"]
     descriptions = [
