@@ -442,15 +442,14 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
         # ("• Black hoodie.").
         if position < 2 or (sentence.fragment and first_fragment):
             first_fragment = first_fragment and not sentence.fragment
+            opening = sentence.words[0].surface if position == 0 else None
             for candidate in sentence.types:
                 if run := _description_phrase(candidate, vocab, max_words):
-                    first_chain = not mention.type_chains
+                    mention.introduces_type |= not mention.type_chains and opening in descriptions.INTRODUCING
                     mention.type_chains.append(_chain(run))
-                    opening = sentence.words[0].surface
-                    mention.opens_with_type |= position == 0 and (
+                    mention.opens_with_type |= opening is not None and (
                         sentence.fragment or opening in descriptions.DEMONSTRATIVES
                     )
-                    mention.introduces_type |= first_chain and position == 0 and opening in descriptions.INTRODUCING
         for reference in sentence.references:
             if run := _description_phrase(reference, vocab, max_words):
                 references.append(_chain(run))
@@ -635,8 +634,8 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
             uses[head].add(family)
             if head == title_head or (title_head is None and position == 0):
                 evidence[head].add(family)
-                if title_head is None and position == 0 and mention.introduces_type:
-                    introduced.add(head)
+        if title_head is None and mention.introduces_type:  # its first type chain is the one introduced
+            introduced.add(key(mention.type_chains[0][0][0]))
         for position, chain in enumerate(mention.references):
             head = key(chain[0][0])
             uses[head].add(family)
