@@ -593,11 +593,17 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
 def _defer_unconfirmed_title_heads(mentions: list[Mention], vocab: Vocabulary) -> None:
     """Where a title ends in a word the catalog's descriptions never use as a noun ("Ella cropped", "Lumber check",
     "Max aviator": a style word or a modifier) and the product's own description opens by naming its type ("Short
-    hooded top in …", "This t-shirt …"; not a feature bullet), the description speaks for the product. The title's
-    last word stays its ``title_name`` (an abbreviation may alias the description's type)."""
+    hooded top in …", "This t-shirt …"; not a feature bullet), the description speaks for the product. So it does
+    wherever that word reads as no noun anywhere in the catalog ("Basic 2pk tights", "Skinny H.W") and the
+    description names a type at all. The title's last word stays its ``title_name`` (an abbreviation may alias the
+    description's type)."""
     for mention in mentions:
         head = mention.title_head
-        if head and mention.opens_with_type and synonyms.match_key(head) not in vocab.described:
+        if not head or synonyms.match_key(head) in vocab.described:
+            continue
+        read_as_no_noun = mention.title_chain[0][1] not in vocab.nouns
+        names_a_type = bool(mention.type_chains or mention.references or mention.shared_chains)
+        if mention.opens_with_type or (read_as_no_noun and names_a_type):
             mention.title_head, mention.title_chain, mention.title_linked = None, [], []
 
 

@@ -843,6 +843,25 @@ def test_a_title_word_no_description_names_products_by_yields_to_the_description
     assert not {"cropped", "check"} & names(result, "category")
 
 
+def test_a_title_word_read_as_no_noun_yields_to_any_type_the_description_names(nlp, parser, encoder):
+    """The description's type speaks for the product where the title ends in a word the catalog never reads as a
+    noun, even when the description does not open with the type; a title noun keeps its place."""
+    titles = ["Kaj slim", "Liam slim", "Ola jeans", "Pia jeans", "Nova parka", "Tove parka"]
+    descriptions = [
+        "Shaping. Jeans in stretch denim with slim legs and a regular waist.",
+        "Shaping. Jeans in washed denim with slim legs.",
+        "Jeans in stretch denim with slim legs.",
+        "Jeans in soft denim with wide legs and a slim fit.",
+        "Great for cold days. Jacket in padded fabric with a hood.",
+        "Warm and light. Jacket in quilted fabric with a stand-up collar.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    primary = primary_of(result)
+    assert primary["1"] == primary["2"] == primary["3"] == primary["4"] == "jeans"
+    assert primary["5"] == primary["6"] == "parka"
+    assert "slim" not in names(result, "category")
+
+
 def test_participle_openings_name_the_type_and_headings_do_not(nlp, parser, encoder):
     titles = ["Hawaii Brazilian", "Ola HW", "Alisha cycling shorts", "Bela cycling shorts"]
     descriptions = [
