@@ -427,12 +427,16 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
     spoken = [s for s in sentences if not s.silent]
     kept = [s for s in spoken if s.key not in vocab.boilerplate]
     # Copy that several families repeat is no evidence of what a word means, but where it opens the description,
-    # what it names as one thing ("The curtains lower the light level …") may still be this product.
-    for sentence in spoken[:2]:
+    # what it names as one thing ("The curtains lower the light level …") may still be this product; so may the
+    # phrase it is ("Tights in a soft, fine knit …"; not "Pre-drilled holes for legs") where the title ends in a
+    # word of its own ("Basic 2pk tights SG"), which it may stand in for.
+    for position, sentence in enumerate(spoken[:2]):
         if sentence.key in vocab.boilerplate:
-            for phrase in sentence.named:
+            opening_phrase = position == 0 and sentence.fragment and mention.title_head is not None
+            for phrase in sentence.named or (sentence.types[:1] if opening_phrase else ()):
                 if run := _description_phrase(phrase, vocab, max_words):
                     mention.shared_chains += (_chain(run),)
+                    mention.opens_with_type |= opening_phrase
     first_fragment = True
     references: list[list[tuple[str, str]]] = []
     for position, sentence in enumerate(kept):

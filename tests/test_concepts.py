@@ -862,6 +862,21 @@ def test_a_title_word_read_as_no_noun_yields_to_any_type_the_description_names(n
     assert "slim" not in names(result, "category")
 
 
+def test_copy_shared_by_families_names_the_type_in_place_of_a_title_word_of_its_own(nlp, parser, encoder):
+    """A description that is one phrase repeated across families ("Tights in a soft, fine knit …") names the type of
+    a product whose title ends in a word of its own ("Ella cropped"); the same shape of copy never types a product
+    by a feature."""
+    titles = ["Ella cropped", "Karin cropped", "Mia cropped", "Ola tights", "Pia tights", "KURA", "LACK", "BEST"]
+    descriptions = ["Tights in a soft, fine knit with an elasticated waist."] * 3
+    descriptions += ["Tights in fine knit.", "Tights in sheer nylon."]
+    descriptions += ["Pre-drilled holes for legs."] * 3
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    primary = primary_of(result)
+    assert [primary.get(str(i)) for i in range(1, 6)] == ["tights"] * 5
+    assert not {"6", "7", "8"} & set(primary)
+    assert not {"cropped", "hole", "pre drilled hole"} & names(result, "category")
+
+
 def test_participle_openings_name_the_type_and_headings_do_not(nlp, parser, encoder):
     titles = ["Hawaii Brazilian", "Ola HW", "Alisha cycling shorts", "Bela cycling shorts"]
     descriptions = [
