@@ -452,7 +452,9 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
                     mention.introduces_type |= not mention.type_chains and opening in descriptions.INTRODUCING
                     mention.type_chains.append(_chain(run))
                     mention.opens_with_type |= opening is not None and (
-                        sentence.fragment or opening in descriptions.DEMONSTRATIVES
+                        sentence.fragment
+                        or opening in descriptions.DEMONSTRATIVES
+                        or (len(run) > 1 and candidate[0].surface.split()[0] == opening)  # "Push-up bra in …"
                     )
         for reference in sentence.references:
             if run := _description_phrase(reference, vocab, max_words):
@@ -597,7 +599,8 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
 def _defer_unconfirmed_title_heads(mentions: list[Mention], vocab: Vocabulary) -> None:
     """Where a title ends in a word the catalog's descriptions never use as a noun ("Ella cropped", "Lumber check",
     "Max aviator": a style word or a modifier) and the product's own description opens by naming its type ("Short
-    hooded top in …", "This t-shirt …"; not a feature bullet), the description speaks for the product. So it does
+    hooded top in …", "This t-shirt …", "Push-up bra in …" however the tagger parses it; not a feature bullet),
+    the description speaks for the product. So it does
     wherever that word reads as no noun anywhere in the catalog ("Basic 2pk tights", "Skinny H.W") and the
     description names a type at all. The title's last word stays its ``title_name`` (an abbreviation may alias the
     description's type)."""

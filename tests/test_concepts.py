@@ -877,6 +877,26 @@ def test_copy_shared_by_families_names_the_type_in_place_of_a_title_word_of_its_
     assert not {"cropped", "hole", "pre drilled hole"} & names(result, "category")
 
 
+def test_a_description_opening_with_a_modified_type_names_the_product_however_it_parses(nlp, parser, encoder):
+    """A description whose first words name a type with its modifier ("Push-up bra in microfibre …", which the
+    tagger reads as a sentence) speaks for a title ending in a word no description uses ("Java push wonder");
+    a bare word opening it ("Ideal for …") does not."""
+    titles = ["Java push wonder", "Nutella push wonder", "Ola bra", "Pia bra", "Mia chair", "Noor chair"]
+    descriptions = [
+        "Push-up bra in microfibre with underwired, moulded, padded cups for a larger bust and fuller cleavage.",
+        "Push-up bra in lace with underwired, moulded, padded cups for a larger bust and fuller cleavage.",
+        "Soft bra in jersey with narrow straps.",
+        "Lace bra with underwired cups.",
+        "Ideal for a small balcony, it folds flat.",
+        "Ideal for the kitchen, it stacks.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    primary = primary_of(result)
+    assert primary["1"] == primary["2"] == "push-up bra"
+    assert primary["5"] == primary["6"] == "chair"
+    assert not {"wonder", "push wonder", "ideal"} & names(result, "category")
+
+
 def test_participle_openings_name_the_type_and_headings_do_not(nlp, parser, encoder):
     titles = ["Hawaii Brazilian", "Ola HW", "Alisha cycling shorts", "Bela cycling shorts"]
     descriptions = [
