@@ -428,15 +428,19 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
     kept = [s for s in spoken if s.key not in vocab.boilerplate]
     # Copy that several families repeat is no evidence of what a word means, but where it opens the description,
     # what it names as one thing ("The curtains lower the light level …") may still be this product; so may the
-    # phrase it is ("Tights in a soft, fine knit …"; not "Pre-drilled holes for legs") where the title ends in a
-    # word of its own ("Basic 2pk tights SG"), which it may stand in for.
+    # phrase it opens with ("Tights in a soft, fine knit …", "Lace push-up bra with …"; not "Pre-drilled holes for
+    # legs") where the title ends in a word of its own ("Basic 2pk tights SG"), which it may stand in for.
     for position, sentence in enumerate(spoken[:2]):
-        if sentence.key in vocab.boilerplate:
-            opening_phrase = position == 0 and sentence.fragment and mention.title_head is not None
-            for phrase in sentence.named or (sentence.types[:1] if opening_phrase else ()):
-                if run := _description_phrase(phrase, vocab, max_words):
-                    mention.shared_chains += (_chain(run),)
-                    mention.opens_with_type |= opening_phrase
+        if sentence.key not in vocab.boilerplate:
+            continue
+        for phrase in sentence.named:
+            if run := _description_phrase(phrase, vocab, max_words):
+                mention.shared_chains += (_chain(run),)
+        if position == 0 and not sentence.named and sentence.types and mention.title_head is not None:
+            run = _description_phrase(sentence.types[0], vocab, max_words)
+            if run and _opens_with(sentence, sentence.types[0], run):
+                mention.shared_chains += (_chain(run),)
+                mention.opens_with_type = True
     first_fragment = True
     references: list[list[tuple[str, str]]] = []
     for position, sentence in enumerate(kept):
@@ -451,11 +455,7 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
                 if run := _description_phrase(candidate, vocab, max_words):
                     mention.introduces_type |= not mention.type_chains and opening in descriptions.INTRODUCING
                     mention.type_chains.append(_chain(run))
-                    mention.opens_with_type |= opening is not None and (
-                        sentence.fragment
-                        or opening in descriptions.DEMONSTRATIVES
-                        or (len(run) > 1 and candidate[0].surface.split()[0] == opening)  # "Push-up bra in …"
-                    )
+                    mention.opens_with_type |= opening is not None and _opens_with(sentence, candidate, run)
         for reference in sentence.references:
             if run := _description_phrase(reference, vocab, max_words):
                 references.append(_chain(run))
@@ -465,6 +465,18 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
             if run and run[-1].text not in heads:
                 mention.details.append((" ".join(t.text for t in run), " ".join(t.surface for t in run)))
     mention.references = references
+
+
+def _opens_with(sentence: Sentence, candidate: list[Word], run: list[Typed]) -> bool:
+    """Whether a description's first sentence names the product by ``candidate`` (read as ``run``): it is one noun
+    phrase ("Hooded top in …"), opens with "this" ("This t-shirt …"), or its first words are the candidate, a type
+    with its modifier ("Push-up bra in …", however the tagger parses the rest; not a bare word: "Ideal for …")."""
+    opening = sentence.words[0].surface
+    return (
+        sentence.fragment
+        or opening in descriptions.DEMONSTRATIVES
+        or (len(run) > 1 and candidate[0].surface.split()[0] == opening)
+    )
 
 
 def _description_phrase(words: list[Word], vocab: Vocabulary, max_words: int) -> list[Typed]:

@@ -867,14 +867,21 @@ def test_copy_shared_by_families_names_the_type_in_place_of_a_title_word_of_its_
     a product whose title ends in a word of its own ("Ella cropped"); the same shape of copy never types a product
     by a feature."""
     titles = ["Ella cropped", "Karin cropped", "Mia cropped", "Ola tights", "Pia tights", "KURA", "LACK", "BEST"]
+    titles += ["Hazel push wonder", "Saturn push wonder", "Fissa push wonder", "Ola bra"]
     descriptions = ["Tights in a soft, fine knit with an elasticated waist."] * 3
     descriptions += ["Tights in fine knit.", "Tights in sheer nylon."]
     descriptions += ["Pre-drilled holes for legs."] * 3
+    # one phrase however the tagger parses it: its first words are a type with its modifier
+    descriptions += [
+        "Lace push-up bra with underwired, moulded, padded cups for a larger bust and fuller cleavage."
+    ] * 3
+    descriptions += ["Soft bra in jersey with narrow straps."]
     result = mine(titles, nlp, parser, encoder, descriptions)
     primary = primary_of(result)
     assert [primary.get(str(i)) for i in range(1, 6)] == ["tights"] * 5
     assert not {"6", "7", "8"} & set(primary)
-    assert not {"cropped", "hole", "pre drilled hole"} & names(result, "category")
+    assert [primary.get(str(i)) for i in range(9, 12)] == ["lace push-up bra"] * 3
+    assert not {"cropped", "hole", "pre drilled hole", "wonder", "push wonder"} & names(result, "category")
 
 
 def test_a_description_opening_with_a_modified_type_names_the_product_however_it_parses(nlp, parser, encoder):
