@@ -47,6 +47,9 @@ TITLE_HEAD_TITLES, TITLE_HEAD_MODIFIERS = 3, 2  # a word ending 3 titles after 2
 _NO_BRAND_ENDS = {",", "-", "|", ";", "(", "for"}
 _TITLE_END_MARKS = {",", "-", "(", "for", *lexicon.LINKING}
 BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is boilerplate
+# A marketplace's copy names the maker of a good share of the products a leading title word leads ("Feit
+# Electric's elegant …"); a single brand's store names a style that way in hardly any ("Babette long", "KURA").
+MAKERS_NAMED_SHARE = 0.25
 UNIT_SHARE = 0.5  # a word written right after a number more often than this is a unit
 NUMBER_LABEL_SHARE = 0.9  # a word written right before a number this often says what the number is
 NUMBER = re.compile(r"\+?\d+(?:[.,/]\d+)*")  # "128", "6.2", "1/4", "+1"; not a model code ("S21")
@@ -119,6 +122,7 @@ def learn(
     # unless it heads the phrase naming the product ("Joggers in woven fabric").
     lower = _lower_case_words([*titles, *(words[1:] for words in sentences), *_named_types(descriptions)])
     brands = _brands(titles, brand_values)
+    brands |= _makers(titles, descriptions, brands)
     brand_words = {word for brand in brands for word in brand}
     units = _units(everything)
     return Vocabulary(
@@ -160,7 +164,21 @@ def _brands(titles: list[list[Word]], brand_values: list[str | None]) -> set[tup
             and leading[-1] not in _NO_BRAND_ENDS
         ):
             brands.add(tuple(leading))
-    return brands | _leading_brands(titles, brands)
+    return brands
+
+
+def _makers(
+    titles: list[list[Word]], descriptions: list[list[Sentence]], known: set[tuple[str, ...]]
+) -> set[tuple[str, ...]]:
+    """Words leading titles that name their makers: none where the products they lead have descriptions and fewer
+    than ``MAKERS_NAMED_SHARE`` of those descriptions name the word (style names, typed ``line`` instead)."""
+    leading = _leading_brands(titles, known)
+    described = named = 0
+    for words, sentences in zip(titles, descriptions, strict=True):
+        if sentences and words and (words[0].surface,) in leading:
+            described += 1
+            named += any(w.surface == words[0].surface for s in sentences for w in s.words)
+    return set() if described and named < MAKERS_NAMED_SHARE * described else leading
 
 
 def _leading_brands(titles: list[list[Word]], known: set[tuple[str, ...]]) -> set[tuple[str, ...]]:

@@ -1162,6 +1162,33 @@ def test_an_article_leading_titles_of_many_makers_is_no_brand(nlp, encoder):
     assert ("category", "hand puppet") in names_of["1"] and ("category", "card game") in names_of["2"]
 
 
+def test_words_leading_titles_are_brands_only_where_the_copy_names_them(nlp, parser, encoder):
+    """A single brand's store leads titles with style names its copy never repeats: they are no brands. A
+    marketplace's copy names the makers its titles start with."""
+    store = ["Emma dress", "Emma top", "Nora cardigan", "Nora tee", "Flirty earring", "Flirty headband"]
+    store_copy = [
+        "Dress in soft jersey with short sleeves.",
+        "Top in ribbed jersey with a round neck.",
+        "Cardigan in a soft, fine knit with buttons down the front.",
+        "T-shirt in cotton jersey with a round neck.",
+        "Earrings in metal with a hook.",
+        "Headband in satin with a bow.",
+    ]
+    found, _ = mined(store, nlp, encoder, parser=parser, descriptions=store_copy)
+    assert not set(found.loc[found["kind"] == "brand", "name"])
+    marketplace = ["Husky socket set", "Husky wrench", "Ryobi drill", "Ryobi saw", "Emma dress", "Emma top"]
+    marketplace_copy = [
+        "The Husky socket set has forty pieces in a case.",
+        "Husky wrenches are forged from steel.",
+        "The Ryobi drill is cordless and light.",
+        "This Ryobi saw cuts wood and plastic.",
+        "Dress in soft jersey with short sleeves.",
+        "Top in ribbed jersey with a round neck.",
+    ]
+    found, _ = mined(marketplace, nlp, encoder, parser=parser, descriptions=marketplace_copy)
+    assert {"husky", "ryobi"} <= set(found.loc[found["kind"] == "brand", "name"])
+
+
 def test_a_colour_name_in_a_list_of_prose_is_a_colour_only_beside_colours(nlp, parser, encoder):
     titles = ["Kite", "Kite", "Helmet", "Helmet", "Sled", "Sled"]
     texts = [
