@@ -296,6 +296,9 @@ def _phrase_items(items: list[Typed]) -> list[Typed]:
     return [t for t in kept[:-1] if t.text != kept[-1].text] + kept[-1:]
 
 
+TitleType = tuple[str, list[tuple[str, str]], list[tuple[str, str]]]  # a title's head, chain and linked phrases
+
+
 @dataclass(slots=True)
 class Mention:
     """What one product's text says, before the catalog-wide decisions."""
@@ -559,8 +562,10 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
         mentions.append(mention)
     product_ids, families = parsed.product_ids, parsed.families
     del parsed, titles  # the words are read: at a million products they hold gigabytes
-    _defer_unconfirmed_title_heads(mentions, vocab)
+    deferred = _defer_unconfirmed_title_heads(mentions, vocab)
     types = product_types(mentions, families, settings)
+    if _restore_unreplaced_title_heads(deferred, types):
+        types = product_types(mentions, families, settings)
     members: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     surfaces: dict[tuple[str, str], set[str]] = defaultdict(set)
     title_aliases = _title_aliases(mentions, families, types, settings)
@@ -608,14 +613,15 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
     return Mined(concepts, links, product_phrases, merges, typed_products)
 
 
-def _defer_unconfirmed_title_heads(mentions: list[Mention], vocab: Vocabulary) -> None:
+def _defer_unconfirmed_title_heads(mentions: list[Mention], vocab: Vocabulary) -> list[tuple[Mention, TitleType]]:
     """Where a title ends in a word the catalog's descriptions never use as a noun ("Ella cropped", "Lumber check",
     "Max aviator": a style word or a modifier) and the product's own description opens by naming its type ("Short
     hooded top in …", "This t-shirt …", "Push-up bra in …" however the tagger parses it; not a feature bullet),
-    the description speaks for the product. So it does
-    wherever that word reads as no noun anywhere in the catalog ("Basic 2pk tights", "Skinny H.W") and the
-    description names a type at all. The title's last word stays its ``title_name`` (an abbreviation may alias the
-    description's type)."""
+    the description speaks for the product. So it does wherever that word reads as no noun anywhere in the catalog
+    ("Basic 2pk tights", "Skinny H.W") and the description names a type at all. The title's last word stays its
+    ``title_name`` (an abbreviation may alias the description's type). Returns the title types set aside that
+    read as nouns: a word that never does ("Spot It! (Color/Packaging May Vary)") names no type either way."""
+    deferred = []
     for mention in mentions:
         head = mention.title_head
         if not head or synonyms.match_key(head) in vocab.described:
@@ -623,7 +629,23 @@ def _defer_unconfirmed_title_heads(mentions: list[Mention], vocab: Vocabulary) -
         read_as_no_noun = mention.title_chain[0][1] not in vocab.nouns
         names_a_type = bool(mention.type_chains or mention.references or mention.shared_chains)
         if mention.opens_with_type or (read_as_no_noun and names_a_type):
+            if not read_as_no_noun:
+                deferred.append((mention, (head, mention.title_chain, mention.title_linked)))
             mention.title_head, mention.title_chain, mention.title_linked = None, [], []
+    return deferred
+
+
+def _restore_unreplaced_title_heads(deferred: list[tuple[Mention, TitleType]], types: set[str]) -> bool:
+    """Gives a product its title's type back where its description names none of the catalog's types after all
+    ("The 48 in. Carabiner Flat Bungee Cord …": cord is no type here); whether any came back."""
+    key = synonyms.match_key
+    restored = False
+    for mention, (head, chain, linked) in deferred:
+        described = (*mention.type_chains, *mention.references, *mention.shared_chains)
+        if not any(key(found[0][0]) in types for found in described):
+            mention.title_head, mention.title_chain, mention.title_linked = head, chain, linked
+            restored = True
+    return restored
 
 
 def _head_score(titles: list[tuple[str | None, list[Typed]]]) -> Counter:

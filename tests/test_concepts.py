@@ -904,6 +904,21 @@ def test_a_description_opening_with_a_modified_type_names_the_product_however_it
     assert not {"wonder", "push wonder", "ideal"} & names(result, "category")
 
 
+def test_a_title_keeps_its_type_where_the_description_opening_names_none(nlp, parser, encoder):
+    """A title word no description uses gives way only to a type the catalog knows: an opening phrase that is no
+    type here ("Weather resistant polyester fabric …") leaves the product its title's type."""
+    titles = ["Dragon twister", "Ola kite", "Pia kite"]
+    descriptions = [
+        "Weather resistant polyester fabric and moveable wings.",
+        "Kite in nylon with a long tail.",
+        "Kite in ripstop with two lines.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    primary = primary_of(result)
+    assert (primary.get("1"), primary["2"], primary["3"]) == ("twister", "kite", "kite")
+    assert "fabric" not in names(result, "category")
+
+
 def test_participle_openings_name_the_type_and_headings_do_not(nlp, parser, encoder):
     titles = ["Hawaii Brazilian", "Ola HW", "Alisha cycling shorts", "Bela cycling shorts"]
     descriptions = [
