@@ -316,6 +316,11 @@ class Mention:
     details: list[tuple[str, str]] = field(default_factory=list)
     detail_heads: frozenset[str] = frozenset()  # mostly empty: the empty frozenset is shared
 
+    @property
+    def described_chains(self) -> tuple[list[tuple[str, str]], ...]:
+        """Every chain the description names a thing by: type candidates, references, shared copy."""
+        return (*self.type_chains, *self.references, *self.shared_chains)
+
 
 def typed_titles(titles: list[list[Word]], vocab: Vocabulary) -> list[tuple[str | None, list[Typed]]]:
     """Per title, its brand (when it starts with one) and its other words typed; a title repeated in the catalog
@@ -627,8 +632,7 @@ def _defer_unconfirmed_title_heads(mentions: list[Mention], vocab: Vocabulary) -
         if not head or synonyms.match_key(head) in vocab.described:
             continue
         read_as_no_noun = mention.title_chain[0][1] not in vocab.nouns
-        names_a_type = bool(mention.type_chains or mention.references or mention.shared_chains)
-        if mention.opens_with_type or (read_as_no_noun and names_a_type):
+        if mention.opens_with_type or (read_as_no_noun and mention.described_chains):
             if not read_as_no_noun:
                 deferred.append((mention, (head, mention.title_chain, mention.title_linked)))
             mention.title_head, mention.title_chain, mention.title_linked = None, [], []
@@ -641,8 +645,7 @@ def _restore_unreplaced_title_heads(deferred: list[tuple[Mention, TitleType]], t
     key = synonyms.match_key
     restored = False
     for mention, (head, chain, linked) in deferred:
-        described = (*mention.type_chains, *mention.references, *mention.shared_chains)
-        if not any(key(found[0][0]) in types for found in described):
+        if not any(key(chain[0][0]) in types for chain in mention.described_chains):
             mention.title_head, mention.title_chain, mention.title_linked = head, chain, linked
             restored = True
     return restored
