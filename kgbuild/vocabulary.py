@@ -3,7 +3,8 @@
 * **brands**: a brand column when the catalog has one; else words before an audience word ("Roadster Men …", "Red
   Tape Men …"; not "Navy Blue Men …", "Titan Analog Watch for Men") and leading words that recur across titles
   ending in different words, never an article alone ("The …") nor a name only a variant number follows ("Theron
-  (1)").
+  (1)"), and only where the catalog's copy names them: leading words that the descriptions of their products
+  hardly ever repeat are a single brand's style names ("Emma dress", "Babette long").
 * **style names** (product lines): title words the catalog writes only as names (capitalised or in capitals, never
   in lower case anywhere in its text but a sentence's first word, in a catalog with enough lower-case text to tell)
   that are not brands, not written by many makers (unless they label a number: "SPF 50") and not the end of many
