@@ -207,7 +207,8 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
         if item.role in {"separator", "linking"}:
             links = item.role == "linking" or item.text == PURPOSE
             if segments[-1][1] and not _joins_without_cut(segments[-1][1], items, index):
-                link = segments[-1][0] if item.text in _CONJUNCTIONS else None  # "for Adults & Teens"
+                # "for Adults & Teens", "Compatible for SD/HD", "with HD Display, 100 Sports Modes"
+                link = segments[-1][0] if _continues_link(item.text, segments[-1][0]) else None
                 segments.append((item.text if links else link, []))
             elif links and len(segments) > 1 and not (item.text == "in" and (after_number or after_hyphened)):
                 segments[-1] = (item.text, [])  # after a number: "SPF 45 with Sea Moss"; not "24 in.", "3 in 1"
@@ -231,6 +232,13 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
         after_hyphened = after_number and item.text == "-"  # "1.75-in"
         after_number = number
     return [s for s in segments if s[1]]
+
+
+def _continues_link(separator: str, link: str | None) -> bool:
+    """Whether the segment after ``separator`` keeps the link of the one before: after a conjunction or a slash
+    (alternatives), and after a comma where "with"/"in" opened a list ("Smart Watch with HD Display, 100 Sports
+    Modes": features, not the product)."""
+    return separator in _CONJUNCTIONS or separator == "/" or (separator == "," and link in lexicon.LINKING)
 
 
 def _is_number(item: Typed) -> bool:
@@ -271,16 +279,16 @@ def _labels_left_out(phrase: list[Typed], vocab: Vocabulary) -> list[Typed]:
 
 
 def _code_left_out(phrase: list[Typed], vocab: Vocabulary) -> list[Typed]:
-    """The product's name without a final code: a word that ends many titles but that the catalog reads as no noun
-    and its descriptions never use, after a noun they head phrases with that ends other titles ("Lurex tights SG":
-    tights)."""
+    """The product's name without a final word the catalog reads as no noun, after a noun its descriptions head
+    phrases with that ends other titles: a code that ends many titles and no description uses ("Lurex tights SG":
+    tights), or a word written to say what the product goes with ("Universal Remote Compatible for …": remote)."""
     if len(phrase) < 2:
         return phrase
     last, before = phrase[-1], phrase[-2]
+    code = vocab.head_score[last.text] >= TITLE_CODE_TITLES and synonyms.match_key(last.text) not in vocab.described
     if (
-        vocab.head_score[last.text] >= TITLE_CODE_TITLES
-        and last.surface not in vocab.nouns
-        and synonyms.match_key(last.text) not in vocab.described
+        last.surface not in vocab.nouns
+        and (code or last.surface in vocab.complements)
         and vocab.head_score[before.text] >= TRAILING_NAME_HEADS
         and before.surface in vocab.nouns
         and synonyms.match_key(before.text) in vocab.described

@@ -53,6 +53,10 @@ BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is
 MAKERS_NAMED_SHARE = 0.25
 UNIT_SHARE = 0.5  # a word written right after a number more often than this is a unit
 NUMBER_LABEL_SHARE = 0.9  # a word written right before a number this often says what the number is
+# A word titles write before "for"/"with" in this share of its uses, and this many times, says what the product
+# goes with ("Compatible for …").
+COMPLEMENT_SHARE, COMPLEMENT_USES = 0.8, 3
+_COMPLEMENT_LINKS = {"for", "with"}
 NUMBER = re.compile(r"\+?\d+(?:[.,/]\d+)*")  # "128", "6.2", "1/4", "+1"; not a model code ("S21")
 COLOUR_EVIDENCE = 2
 # Single words that may name a colour in this catalog: colour names that are not materials ("silver" is a colour,
@@ -73,6 +77,7 @@ class Vocabulary:
     colours: frozenset[str]
     units: frozenset[str]
     number_labels: frozenset[str]  # words that label the number after them ("SPF 30", "Lacquer 44")
+    complements: frozenset[str]  # words titles write before "for"/"with" ("Remote Compatible for …")
     nouns: frozenset[str]  # words mostly read as nouns
     boilerplate: frozenset[str]
     head_score: Counter  # how often a word ends an unlinked segment of a title in this catalog
@@ -132,6 +137,7 @@ def learn(
         colours=frozenset(lexicon.COLOURS | _catalog_colours(everything, len(titles))),
         units=frozenset(units),
         number_labels=frozenset(_number_labels(titles, units)),
+        complements=frozenset(_complements(titles)),
         nouns=frozenset(_nouns(everything)),
         boilerplate=frozenset(_boilerplate(families, descriptions)),
         head_score=Counter(),
@@ -196,7 +202,9 @@ def _leading_brands(titles: list[list[Word]], known: set[tuple[str, ...]]) -> se
         last = next((w for w in reversed(words[1:]) if any(c.isalpha() for c in w.surface)), words[0])
         if last.surface != first:
             endings[first].add(last.canonical)
-        anywhere.update({w.surface for w in words})
+        # a maker's name also says what a product is for ("Remote Compatible for Samsung TV"): not counted there
+        purpose = next((i for i, w in enumerate(words) if i and w.surface == "for"), len(words))
+        anywhere.update({w.surface for w in words[:purpose]})
     known_first_words = {brand[0] for brand in known}
     return {
         (word,)
@@ -422,6 +430,23 @@ def _number_labels(titles: list[list[Word]], units: set[str]) -> set[str]:
         word
         for word, count in before_number.items()
         if count >= 2 and count >= NUMBER_LABEL_SHARE * uses[word] and before_bare_number[word] * 2 > count
+    }
+
+
+def _complements(titles: list[list[Word]]) -> set[str]:
+    """Words titles write right before "for" or "with" in at least ``COMPLEMENT_SHARE`` of their uses (at least
+    ``COMPLEMENT_USES``): where the catalog reads them as no noun, they say what the product goes with
+    ("Compatible for", "Suitable for", "Ideal for"), not what it is."""
+    uses: Counter = Counter()
+    before_link: Counter = Counter()
+    for words in titles:
+        for word, following in zip(words, [*words[1:], None], strict=True):
+            uses[word.surface] += 1
+            before_link[word.surface] += following is not None and following.surface in _COMPLEMENT_LINKS
+    return {
+        word
+        for word, count in before_link.items()
+        if count >= COMPLEMENT_USES and count >= COMPLEMENT_SHARE * uses[word]
     }
 
 

@@ -1384,3 +1384,65 @@ def test_a_measure_inside_the_name_is_no_package(nlp, encoder):
     ]
     primary = primary_of(mine(titles, nlp, None, encoder))
     assert [primary[str(i)].split()[-1] for i in range(1, 6)] == ["ring", "ring", "ring", "coffee", "coffee"]
+
+
+def test_features_listed_after_with_never_name_the_product(nlp, encoder):
+    """A "with" opens a list of features that goes on past its commas: the product is named before it."""
+    titles = [
+        "Noise Smart Watch with HD Display, 100 Sports Modes",
+        "Boat Smart Watch with AMOLED Display, 60 Sports Modes",
+        "Fire Smart Watch with Touch Screen, 120 Sports Modes",
+        "Zeb Smart Watch with Metal Strap, Sports Modes",
+    ]
+    primary = primary_of(mine(titles, nlp, None, encoder))
+    assert {name.split()[-1] for name in primary.values()} == {"watch"}
+
+
+def test_a_maker_named_for_what_other_products_fit_is_still_a_brand(nlp, encoder):
+    """Accessories name the maker whose products they fit ("… for Samsung TV"); its own titles still lead with it."""
+    titles = [
+        "Samsung Galaxy Phone",
+        "Samsung Smart TV",
+        "Samsung Soundbar",
+        "Ambrane Cable for Samsung Phone",
+        "Lohaya Remote for Samsung TV",
+        "Realme Narzo Phone",
+        "Realme Buds",
+    ]
+    found, names_of = mined(titles, nlp, encoder)
+    assert {"samsung", "realme"} <= set(found.loc[found["kind"] == "brand", "name"])
+    assert "samsung" not in set(found.loc[found["kind"] == "category", "name"])
+
+
+def test_a_word_saying_what_the_product_fits_is_no_type(nlp, parser, encoder):
+    """Catalogs write "compatible for …" after the product's name, and the alternatives a slash joins after "for"
+    are what the product is for as well."""
+    titles = [
+        "Tata universal remote compatible for TV/projector",
+        "Dish remote compatible for TV/projector",
+        "Airtel remote compatible for set top box",
+        "Lohaya remote compatible for TV/soundbar",
+        "Sony tv remote",
+        "Mi smart remote",
+        "Epson home projector",
+        "Boat soundbar",
+        "Vu remote compatible for LED TV",
+    ]
+    descriptions = [
+        "This remote controls the set top box.",
+        "A remote with backlit keys.",
+        "The remote pairs in seconds.",
+        "A remote for LG TVs.",
+        "A slim remote for Sony TVs.",
+        "This remote has voice control.",
+        "This projector is bright.",
+        "This soundbar has deep bass.",
+        # its copy names no type, and uses "compatible" as a noun, as the tagger reads it in real copy too
+        "Works with most makes after pairing. Check the compatibles before you order.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    assert [primary_of(result)[str(i)].split()[-1] for i in range(1, 10)] == [
+        *["remote"] * 6,
+        *("projector", "soundbar", "remote"),
+    ]
+    assert "compatible" not in set(result.concepts["name"])
