@@ -10,7 +10,8 @@ describe it, as word spans; what the spans mean (a type, a detail, a style name)
 * **type candidates**, in order of trust: "this/these X", the subject of the first sentence ("the Chaz Hoodie
   promises …", "HYTTAN door has …"), what a style name is said to be ("VEDDINGE is a smooth door"), and an opening
   noun phrase ("Decorative noticeboard that you can hang …");
-* **details**: every other noun phrase ("ribbed cuffs", "drawstring adjustable hood").
+* **details**: every other noun phrase ("ribbed cuffs", "drawstring adjustable hood"), none from a sentence about
+  the warranty or guarantee.
 
 Boilerplate (sentences that many product families repeat: care, guarantee, "sold separately") is recognised from the
 catalog by :func:`kgbuild.vocabulary.boilerplate`, so each sentence keeps its normalised text.
@@ -48,6 +49,10 @@ UNIT_LETTERS = 3  # a word this short right after a number is its unit ("cm", "o
 SPEC_SHARE = 0.3  # a sentence whose alphanumeric tokens contain digits this often is spec text
 SPEC_LABEL_WORDS, SPEC_VALUE_WORDS = 3, 4  # "Duty rating: Type IA" is a specification line
 OTHER_PRODUCTS = re.compile(r"\b(?:sold|bought|purchased|available) separately\b|\bnot included\b")
+# A sentence about the seller's warranty or guarantee ("1 year warranty against manufacturing defects, contact the
+# brand's toll-free number") describes the sale, not the product: it may still name the product, but none of its
+# other phrases is a detail.
+SERVICE_TEXT = re.compile(r"\b(?:warrant(?:y|ies|ied)|guarantee[sd]?)\b")
 
 
 def clean(text: str) -> str:
@@ -145,7 +150,7 @@ def analyze(doc: Any) -> list[Sentence]:
             sentence.details = [
                 _phrase(noun, span.start)
                 for noun in _nouns_heading_phrases(tokens)
-                if noun not in typed and noun not in referring
+                if noun not in typed and noun not in referring and not SERVICE_TEXT.search(key)
             ]
         sentences.append(sentence)
     return sentences

@@ -1446,3 +1446,17 @@ def test_a_word_saying_what_the_product_fits_is_no_type(nlp, parser, encoder):
         *("projector", "soundbar", "remote"),
     ]
     assert "compatible" not in set(result.concepts["name"])
+
+
+def test_warranty_text_gives_no_details_but_may_name_the_product(nlp, parser, encoder):
+    titles = ["Usha Kettle", "Bajaj Kettle", "Prestige Iron", "Philips Iron"]
+    descriptions = [
+        "This kettle boils water fast. One year warranty against manufacturing defects.",
+        "This kettle comes with a two year warranty against manufacturing defects.",
+        "This iron has a non-stick soleplate. The warranty covers manufacturing defects and the heating plate.",
+        "This iron heats up fast and has a ceramic soleplate.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    assert primary_of(result) == {"1": "kettle", "2": "kettle", "3": "iron", "4": "iron"}
+    details = set(result.concepts.loc[result.concepts["kind"] == "detail", "name"])
+    assert not {name for name in details if "defect" in name or "warranty" in name}
