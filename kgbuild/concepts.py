@@ -812,9 +812,15 @@ def _sole_types(
     merged: list[synonyms.Concept], kept: list[synonyms.Concept], primary_chains: dict[str, list[str]], support: int
 ) -> list[synonyms.Concept]:
     """Categories below ``support`` products that are a product's only type: a product whose text names a type no
-    other product shares still gets its primary category, the type's head ("rope" of "Zing Jump Rope")."""
+    other product shares still gets its primary category, the type's head ("rope" of "Zing Jump Rope"); one whose
+    type is only a word that counts products gets the phrase that says what it counts ("chemistry set" of "Chem
+    C2000 Chemistry Set", not just "set")."""
     typed = _primary_concepts(kept, primary_chains)
-    heads = {product_id: chain[-1:] for product_id, chain in primary_chains.items() if product_id not in typed}
+    heads = {}
+    for product_id, chain in primary_chains.items():
+        counts = len(chain) > 1 and chain[-1] in lexicon.COUNT_WORDS
+        if product_id not in typed or (counts and typed[product_id].name in lexicon.COUNT_WORDS):
+            heads[product_id] = chain[-2:-1] if counts else chain[-1:]
     unsupported = [c for c in merged if len(c.products) < support]
     return list({c.name: c for c in _primary_concepts(unsupported, heads).values()}.values())
 

@@ -1460,3 +1460,23 @@ def test_warranty_text_gives_no_details_but_may_name_the_product(nlp, parser, en
     assert primary_of(result) == {"1": "kettle", "2": "kettle", "3": "iron", "4": "iron"}
     details = set(result.concepts.loc[result.concepts["kind"] == "detail", "name"])
     assert not {name for name in details if "defect" in name or "warranty" in name}
+
+
+def test_a_word_that_counts_products_is_no_products_only_type(nlp, encoder):
+    titles = [
+        "Thames Chemistry Set with 250 Experiments",
+        "Mudpuppy Magic Set",
+        "Eurospa Face Towel Set",
+        "Janlynn Friendship Bracelet Pack",
+        "Lego Castle Set",
+        "Lego Castle Set",
+    ]
+    brands = ["Thames", "Mudpuppy", "Eurospa", "Janlynn", "Lego", "Lego"]
+    result = mine(titles, nlp, None, encoder, min_support=2, brand=brands)
+    primary = primary_of(result)
+    assert [primary[str(i)] for i in range(1, 7)] == [
+        *("chemistry set", "magic set", "towel set", "bracelet pack"),
+        *("castle set", "castle set"),
+    ]
+    set_concept = result.concepts.loc[result.concepts["name"] == "set"]
+    assert set_concept["product_count"].tolist() == [5]  # still the concept of every set
