@@ -127,8 +127,9 @@ def learn(
     # A sentence's first word is capitalised whatever it is: it tells nothing about how the catalog writes it,
     # unless it heads the phrase naming the product ("Joggers in woven fabric").
     lower = _lower_case_words([*titles, *(words[1:] for words in sentences), *_named_types(descriptions)])
+    complements = _complements(titles)
     brands = _brands(titles, brand_values)
-    brands |= _makers(titles, descriptions, brands)
+    brands |= _makers(titles, descriptions, brands, complements)
     brand_words = {word for brand in brands for word in brand}
     units = _units(everything)
     return Vocabulary(
@@ -137,7 +138,7 @@ def learn(
         colours=frozenset(lexicon.COLOURS | _catalog_colours(everything, len(titles))),
         units=frozenset(units),
         number_labels=frozenset(_number_labels(titles, units)),
-        complements=frozenset(_complements(titles)),
+        complements=frozenset(complements),
         nouns=frozenset(_nouns(everything)),
         boilerplate=frozenset(_boilerplate(families, descriptions)),
         head_score=Counter(),
@@ -175,11 +176,11 @@ def _brands(titles: list[list[Word]], brand_values: list[str | None]) -> set[tup
 
 
 def _makers(
-    titles: list[list[Word]], descriptions: list[list[Sentence]], known: set[tuple[str, ...]]
+    titles: list[list[Word]], descriptions: list[list[Sentence]], known: set[tuple[str, ...]], complements: set[str]
 ) -> set[tuple[str, ...]]:
     """Words leading titles that name their makers: none where the products they lead have descriptions and fewer
     than ``MAKERS_NAMED_SHARE`` of those descriptions name the word (style names, typed ``line`` instead)."""
-    leading = _leading_brands(titles, known)
+    leading = _leading_brands(titles, known, complements)
     described = named = 0
     for words, sentences in zip(titles, descriptions, strict=True):
         if sentences and words and (words[0].surface,) in leading:
@@ -188,8 +189,11 @@ def _makers(
     return set() if described and named < MAKERS_NAMED_SHARE * described else leading
 
 
-def _leading_brands(titles: list[list[Word]], known: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
-    """Leading words that almost never appear elsewhere and lead titles ending in at least two different words."""
+def _leading_brands(
+    titles: list[list[Word]], known: set[tuple[str, ...]], complements: set[str]
+) -> set[tuple[str, ...]]:
+    """Leading words that almost never appear elsewhere and lead titles ending in at least two different words;
+    what a title says the product is for or fits (after "for" or one of ``complements``) is not counted."""
     leading: Counter = Counter()
     anywhere: Counter = Counter()
     endings: dict[str, set[str]] = defaultdict(set)
@@ -202,8 +206,9 @@ def _leading_brands(titles: list[list[Word]], known: set[tuple[str, ...]]) -> se
         last = next((w for w in reversed(words[1:]) if any(c.isalpha() for c in w.surface)), words[0])
         if last.surface != first:
             endings[first].add(last.canonical)
-        # a maker's name also says what a product is for ("Remote Compatible for Samsung TV"): not counted there
-        purpose = next((i for i, w in enumerate(words) if i and w.surface == "for"), len(words))
+        # a maker's name also says what a product fits ("Remote for Samsung TV", "Case Compatible with Samsung")
+        fits = (i for i, w in enumerate(words) if i and (w.surface == "for" or w.surface in complements))
+        purpose = next(fits, len(words))
         anywhere.update({w.surface for w in words[:purpose]})
     known_first_words = {brand[0] for brand in known}
     return {

@@ -1399,13 +1399,17 @@ def test_features_listed_after_with_never_name_the_product(nlp, encoder):
 
 
 def test_a_maker_named_for_what_other_products_fit_is_still_a_brand(nlp, encoder):
-    """Accessories name the maker whose products they fit ("… for Samsung TV"); its own titles still lead with it."""
+    """Accessories name the maker whose products they fit ("… for Samsung TV", "… compatible with Samsung …"); its
+    own titles still lead with it."""
     titles = [
         "Samsung Galaxy Phone",
         "Samsung Smart TV",
         "Samsung Soundbar",
         "Ambrane Cable for Samsung Phone",
         "Lohaya Remote for Samsung TV",
+        "Zoul cable compatible with Samsung phones",
+        "Boat case compatible with Samsung phones",
+        "Vu remote compatible for LG TV",
         "Realme Narzo Phone",
         "Realme Buds",
     ]
