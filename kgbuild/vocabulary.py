@@ -4,7 +4,8 @@
   Tape Men …"; not "Navy Blue Men …", "Titan Analog Watch for Men") and leading words that recur across titles
   ending in different words, never an article alone ("The …") nor a name only a variant number follows ("Theron
   (1)"), and only where the catalog's copy names them: leading words that the descriptions of their products
-  hardly ever repeat are a single brand's style names ("Emma dress", "Babette long").
+  hardly ever repeat are a single brand's style names ("Emma dress", "Babette long"). What a title says the product
+  fits does not count against a leading word ("Remote for Samsung TV", "Case Compatible with Samsung Galaxy").
 * **style names** (product lines): title words the catalog writes only as names (capitalised or in capitals, never
   in lower case anywhere in its text but a sentence's first word, in a catalog with enough lower-case text to tell)
   that are not brands, not written by many makers (unless they label a number: "SPF 50") and not the end of many
@@ -15,6 +16,8 @@
   keeps its "coffee" in a home catalog and "rain, snow, and wind" has no colour.
 * **units**: words the catalog writes mostly right after a number ("128 GB", "6 ft", "2 pack", "24-Watt"); another
   word after a number is still a word ("iPhone 13 Smartphone", "Pack of 3 Socks").
+* **complements**: words titles write right before "for"/"with" in most of their uses ("Compatible for …",
+  "Suitable for …"): where the catalog reads them as no noun, they end no product's name.
 * **nouns**: words the tagger reads as nouns in most of their uses here, each distinct text counted once
   ("compatible", "works" are not, nor "fits" where a range repeats "Fits in TROFAST frames."); the
   *described* ones head phrases in descriptions ("drill", not "cordless").
@@ -208,8 +211,7 @@ def _leading_brands(
             endings[first].add(last.canonical)
         # a maker's name also says what a product fits ("Remote for Samsung TV", "Case Compatible with Samsung")
         fits = (i for i, w in enumerate(words) if i and (w.surface == "for" or w.surface in complements))
-        purpose = next(fits, len(words))
-        anywhere.update({w.surface for w in words[:purpose]})
+        anywhere.update({w.surface for w in words[: next(fits, len(words))]})
     known_first_words = {brand[0] for brand in known}
     return {
         (word,)
