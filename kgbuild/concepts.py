@@ -653,7 +653,7 @@ def _restore_unreplaced_title_heads(deferred: list[tuple[Mention, TitleType]], t
     key = synonyms.match_key
     restored = False
     for mention, (head, chain, linked) in deferred:
-        if not any(key(chain[0][0]) in types for chain in mention.described_chains):
+        if not any(key(described[0][0]) in types for described in mention.described_chains):
             mention.title_head, mention.title_chain, mention.title_linked = head, chain, linked
             restored = True
     return restored

@@ -147,11 +147,15 @@ def analyze(doc: Any) -> list[Sentence]:
             sentence.types = [phrase_of[noun] for noun in typed]
             sentence.references = [phrase_of[noun] for noun in referring]
             sentence.named = tuple(phrase for noun, phrase in phrase_of.items() if _names_one(noun, opening))
-            sentence.details = [
-                _phrase(noun, span.start)
-                for noun in _nouns_heading_phrases(tokens)
-                if noun not in typed and noun not in referring and not SERVICE_TEXT.search(key)
-            ]
+            sentence.details = (
+                []
+                if SERVICE_TEXT.search(key)
+                else [
+                    _phrase(noun, span.start)
+                    for noun in _nouns_heading_phrases(tokens)
+                    if noun not in typed and noun not in referring
+                ]
+            )
         sentences.append(sentence)
     return sentences
 
