@@ -45,6 +45,7 @@ _OPENING_LINKS = {"in", "with"}  # "Shirt in cotton", "Sandals with straps"
 _REFERRING_DETERMINERS = {"the", "this", "these", "every", "each"}
 _REFERRING_ROLES = {"nsubj", "nsubjpass", "dobj"}
 _INDEFINITE = {"a", "an"}
+_DEGREE_TAGS = {"JJR", "JJS"}  # "best results", "finer quality": a comparison, not a kind
 UNIT_LETTERS = 3  # a word this short right after a number is its unit ("cm", "oz", "ft")
 SPEC_SHARE = 0.3  # a sentence whose alphanumeric tokens contain digits this often is spec text
 SPEC_LABEL_WORDS, SPEC_VALUE_WORDS = 3, 4  # "Duty rating: Type IA" is a specification line
@@ -277,7 +278,7 @@ def _nouns_heading_phrases(tokens: list[Any]) -> list[Any]:
 
 def _phrase(noun: Any, first: int) -> list[Word]:
     """The noun with the adjectives and nouns right before it in its sentence, which starts at token ``first``
-    ("drawstring-adjustable hood")."""
+    ("drawstring-adjustable hood"), less a quantifier or a comparison it opens with ("best results" → results)."""
     start = noun.i
     doc = noun.doc
     while start > first:
@@ -288,7 +289,7 @@ def _phrase(noun: Any, first: int) -> list[Word]:
             start -= 1
         else:
             break
-    while start < noun.i and doc[start].lower_ in lexicon.QUANTIFIERS:
+    while start < noun.i and (doc[start].lower_ in lexicon.QUANTIFIERS or doc[start].tag_ in _DEGREE_TAGS):
         start += 1
     if start < noun.i and start > first and doc[start - 1].text[:1].isdigit() and len(doc[start]) <= UNIT_LETTERS:
         start += 1  # the unit of the number before the phrase ("65 cm plastic shell"; not "2 extension leaves")

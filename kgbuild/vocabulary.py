@@ -54,6 +54,7 @@ BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is
 # A marketplace's copy names the maker of a good share of the products a leading title word leads ("Feit
 # Electric's elegant …"); a single brand's store names a style that way in hardly any ("Babette long", "KURA").
 MAKERS_NAMED_SHARE = 0.25
+COMMON_WORD_USES = 3  # uses inside description sentences that tell a common word from a name by its case
 UNIT_SHARE = 0.5  # a word written right after a number more often than this is a unit
 NUMBER_LABEL_SHARE = 0.9  # a word written right before a number this often says what the number is
 # A word titles write before "for"/"with" in this share of its uses, and this many times, says what the product
@@ -182,14 +183,28 @@ def _makers(
     titles: list[list[Word]], descriptions: list[list[Sentence]], known: set[tuple[str, ...]], complements: set[str]
 ) -> set[tuple[str, ...]]:
     """Words leading titles that name their makers: none where the products they lead have descriptions and fewer
-    than ``MAKERS_NAMED_SHARE`` of those descriptions name the word (style names, typed ``line`` instead)."""
-    leading = _leading_brands(titles, known, complements)
+    than ``MAKERS_NAMED_SHARE`` of those descriptions name the word (style names, typed ``line`` instead), and
+    never a word the descriptions write as a common word."""
+    leading = _leading_brands(titles, known, complements) - _common_words(descriptions)
     described = named = 0
     for words, sentences in zip(titles, descriptions, strict=True):
         if sentences and words and (words[0].surface,) in leading:
             described += 1
             named += any(w.surface == words[0].surface for s in sentences for w in s.words)
     return set() if described and named < MAKERS_NAMED_SHARE * described else leading
+
+
+def _common_words(descriptions: list[list[Sentence]]) -> set[tuple[str]]:
+    """Words the descriptions write inside sentences ``COMMON_WORD_USES`` times or more, in lower case more often
+    than as a name: vocabulary ("Microwave Safe Bowl", "Best Rice"), not a maker's name ("boAt", "Playmobil")."""
+    uses: Counter = Counter()
+    lower: Counter = Counter()
+    for described in descriptions:
+        for sentence in described:
+            for word in sentence.words[1:]:
+                uses[word.surface] += 1
+                lower[word.surface] += not word.proper
+    return {(word,) for word, count in uses.items() if count >= COMMON_WORD_USES and lower[word] * 2 > count}
 
 
 def _leading_brands(

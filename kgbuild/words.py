@@ -1,6 +1,6 @@
 """Words as concept mining sees them: lower-case surface, canonical form (lemma, spelling variants unified,
-plural-only nouns kept plural), whether the catalog wrote the word as a name (capitalised inside a sentence, or in
-capitals) and whether the tagger read it as a noun."""
+plural-only nouns kept plural), whether the catalog wrote the word as a name (capitalised inside a sentence, in
+capitals, or in mixed case) and whether the tagger read it as a noun."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ _INNER_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
 _JOINED = lexicon.LINKING | lexicon.PARTICLES | {"a", "no"}
 _NOUN_TAGS = {"NOUN", "PROPN"}
 _ES_PLURAL = re.compile(r"(?:s|x|z|ch|sh|o)$")
+_INNER_CAPITAL = re.compile(r"[a-z][A-Z]")  # a name written in mixed case ("boAt", "iPhone", "McCain")
 
 
 class Word(NamedTuple):  # a tuple: millions are built from the analysis cache at each build
@@ -94,8 +95,10 @@ def word_of(token: Any, cased: str | None = None) -> Word:
     """``cased``: the original text when ``token`` comes from a lower-cased copy of it (titles are tagged lower-case,
     which tags their words as common nouns more reliably)."""
     original = cased[token.idx : token.idx + len(token.text)] if cased is not None else token.text
-    proper = (original.isupper() and len(original) > 1) or (
-        original[:1].isupper() and (cased is not None or not token.is_sent_start)
+    proper = (
+        (original.isupper() and len(original) > 1)
+        or (original[:1].isupper() and (cased is not None or not token.is_sent_start))
+        or _INNER_CAPITAL.search(original) is not None
     )
     return Word(token.lower_, canonical(token), proper, token.pos_ in _NOUN_TAGS)
 
@@ -116,4 +119,6 @@ def canonical(token: Any) -> str:
         lemma = text[:-1] if text.endswith("s") else text
     if lemma == text[:-2] and text.endswith("es") and not _ES_PLURAL.search(lemma):
         lemma = text[:-1]  # the lemmatizer's "soles" → "sol": "-es" is a plural only after a hissing sound or "o"
+    if text.endswith("a") and lemma in {text[:-1] + "um", text[:-1] + "on"}:
+        lemma = text  # "data", "media": English writes them as mass nouns, not as the plurals of "datum", "medium"
     return lexicon.VARIANTS.get(lemma, lemma)

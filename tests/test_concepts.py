@@ -1484,3 +1484,31 @@ def test_a_word_that_counts_products_is_no_products_only_type(nlp, encoder):
     ]
     set_concept = result.concepts.loc[result.concepts["name"] == "set"]
     assert set_concept["product_count"].tolist() == [5]  # still the concept of every set
+
+
+def test_a_word_the_copy_writes_in_lower_case_leads_titles_of_no_maker(nlp, parser, encoder):
+    titles = [
+        "Microwave Safe Glass Bowl",
+        "Microwave Safe Dinner Plate",
+        "Microwave Egg Poacher",
+        "boAt Rockerz Wireless Headphones",
+        "boAt Airdopes Wireless Earbuds",
+        "boAt Stone Bluetooth Speaker",
+    ]
+    copy = [
+        "A glass bowl you can use in the microwave and in the oven for best results.",
+        "This plate goes from the fridge to the microwave.",
+        "Poach two eggs in the microwave in a minute.",
+        "The boAt Rockerz headphones play for 40 hours.",
+        "Earbuds from boAt with a charging case.",
+        "A speaker from boAt with deep bass for best results.",
+    ]
+    result = mine(titles, nlp, parser, encoder, copy)
+    assert "boat" in names(result, "brand") and "microwave" not in names(result, "brand")
+    assert not [name for name in names(result, "detail") if name.startswith("best ")]
+
+
+def test_a_latin_plural_english_writes_as_a_mass_noun_keeps_its_form(nlp, parser, encoder):
+    titles = ["Ambrane USB Data Cable", "Portronics Type C Data Cable", "Zebronics Media Player"]
+    categories = names(mine(titles, nlp, parser, encoder), "category")
+    assert {"data cable", "media player"} <= categories and not {"datum cable", "medium player"} & categories
