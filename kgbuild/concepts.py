@@ -71,6 +71,7 @@ _NEGATION = "no"  # "No Added Sugar": a segment opening with it names what the p
 _CONJUNCTIONS = {"and", "&", "+"}  # a segment after one continues the link of the one before
 MEASURED = ""  # the link of a title segment after a number and its unit
 PURPOSE = "for"  # the link of a title segment naming what the product is for ("Webcam for Laptop")
+ASIDE = "("  # the link of a title segment in brackets ("Running Tee (V-neck)", "Badge (1inch/25mm diameter)")
 TRAILING_NAME_HEADS = 2  # titles a word must end before a name after it is taken for a variant name
 TITLE_CODE_TITLES = 3  # titles a word no description uses must end to be taken for a code after the type ("SG")
 _MAX_LEXICON_WORDS = 3
@@ -197,21 +198,25 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     after the product's name is the package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"; not "6 ft. Step Ladder",
     nor "Yellow Gold 22 K Ring", where the measure is part of the name), and what follows "for" the product's purpose
     (link ``PURPOSE``: "Webcam for Laptop", "Scooter for Adults & Teens"), also right after a number ("SPF 45 with
-    Sea Moss"; "in" there is a unit or "3 in 1"); "and" cuts nothing between two colours nor where it joins one word
-    to the phrase after it ("Litchi & Aloe Vera Smoothie"). Audience words and junk are left out."""
+    Sea Moss"; "in" there is a unit or "3 in 1"); what a title puts in brackets is an aside (link ``ASIDE``: "Badge
+    (Size is 1inch/25mm diameter)"); "and" cuts nothing between two colours nor where it joins one word to the
+    phrase after it ("Litchi & Aloe Vera Smoothie"). Audience words and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
-    after_number = after_unit = after_hyphened = False
+    after_number = after_unit = after_hyphened = aside = False
     separated = True  # a separator since the last phrase word
     for index, item in enumerate(items):
         number = _is_number(item)
         if item.role in {"separator", "linking"}:
             links = item.role == "linking" or item.text == PURPOSE
+            aside = (aside or item.text == "(") and item.text != ")"
             if segments[-1][1] and not _joins_without_cut(segments[-1][1], items, index):
                 # "for Adults & Teens", "Compatible for SD/HD", "with HD Display, 100 Sports Modes"
                 link = segments[-1][0] if _continues_link(item.text, segments[-1][0]) else None
-                segments.append((item.text if links else link, []))
+                segments.append((item.text if links else ASIDE if aside else link, []))
             elif links and len(segments) > 1 and not (item.text == "in" and (after_number or after_hyphened)):
                 segments[-1] = (item.text, [])  # after a number: "SPF 45 with Sea Moss"; not "24 in.", "3 in 1"
+            elif not segments[-1][1] and segments[-1][0] in {None, ASIDE}:
+                segments[-1] = (ASIDE if aside else None, [])
             # not the period of a unit ("24 in. x 39 in. Door Mat") nor a hyphen after a number ("1-1/2 in.")
             separated = separated or not ((after_unit and item.text == ".") or (after_number and item.text == "-"))
         elif number:
@@ -330,15 +335,19 @@ class Mention:
         return (*self.type_chains, *self.references, *self.shared_chains)
 
 
-def typed_titles(titles: list[list[Word]], vocab: Vocabulary) -> list[tuple[str | None, list[Typed]]]:
-    """Per title, its brand (when it starts with one) and its other words typed; a title repeated in the catalog
-    (colour variants, sizes) is typed once."""
-    done: dict[tuple[Word, ...], tuple[str | None, list[Typed]]] = {}
+def typed_titles(
+    titles: list[list[Word]], vocab: Vocabulary, brands: list[str | None] | None = None
+) -> list[tuple[str | None, list[Typed]]]:
+    """Per title, its brand and its other words typed; a title repeated in the catalog (colour variants, sizes) is
+    typed once. A product's ``brands`` value (the catalog's brand column) is its brand, left out of its title where
+    the title starts with it; without one, the brand is the one the title starts with, if any."""
+    done: dict[tuple[tuple[Word, ...], str | None], tuple[str | None, list[Typed]]] = {}
     result = []
-    for words in titles:
-        key = tuple(words)
+    for words, own in zip(titles, brands or [None] * len(titles), strict=True):
+        own = own if own and own.strip() else None
+        key = (tuple(words), own)
         if key not in done:
-            brand, rest = vocab.strip_brand(words)
+            brand, rest = vocab.strip_own_brand(words, own) if own else vocab.strip_brand(words)
             done[key] = (brand, typed(rest, vocab))
         result.append(done[key])
     return result
@@ -348,7 +357,11 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     brand, items = title
     if brand:
         mention.attributes.add((BRAND, brand))
-    mention.attributes |= {_pair(t.role, t.text) for t in items if t.role in _ATTRIBUTE_ROLES}
+    # Another brand later in the title is what the product fits or goes with ("Case for Samsung Galaxy"), not whose
+    # product it is.
+    mention.attributes |= {
+        _pair(t.role, t.text) for t in items if t.role in _ATTRIBUTE_ROLES and (t.role != BRAND or not brand)
+    }
     mention.attributes |= {_pair(LINE, name) for name in _runs(items, LINE)}
     segments = [(link, seg, _labels_left_out(_phrase_items(seg), vocab)) for link, seg in _segments(items)]
     if segments:
@@ -394,7 +407,7 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     for link, _, phrase in segments[main + 1 :]:
         if link is None:
             break
-        if phrase:
+        if phrase and link != ASIDE:  # an aside may restate the type ("Cold Cream (Skin Moisturiser)")
             mention.detail_heads |= {phrase[-1].text}
     if (
         main + 1 < len(segments)
@@ -565,7 +578,7 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
     parsed = parse(products, fields, settings, cache_folder)
     brands = [json.loads(attributes).get(settings.brand_col) for attributes in products["attributes"]]
     vocab = vocabulary.learn(parsed.titles, parsed.families, parsed.descriptions, brands)
-    titles = typed_titles(parsed.titles, vocab)
+    titles = typed_titles(parsed.titles, vocab, brands)
     vocab = replace(vocab, head_score=_head_score(titles))
     mentions = []
     for title, sentences in zip(titles, parsed.descriptions, strict=True):

@@ -69,6 +69,7 @@ _MAYBE_COLOURS = lexicon.CANDIDATE_COLOURS - lexicon.MATERIALS - lexicon.COLOUR_
 # Between a description's commas and conjunctions any noun of a list stands where a colour could ("rain, snow, and
 # wind"): there a colour name is a colour only in a list with a colour ("navy blue, aqua and grey").
 _LIST_CONTEXT = lexicon.SEPARATORS | {""}
+_NOT_ALPHANUMERIC = re.compile(r"\W+")
 _CLITIC = re.compile(r" (['’]s|[.!?])(?= |$)")  # "rubie 's" → "rubie's", "hey ! play !" → "hey! play!"
 _BESIDE_COLOUR = lexicon.BASIC_COLOURS | set(lexicon.COLOUR_VARIANTS)  # "black silver shoe", "silver toned"
 _PHRASE_ENDS = lexicon.SEPARATORS | lexicon.LINKING  # where a phrase of a title or sentence ends
@@ -94,6 +95,17 @@ class Vocabulary:
                 return _CLITIC.sub(r"\1", " ".join(surfaces[:size])), words[size:]
         return None, words
 
+    @staticmethod
+    def strip_own_brand(words: list[Word], brand: str) -> tuple[str, list[Word]]:
+        """``brand`` (a product's brand column) as a name, and the title without it where the title starts with it
+        however it is spaced or punctuated ("Levi's", "Levi 's"); a title starting with another product's brand
+        keeps it ("Pure Radiance Facial Oil" of a brand whose neighbour is called "Pure")."""
+        wanted = _letters(brand)
+        for size in range(1, min(len(words) - 1, 6) + 1) if wanted else ():
+            if _letters("".join(w.surface for w in words[:size])) == wanted:
+                return _brand_name(brand), words[size:]
+        return _brand_name(brand), words
+
     @cached_property
     def phrase_starts(self) -> frozenset[str]:
         """First words of the multi-word colour and attribute names: where a longer match can begin."""
@@ -118,6 +130,15 @@ class Vocabulary:
     def kind_of(self, text: str) -> str | None:
         """The attribute kind of a word or phrase in this catalog (colour, pattern, material, style), if any."""
         return self._kinds.get(text)
+
+
+def _brand_name(value: str) -> str:
+    """A brand column's value as a concept name: lower case, single spaces."""
+    return " ".join(value.lower().split())
+
+
+def _letters(text: str) -> str:
+    return _NOT_ALPHANUMERIC.sub("", text.lower())
 
 
 def learn(
@@ -160,7 +181,7 @@ def _brands(titles: list[list[Word]], brand_values: list[str | None]) -> set[tup
     brands: set[tuple[str, ...]] = set()
     for words, brand in zip(titles, brand_values, strict=True):
         if brand:
-            brands.add(tuple(brand.lower().split()))
+            brands.add(tuple(_brand_name(brand).split()))
             continue
         surfaces = [w.surface for w in words]
         audience = next((i for i, s in enumerate(surfaces[: BRAND_WORDS + 1]) if s in lexicon.GENDER), None)

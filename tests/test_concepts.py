@@ -1512,3 +1512,32 @@ def test_a_latin_plural_english_writes_as_a_mass_noun_keeps_its_form(nlp, parser
     titles = ["Ambrane USB Data Cable", "Portronics Type C Data Cable", "Zebronics Media Player"]
     categories = names(mine(titles, nlp, parser, encoder), "category")
     assert {"data cable", "media player"} <= categories and not {"datum cable", "medium player"} & categories
+
+
+def test_a_brand_column_gives_each_product_its_own_brand(nlp, parser, encoder):
+    titles = ["Pure Radiance Facial Oil", "Pure Coconut Hair Oil", "Peanut Butter Crunchy", "Levi's Slim Fit Jeans"]
+    _, names_of = mined(titles, nlp, encoder, parser=parser, brand=["StBotanica", "Pure", "Yoga Bar", "Levi's"])
+    brands = {product: {name for kind, name in found if kind == "brand"} for product, found in names_of.items()}
+    assert brands == {"1": {"stbotanica"}, "2": {"pure"}, "3": {"yoga bar"}, "4": {"levi's"}}
+    assert not [name for kind, name in names_of["4"] if kind == "category" and "levi" in name]
+
+
+def test_what_a_title_puts_in_brackets_is_an_aside(nlp, parser, encoder):
+    titles = [
+        "I Heart Maths Badge (Size is 1inch/25mm diameter)",
+        "Pirate Bay Punk Badge (Size is 1inch/25mm diameter)",
+        "Soviet Red Army Badge (1inch/25mm diameter)",
+    ]
+    assert primary_of(mine(titles, nlp, parser, encoder)) == {"1": "badge", "2": "badge", "3": "badge"}
+
+
+def test_a_maker_named_later_in_a_title_is_not_the_products_brand(nlp, parser, encoder):
+    titles = [
+        "Samsung Galaxy S21 Smartphone",
+        "Samsung Galaxy Smart Watch",
+        "Spigen Rugged Case for Samsung Galaxy S21",
+        "Spigen Tempered Glass Screen Protector",
+    ]
+    _, names_of = mined(titles, nlp, encoder, parser=parser)
+    assert {name for kind, name in names_of["3"] if kind == "brand"} == {"spigen"}
+    assert ("brand", "samsung") in names_of["1"]
