@@ -154,7 +154,9 @@ def learn(
     lower = _lower_case_words([*titles, *(words[1:] for words in sentences), *_named_types(descriptions)])
     complements = _complements(titles)
     brands = _brands(titles, brand_values)
-    brands |= _makers(titles, descriptions, brands, complements)
+    # the brand column speaks for the products it names: makers are learned from the others' titles
+    unbranded = [i for i, brand in enumerate(brand_values) if not (brand and brand.strip())]
+    brands |= _makers([titles[i] for i in unbranded], [descriptions[i] for i in unbranded], brands, complements)
     brand_words = {word for brand in brands for word in brand}
     units = _units(everything)
     return Vocabulary(

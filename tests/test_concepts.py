@@ -1541,3 +1541,10 @@ def test_a_maker_named_later_in_a_title_is_not_the_products_brand(nlp, parser, e
     _, names_of = mined(titles, nlp, encoder, parser=parser)
     assert {name for kind, name in names_of["3"] if kind == "brand"} == {"spigen"}
     assert ("brand", "samsung") in names_of["1"]
+
+
+def test_words_leading_titles_of_branded_products_are_no_makers(nlp, parser, encoder):
+    titles = ["Mini Lip Balm", "Mini Face Cream", "Mini Eye Cream", "Mini Hair Oil"]
+    result = mine(titles, nlp, parser, encoder, brand=["Fresh", "Clinique", "Fresh", "Kiehls"])
+    assert names(result, "brand") == {"fresh", "clinique", "kiehls"}
+    assert primary_of(result)["1"] == "mini lip balm"
