@@ -199,24 +199,30 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     nor "Yellow Gold 22 K Ring", where the measure is part of the name), and what follows "for" the product's purpose
     (link ``PURPOSE``: "Webcam for Laptop", "Scooter for Adults & Teens"), also right after a number ("SPF 45 with
     Sea Moss"; "in" there is a unit or "3 in 1"); what a title puts in brackets is an aside (link ``ASIDE``: "Badge
-    (Size is 1inch/25mm diameter)"); "and" cuts nothing between two colours nor where it joins one word to the
-    phrase after it ("Litchi & Aloe Vera Smoothie"). Audience words and junk are left out."""
+    (Size is 1inch/25mm diameter)"), after which the title goes on with the link before it; "and" cuts nothing
+    between two colours nor where it joins one word to the phrase after it ("Litchi & Aloe Vera Smoothie").
+    Audience words and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
     after_number = after_unit = after_hyphened = aside = False
+    resumed: str | None = None
     separated = True  # a separator since the last phrase word
     for index, item in enumerate(items):
         number = _is_number(item)
         if item.role in {"separator", "linking"}:
             links = item.role == "linking" or item.text == PURPOSE
-            aside = (aside or item.text == "(") and item.text != ")"
+            if item.text == "(" and not aside:  # the link the title goes on with after the aside
+                resumed = segments[-1][0]
+            closes = aside and item.text == ")"
+            aside = (aside or item.text == "(") and not closes
             if segments[-1][1] and not _joins_without_cut(segments[-1][1], items, index):
                 # "for Adults & Teens", "Compatible for SD/HD", "with HD Display, 100 Sports Modes"
                 link = segments[-1][0] if _continues_link(item.text, segments[-1][0]) else None
-                segments.append((item.text if links else ASIDE if aside else link, []))
+                segments.append((item.text if links else ASIDE if aside else resumed if closes else link, []))
             elif links and len(segments) > 1 and not (item.text == "in" and (after_number or after_hyphened)):
                 segments[-1] = (item.text, [])  # after a number: "SPF 45 with Sea Moss"; not "24 in.", "3 in 1"
-            elif not segments[-1][1] and segments[-1][0] in {None, ASIDE}:
-                segments[-1] = (ASIDE if aside else None, [])
+            elif not segments[-1][1] and (closes or segments[-1][0] in {None, ASIDE}):
+                # a measure in the aside ends with it ("80 cm (32 inches) Smart TV")
+                segments[-1] = (ASIDE if aside else resumed if closes else None, [])
             # not the period of a unit ("24 in. x 39 in. Door Mat") nor a hyphen after a number ("1-1/2 in.")
             separated = separated or not ((after_unit and item.text == ".") or (after_number and item.text == "-"))
         elif number:

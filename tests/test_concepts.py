@@ -1548,3 +1548,15 @@ def test_words_leading_titles_of_branded_products_are_no_makers(nlp, parser, enc
     result = mine(titles, nlp, parser, encoder, brand=["Fresh", "Clinique", "Fresh", "Kiehls"])
     assert names(result, "brand") == {"fresh", "clinique", "kiehls"}
     assert primary_of(result)["1"] == "mini lip balm"
+
+
+def test_a_measure_in_brackets_ends_with_them(nlp, parser, encoder):
+    titles = [
+        "OnePlus 80 cm (32 inches) Y Series HD Ready Smart LED TV (Black)",
+        "Kodak 108 cm (43 inches) 4K Ultra HD Smart LED TV (Black)",
+        "Mi 80 cm (32 inches) HD Ready Android LED TV (Black)",
+        "Noise Smart Watch with 1.75 Inch (4.4 cm) HD Display and Heart Rate Monitor",
+    ]
+    primary = primary_of(mine(titles, nlp, parser, encoder))
+    assert [primary[p].split()[-1] for p in "123"] == ["tv", "tv", "tv"]
+    assert primary["4"].endswith("smart watch")  # the list after the aside still follows "with"
