@@ -1,11 +1,13 @@
 """What concept mining learns from the catalog itself before it decides what a word means.
 
-* **brands**: a brand column when the catalog has one; else words before an audience word ("Roadster Men …", "Red
-  Tape Men …"; not "Navy Blue Men …", "Titan Analog Watch for Men") and leading words that recur across titles
-  ending in different words, never an article alone ("The …") nor a name only a variant number follows ("Theron
-  (1)"), and only where the catalog's copy names them: leading words that the descriptions of their products
-  hardly ever repeat are a single brand's style names ("Emma dress", "Babette long"). What a title says the product
-  fits does not count against a leading word ("Remote for Samsung TV", "Case Compatible with Samsung Galaxy").
+* **brands**: a brand column when the catalog has one; for products without a value in it, words before an
+  audience word ("Roadster Men …", "Red Tape Men …"; not "Navy Blue Men …", "Titan Analog Watch for Men") and
+  leading words that recur across titles ending in different words, never an article alone ("The …") nor a name
+  only a variant number follows ("Theron (1)"), and only where the catalog's copy names them: leading words that the
+  descriptions of their products hardly ever repeat are a single brand's style names ("Emma dress", "Babette
+  long"), and words the descriptions write in lower case are common words ("Microwave Safe Bowl"). What a title
+  says the product fits does not count against a leading word ("Remote for Samsung TV", "Case Compatible with
+  Samsung Galaxy").
 * **style names** (product lines): title words the catalog writes only as names (capitalised or in capitals, never
   in lower case anywhere in its text but a sentence's first word, in a catalog with enough lower-case text to tell)
   that are not brands, not written by many makers (unless they label a number: "SPF 50") and not the end of many
@@ -182,7 +184,7 @@ def learn(
 def _brands(titles: list[list[Word]], brand_values: list[str | None]) -> set[tuple[str, ...]]:
     brands: set[tuple[str, ...]] = set()
     for words, brand in zip(titles, brand_values, strict=True):
-        if brand:
+        if brand and brand.strip():
             brands.add(tuple(_brand_name(brand).split()))
             continue
         surfaces = [w.surface for w in words]

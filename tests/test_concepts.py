@@ -1560,3 +1560,9 @@ def test_a_measure_in_brackets_ends_with_them(nlp, parser, encoder):
     primary = primary_of(mine(titles, nlp, parser, encoder))
     assert [primary[p].split()[-1] for p in "123"] == ["tv", "tv", "tv"]
     assert primary["4"].endswith("smart watch")  # the list after the aside still follows "with"
+
+
+def test_a_blank_brand_value_is_no_brand(nlp, parser, encoder):
+    titles = ["Roadster Men Blue Jeans", "Roadster Men Black Jeans", "Nike Men Running Shoes"]
+    result = mine(titles, nlp, parser, encoder, brand=["  ", "", "Nike"])
+    assert names(result, "brand") == {"roadster", "nike"}
