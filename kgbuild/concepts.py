@@ -310,8 +310,10 @@ def _code_left_out(phrase: list[Typed], vocab: Vocabulary) -> list[Typed]:
 
 def _phrase_items(items: list[Typed]) -> list[Typed]:
     """The items of a category phrase: colours are attributes and are left out, and so is a modifier that repeats
-    the head ("Polo Tee Black Tshirt" is a polo t-shirt, not a "polo t-shirt t-shirt")."""
-    kept = [t for t in items if t.role in _PHRASE_ROLES]
+    the head ("Polo Tee Black Tshirt" is a polo t-shirt, not a "polo t-shirt t-shirt") or the word before it
+    ("Casual Beige Casual Shoes", "USB USB Fan")."""
+    phrase_words = [t for t in items if t.role in _PHRASE_ROLES]
+    kept = [t for i, t in enumerate(phrase_words) if i == 0 or t.text != phrase_words[i - 1].text]
     return [t for t in kept[:-1] if t.text != kept[-1].text] + kept[-1:]
 
 

@@ -1,5 +1,6 @@
 """Concept mining, attribute typing, merging and hierarchy on hand-written titles."""
 
+import itertools
 import json
 from collections import Counter
 
@@ -1566,3 +1567,14 @@ def test_a_blank_brand_value_is_no_brand(nlp, parser, encoder):
     titles = ["Roadster Men Blue Jeans", "Roadster Men Black Jeans", "Nike Men Running Shoes"]
     result = mine(titles, nlp, parser, encoder, brand=["  ", "", "Nike"])
     assert names(result, "brand") == {"roadster", "nike"}
+
+
+def test_a_word_repeated_once_the_colour_is_out_is_named_once(nlp, parser, encoder):
+    titles = [
+        "Ganuchi Men Casual Beige Casual Shoes",
+        "Red Tape Men Casual Brown Casual Shoes",
+        "Lifestyle USB USB Fan",
+    ]
+    categories = names(mine(titles, nlp, parser, encoder), "category")
+    assert {"casual shoe", "usb fan"} <= categories
+    assert not [name for name in categories if any(a == b for a, b in itertools.pairwise(name.split()))]
