@@ -347,12 +347,11 @@ def typed_titles(
     titles: list[list[Word]], vocab: Vocabulary, brands: list[str | None] | None = None
 ) -> list[tuple[str | None, list[Typed]]]:
     """Per title, its brand and its other words typed; a title repeated in the catalog (colour variants, sizes) is
-    typed once. A product's ``brands`` value (the catalog's brand column) is its brand, left out of its title where
-    the title starts with it; without one, the brand is the one the title starts with, if any."""
+    typed once. A product's ``brands`` value (the catalog's brand column, None where blank) is its brand, left out
+    of its title where the title starts with it; without one, the brand is the one the title starts with, if any."""
     done: dict[tuple[tuple[Word, ...], str | None], tuple[str | None, list[Typed]]] = {}
     result = []
     for words, own in zip(titles, brands or [None] * len(titles), strict=True):
-        own = own if own and own.strip() else None
         key = (tuple(words), own)
         if key not in done:
             brand, rest = vocab.strip_own_brand(words, own) if own else vocab.strip_brand(words)
@@ -584,7 +583,9 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
     ``cache_folder`` across builds."""
     fields = text_fields(products, settings)
     parsed = parse(products, fields, settings, cache_folder)
-    brands = [json.loads(attributes).get(settings.brand_col) for attributes in products["attributes"]]
+    brands = [
+        json.loads(attributes).get(settings.brand_col, "").strip() or None for attributes in products["attributes"]
+    ]
     vocab = vocabulary.learn(parsed.titles, parsed.families, parsed.descriptions, brands)
     titles = typed_titles(parsed.titles, vocab, brands)
     vocab = replace(vocab, head_score=_head_score(titles))

@@ -149,6 +149,7 @@ def learn(
     descriptions: list[list[Sentence]],
     brand_values: list[str | None],
 ) -> Vocabulary:
+    """``brand_values``: each product's value in the brand column, None where it has none."""
     sentences = [s.words for described in descriptions for s in described]
     everything = [*titles, *sentences]
     # A sentence's first word is capitalised whatever it is: it tells nothing about how the catalog writes it,
@@ -157,7 +158,7 @@ def learn(
     complements = _complements(titles)
     brands = _brands(titles, brand_values)
     # the brand column speaks for the products it names: makers are learned from the others' titles
-    unbranded = [i for i, brand in enumerate(brand_values) if not (brand and brand.strip())]
+    unbranded = [i for i, brand in enumerate(brand_values) if not brand]
     brands |= _makers([titles[i] for i in unbranded], [descriptions[i] for i in unbranded], brands, complements)
     brand_words = {word for brand in brands for word in brand}
     units = _units(everything)
@@ -184,7 +185,7 @@ def learn(
 def _brands(titles: list[list[Word]], brand_values: list[str | None]) -> set[tuple[str, ...]]:
     brands: set[tuple[str, ...]] = set()
     for words, brand in zip(titles, brand_values, strict=True):
-        if brand and brand.strip():
+        if brand:
             brands.add(tuple(_brand_name(brand).split()))
             continue
         surfaces = [w.surface for w in words]
@@ -210,7 +211,8 @@ def _makers(
     """Words leading titles that name their makers: none where the products they lead have descriptions and fewer
     than ``MAKERS_NAMED_SHARE`` of those descriptions name the word (style names, typed ``line`` instead), and
     never a word the descriptions write as a common word."""
-    leading = _leading_brands(titles, known, complements) - _common_words(descriptions)
+    leading = _leading_brands(titles, known, complements)
+    leading -= _common_words(descriptions, {word for (word,) in leading})
     described = named = 0
     for words, sentences in zip(titles, descriptions, strict=True):
         if sentences and words and (words[0].surface,) in leading:
@@ -219,16 +221,18 @@ def _makers(
     return set() if described and named < MAKERS_NAMED_SHARE * described else leading
 
 
-def _common_words(descriptions: list[list[Sentence]]) -> set[tuple[str]]:
-    """Words the descriptions write inside sentences ``COMMON_WORD_USES`` times or more, in lower case more often
-    than as a name: vocabulary ("Microwave Safe Bowl", "Best Rice"), not a maker's name ("boAt", "Playmobil")."""
+def _common_words(descriptions: list[list[Sentence]], candidates: set[str]) -> set[tuple[str]]:
+    """The ``candidates`` the descriptions write inside sentences ``COMMON_WORD_USES`` times or more, in lower case
+    more often than as a name: vocabulary ("Microwave Safe Bowl", "Best Rice"), not a maker's name ("boAt",
+    "Playmobil")."""
     uses: Counter = Counter()
     lower: Counter = Counter()
     for described in descriptions:
         for sentence in described:
             for word in sentence.words[1:]:
-                uses[word.surface] += 1
-                lower[word.surface] += not word.proper
+                if word.surface in candidates:
+                    uses[word.surface] += 1
+                    lower[word.surface] += not word.proper
     return {(word,) for word, count in uses.items() if count >= COMMON_WORD_USES and lower[word] * 2 > count}
 
 
