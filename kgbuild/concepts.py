@@ -584,7 +584,7 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
     fields = text_fields(products, settings)
     parsed = parse(products, fields, settings, cache_folder)
     brands = [
-        json.loads(attributes).get(settings.brand_col, "").strip() or None for attributes in products["attributes"]
+        (json.loads(attributes).get(settings.brand_col) or "").strip() or None for attributes in products["attributes"]
     ]
     vocab = vocabulary.learn(parsed.titles, parsed.families, parsed.descriptions, brands)
     titles = typed_titles(parsed.titles, vocab, brands)
