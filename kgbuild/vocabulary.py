@@ -156,10 +156,14 @@ def learn(
     # unless it heads the phrase naming the product ("Joggers in woven fabric").
     lower = _lower_case_words([*titles, *(words[1:] for words in sentences), *_named_types(descriptions)])
     complements = _complements(titles)
-    brands = _brands(titles, brand_values)
-    # the brand column speaks for the products it names: makers are learned from the others' titles
+    # the brand column speaks for the products it names: brands are learned from the others' titles
+    brands = {tuple(_brand_name(brand).split()) for brand in brand_values if brand}
     unbranded = [i for i, brand in enumerate(brand_values) if not brand]
-    brands |= _makers([titles[i] for i in unbranded], [descriptions[i] for i in unbranded], brands, complements)
+    unbranded_titles = [titles[i] for i in unbranded]
+    unbranded_descriptions = [descriptions[i] for i in unbranded]
+    before_audience = _brands_before_audience(unbranded_titles)
+    brands |= before_audience - _common_words(unbranded_descriptions, {w for (w, *rest) in before_audience if not rest})
+    brands |= _makers(unbranded_titles, unbranded_descriptions, brands, complements)
     brand_words = {word for brand in brands for word in brand}
     units = _units(everything)
     return Vocabulary(
@@ -182,22 +186,22 @@ def learn(
     )
 
 
-def _brands(titles: list[list[Word]], brand_values: list[str | None]) -> set[tuple[str, ...]]:
+def _brands_before_audience(titles: list[list[Word]]) -> set[tuple[str, ...]]:
+    """The words before an audience word that starts a title ("Roadster Men …", "United Colors of Benetton Women …")."""
     brands: set[tuple[str, ...]] = set()
-    for words, brand in zip(titles, brand_values, strict=True):
-        if brand:
-            brands.add(tuple(_brand_name(brand).split()))
-            continue
+    for words in titles:
         surfaces = [w.surface for w in words]
         audience = next((i for i, s in enumerate(surfaces[: BRAND_WORDS + 1]) if s in lexicon.GENDER), None)
         leading = surfaces[:audience] if audience else []
         # A colour word may start a brand ("Red Tape Men …") but not be all of it ("Navy Blue Men …"); an audience
         # after a dash or comma starts a variant, and after "for" says whom the product is for, not whose range it
-        # is ("Tooth Brush - Kids 3-6 Years", "Deospray For Men - Energy").
+        # is ("Tooth Brush - Kids 3-6 Years", "Deospray For Men - Energy"); a model number ends the maker's name
+        # ("Playmobil 5252 Native American Boy").
         named = leading[1:] if len(leading) > 1 else leading
         if (
             leading
             and not any(_fixed_kind(s) for s in named)
+            and not any(c.isdigit() for s in leading[1:] for c in s)
             and not set(leading) <= lexicon.SEPARATORS
             and leading[-1] not in _NO_BRAND_ENDS
         ):

@@ -1509,6 +1509,34 @@ def test_a_word_the_copy_writes_in_lower_case_leads_titles_of_no_maker(nlp, pars
     assert not [name for name in names(result, "detail") if name.startswith("best ")]
 
 
+def test_a_word_the_copy_writes_in_lower_case_before_an_audience_is_no_brand(nlp, parser, encoder):
+    titles = [
+        "Puppet Girl Sarah With Moving Mouth",
+        "Puppet Boy Tom With Moving Arms",
+        "Large Kids Rocking Horse",
+        "Large Girls Play Tent",
+        "Roadster Men Denim Jacket",
+        "Roadster Women Denim Jacket",
+    ]
+    copy = [
+        "A girl puppet named Sarah, a hand puppet to tell stories with.",
+        "A boy puppet for a large puppet theatre.",
+        "A large horse that rocks.",
+        "A tent for a large garden.",
+        "A denim jacket from Roadster.",
+        "A cropped denim jacket by Roadster.",
+    ]
+    brands = names(mine(titles, nlp, parser, encoder, copy), "brand")
+    assert "roadster" in brands and not {"puppet", "large"} & brands
+
+
+def test_a_model_number_ends_the_makers_name_before_an_audience(nlp, parser, encoder):
+    titles = ["Playmobil 5252 Native American Boy", "Playmobil 4872 Falcon Knight Cannon", "Playmobil 5146 Bed Chamber"]
+    _, names_of = mined(titles, nlp, encoder, parser=parser)
+    brands = {product: {name for kind, name in found if kind == "brand"} for product, found in names_of.items()}
+    assert brands == {"1": {"playmobil"}, "2": {"playmobil"}, "3": {"playmobil"}}
+
+
 def test_a_latin_plural_english_writes_as_a_mass_noun_keeps_its_form(nlp, parser, encoder):
     titles = ["Ambrane USB Data Cable", "Portronics Type C Data Cable", "Zebronics Media Player"]
     categories = names(mine(titles, nlp, parser, encoder), "category")
