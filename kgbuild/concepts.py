@@ -28,7 +28,7 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -58,7 +58,7 @@ from kgbuild.errors import BadInput
 from kgbuild.settings import Settings
 from kgbuild.stage import BuildContext, StageReport
 from kgbuild.text_analysis import DESCRIPTION, TITLE
-from kgbuild.vocabulary import Vocabulary
+from kgbuild.vocabulary import HEADER_WORDS, Vocabulary
 from kgbuild.words import Word, prepare
 from kgbuild.workdir import read_parquet, write_json, write_parquet
 
@@ -460,6 +460,8 @@ def _runs(items: list[Typed], role: str) -> list[str]:
 
 
 def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words: int, mention: Mention) -> None:
+    if sentences:
+        sentences = [_past_header(sentences[0], vocab.headers), *sentences[1:]]
     spoken = [s for s in sentences if not s.silent]
     kept = [s for s in spoken if s.key not in vocab.boilerplate]
     # Copy that several families repeat is no evidence of what a word means, but where it opens the description,
@@ -501,6 +503,31 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
             if run and run[-1].text not in heads:
                 mention.details.append((" ".join(t.text for t in run), " ".join(t.surface for t in run)))
     mention.references = references
+
+
+def _past_header(sentence: Sentence, headers: frozenset[tuple[str, ...]]) -> Sentence:
+    """The sentence with the words of the heading it opens with (``Vocabulary.headers``) left out of its phrases:
+    "Product Description The finger puppet …" names a finger puppet, "Key Features of …" no feature."""
+    opening = tuple(w.surface for w in sentence.words[:HEADER_WORDS])
+    header = max((h for h in headers if opening[: len(h)] == h), key=len, default=None)
+    if header is None:
+        return sentence
+
+    def past(phrase: list[Word]) -> list[Word]:
+        surfaces = tuple(w.surface for w in phrase)
+        cut = next((len(header) - i for i in range(len(header)) if surfaces[: len(header) - i] == header[i:]), 0)
+        return phrase[cut:]
+
+    def kept(phrases: Iterable[list[Word]]) -> list[list[Word]]:
+        return [rest for phrase in phrases if (rest := past(phrase))]
+
+    return replace(
+        sentence,
+        types=kept(sentence.types),
+        references=kept(sentence.references),
+        details=kept(sentence.details),
+        named=tuple(kept(sentence.named)),
+    )
 
 
 def _opens_with(sentence: Sentence, candidate: list[Word], run: list[Typed]) -> bool:

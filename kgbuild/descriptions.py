@@ -272,8 +272,13 @@ def _next_head(tokens: list[Any], start: int) -> Any:
 
 
 def _nouns_heading_phrases(tokens: list[Any]) -> list[Any]:
-    """Nouns that end a noun phrase (not the first part of a compound)."""
-    return [t for t in tokens if t.pos_ == "NOUN" and t.dep_ != "compound"]
+    """Nouns that end a noun phrase (not the first part of a compound), but not a label before a colon ("… Women's
+    Top Price: Rs. 399", "Care instructions: …")."""
+    return [
+        t
+        for t in tokens
+        if t.pos_ == "NOUN" and t.dep_ != "compound" and not (t.i + 1 < len(t.doc) and t.doc[t.i + 1].text == ":")
+    ]
 
 
 def _phrase(noun: Any, first: int) -> list[Word]:

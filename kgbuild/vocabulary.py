@@ -25,6 +25,9 @@
   *described* ones head phrases in descriptions ("drill", not "cordless").
 * **boilerplate**: description sentences that many product families repeat word for word once their own title's
   words are set aside (care, guarantee, "sold separately", "Buy <title> for Rs. 999 online").
+* **headers**: capitalised words that open the descriptions of many product families, each time followed by
+  different words, and that the catalog hardly ever writes anywhere else: a heading its pages put before the copy
+  ("Product Description The …", "Key Features of …").
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ TITLE_HEAD_TITLES, TITLE_HEAD_MODIFIERS = 3, 2  # a word ending 3 titles after 2
 _NO_BRAND_ENDS = {",", "-", "|", ";", "(", "for"}
 _TITLE_END_MARKS = {",", "-", "(", "for", *lexicon.LINKING}
 BOILERPLATE_FAMILIES = 3  # a sentence repeated in this many product families is boilerplate
+HEADER_WORDS = 3  # a heading opening descriptions is this many words at most ("About This Item")
+HEADER_ELSEWHERE_SHARE = 0.25  # a heading is written elsewhere at most this often for each time it opens the copy
 # A marketplace's copy names the maker of a good share of the products a leading title word leads ("Feit
 # Electric's elegant …"); a single brand's store names a style that way in hardly any ("Babette long", "KURA").
 MAKERS_NAMED_SHARE = 0.25
@@ -87,6 +92,7 @@ class Vocabulary:
     complements: frozenset[str]  # words titles write before "for"/"with" ("Remote Compatible for …")
     nouns: frozenset[str]  # words mostly read as nouns
     boilerplate: frozenset[str]
+    headers: frozenset[tuple[str, ...]]  # the words of headings that open descriptions, as written in lower case
     head_score: Counter  # how often a word ends an unlinked segment of a title in this catalog
     described: frozenset[str]  # comparison keys of the nouns descriptions head phrases with
 
@@ -175,6 +181,7 @@ def learn(
         complements=frozenset(complements),
         nouns=frozenset(_nouns(everything)),
         boilerplate=frozenset(_boilerplate(families, descriptions)),
+        headers=frozenset(_headers(families, titles, descriptions)),
         head_score=Counter(),
         described=frozenset(
             match_key(phrase[-1].canonical)
@@ -532,6 +539,45 @@ def _boilerplate(families: list[str], descriptions: list[list[Sentence]]) -> set
         for key in keys[template]
         if key
     }
+
+
+def _headers(families: list[str], titles: list[list[Word]], descriptions: list[list[Sentence]]) -> set[tuple[str, ...]]:
+    """Runs of two or more capitalised words that open the descriptions of ``BOILERPLATE_FAMILIES`` families or more,
+    are followed there by as many different words, and are hardly ever written anywhere else in the catalog: a
+    heading ("Product Description The …", "Key Features of <title>"), not the name of a product or of its maker
+    ("Bunk Bed with …", "Apple Cider Vinegar is …", "Behr Premium …")."""
+    families_of: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    followers: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    openings: Counter = Counter()
+    for family, described in zip(families, descriptions, strict=True):
+        words = described[0].words if described else []
+        capitalised = 1  # a sentence's first word is capitalised whatever it is
+        while capitalised < min(len(words), HEADER_WORDS) and words[capitalised].proper:
+            capitalised += 1
+        for size in range(2, capitalised + 1):
+            opening = tuple(w.surface for w in words[:size])
+            openings[opening] += 1
+            families_of[opening].add(family)
+            # what follows, past a word in lower case ("Key Features of <title>")
+            follower = words[size : size + (1 if size < len(words) and words[size].proper else 2)]
+            followers[opening].add(" ".join(w.surface for w in follower))
+    candidates = {
+        opening
+        for opening, found_in in families_of.items()
+        if len(found_in) >= BOILERPLATE_FAMILIES and len(followers[opening]) >= BOILERPLATE_FAMILIES
+    }
+    if not candidates:
+        return set()
+    first_words = {opening[0] for opening in candidates}
+    written: Counter = Counter()
+    for words in [*titles, *(sentence.words for described in descriptions for sentence in described)]:
+        for start, word in enumerate(words):
+            if word.surface in first_words:
+                run = tuple(w.surface for w in words[start : start + HEADER_WORDS])
+                written.update(run[:size] for size in range(2, len(run) + 1) if run[:size] in candidates)
+    headers = {o for o in candidates if written[o] - openings[o] <= HEADER_ELSEWHERE_SHARE * openings[o]}
+    # a heading and the copy's first words after it are no longer heading ("Product Description The …")
+    return {header for header in headers if not any(header[:size] in headers for size in range(2, len(header)))}
 
 
 def _fixed_kind(text: str) -> str | None:

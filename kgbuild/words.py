@@ -13,6 +13,7 @@ _TSHIRT = re.compile(r"\bt[\s-]?shirt(s?)\b", re.IGNORECASE)
 _WITH = re.compile(r"\b[Ww]/(?![Oo]\b)\s*(?=[A-Za-z])")  # "Blade w/Case": "with"; not "w/o"
 _HYPHENATED = re.compile(r"(?<![\w-])\w+(?:-\w+)+(?![\w-])")  # a whole hyphenated word
 _INNER_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=[A-Za-z])")
+_DANGLING_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?=\s|$)")  # "Brain Teaser- MC327"; not "Stain -Blocking"
 # Words a hyphen makes part of a word ("A-line", "Drop-In", "Slip-On", "Light-up", "No-Rinse"): alone they would
 # be an article, a link that cuts a title, a particle, or open a segment saying what a product lacks.
 _JOINED = lexicon.LINKING | lexicon.PARTICLES | {"a", "no"}
@@ -30,10 +31,11 @@ class Word(NamedTuple):  # a tuple: millions are built from the analysis cache a
 
 def prepare(text: str, split_hyphens: bool = True) -> str:
     """One token per t-shirt spelling, "w/" as "with" and, with ``split_hyphens``, inner hyphens as spaces ("V-Neck"
-    → "V Neck": a title is a phrase), except in a word joined to a function word ("A-line", "Drop-In"); case is
-    kept. Prose keeps its hyphens, which the parser reads as one modifier ("Space-saving baskets")."""
+    → "V Neck": a title is a phrase), except in a word joined to a function word ("A-line", "Drop-In"), and a
+    hyphen hanging off a word's end as a dash ("Brain Teaser- MC327"); case is kept. Prose keeps its hyphens, which the
+    parser reads as one modifier ("Space-saving baskets")."""
     text = _WITH.sub("with ", _TSHIRT.sub(r"tshirt\1", text))
-    return _HYPHENATED.sub(_split_hyphens, text) if split_hyphens else text
+    return _DANGLING_HYPHEN.sub(" - ", _HYPHENATED.sub(_split_hyphens, text)) if split_hyphens else text
 
 
 def _split_hyphens(match: re.Match[str]) -> str:

@@ -1129,6 +1129,15 @@ def test_specification_lines_give_no_concepts(parser):
     assert silent == [False, True, True, False]
 
 
+def test_a_label_before_a_colon_is_no_detail(parser):
+    doc = parser(
+        "Svt Ada Collections Casual Full Sleeve Checkered Women's Top Price: Rs. 1,215 This elegant women top is a "
+        "unique winter collection from the house of SVT."
+    )
+    details = [" ".join(w.surface for w in phrase) for s in descriptions.analyze(doc) for phrase in s.details]
+    assert "unique winter collection" in details and not [phrase for phrase in details if "price" in phrase]
+
+
 def test_a_unit_after_a_number_is_no_linking_word(settings):
     titles = [
         "Husky 1/2 in. Torque Wrench",
@@ -1535,6 +1544,48 @@ def test_a_model_number_ends_the_makers_name_before_an_audience(nlp, parser, enc
     _, names_of = mined(titles, nlp, encoder, parser=parser)
     brands = {product: {name for kind, name in found if kind == "brand"} for product, found in names_of.items()}
     assert brands == {"1": {"playmobil"}, "2": {"playmobil"}, "3": {"playmobil"}}
+
+
+def test_a_heading_that_opens_many_descriptions_names_nothing(nlp, parser, encoder, settings):
+    titles = [
+        *("Jungle Finger Puppet", "Knight Castle Playset", "Spooky Bat Kite"),
+        *("Whole Urad Dal", "Organic Split Urad Dal", "Urad Dal Gota"),
+        *("KURA", "MYDAL", "TUFFING", "Bunk Bed Ladder"),
+    ]
+    copy = [
+        "Product Description Finger puppets are great for small and large hands alike.",
+        "Product Description This well-known playset comes with a drawbridge and two knights.",
+        "Product Description The Spooky Bat Kite is a single line kite.",
+        # the name of a product or of its type opening its copy, and written elsewhere too, is no heading
+        "Urad Dal Whole is rich in protein. Soak the urad dal overnight.",
+        "Urad Dal Split cooks in twenty minutes. Rinse the urad dal first.",
+        "Urad Dal Gota is a lentil from India. Grind the urad dal for batter.",
+        "Bunk Bed with a guard rail.",
+        "Bunk Bed for two children.",
+        "Bunk Bed in solid pine.",
+        "A ladder that hooks onto a bunk bed.",
+    ]
+    parsed = concepts.parse(catalog(titles, copy), ["title", "description"], settings)
+    vocab = vocabulary.learn(parsed.titles, parsed.families, parsed.descriptions, [None] * len(titles))
+    assert vocab.headers == {("product", "description")}
+    result = mine(titles, nlp, parser, encoder, copy)
+    assert not [name for name in result.concepts["name"] if "description" in name]
+    primary = primary_of(result)
+    assert [primary.get(str(i)) for i in range(1, 7)] == [
+        *("puppet", "knight playset", "kite"),
+        *("urad dal", "urad dal", "urad dal"),
+    ]
+
+
+def test_a_hyphen_hanging_off_a_title_word_is_a_dash(nlp, parser, encoder):
+    titles = ["Magic Cube Puzzle Brain Teaser- MC327", "Wooden Brain Teaser- Set of 3", "Metal Brain Teaser"]
+    result = mine(titles, nlp, parser, encoder)
+    assert not [name for name in result.concepts["name"] if "-" in name]
+    assert primary_of(result) == {
+        "1": "magic cube puzzle brain teaser",
+        "2": "wooden brain teaser",
+        "3": "metal brain teaser",
+    }
 
 
 def test_a_latin_plural_english_writes_as_a_mass_noun_keeps_its_form(nlp, parser, encoder):
