@@ -168,7 +168,8 @@ def learn(
     unbranded_titles = [titles[i] for i in unbranded]
     unbranded_descriptions = [descriptions[i] for i in unbranded]
     before_audience = _brands_before_audience(unbranded_titles)
-    brands |= before_audience - _common_words(unbranded_descriptions, {w for (w, *rest) in before_audience if not rest})
+    one_word = {brand[0] for brand in before_audience if len(brand) == 1}
+    brands |= before_audience - _common_words(unbranded_descriptions, one_word)
     brands |= _makers(unbranded_titles, unbranded_descriptions, brands, complements)
     brand_words = {word for brand in brands for word in brand}
     units = _units(everything)

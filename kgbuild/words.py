@@ -32,8 +32,8 @@ class Word(NamedTuple):  # a tuple: millions are built from the analysis cache a
 def prepare(text: str, split_hyphens: bool = True) -> str:
     """One token per t-shirt spelling, "w/" as "with" and, with ``split_hyphens``, inner hyphens as spaces ("V-Neck"
     → "V Neck": a title is a phrase), except in a word joined to a function word ("A-line", "Drop-In"), and a
-    hyphen hanging off a word's end as a dash ("Brain Teaser- MC327"); case is kept. Prose keeps its hyphens, which the
-    parser reads as one modifier ("Space-saving baskets")."""
+    hyphen hanging off a word's end as a dash ("Brain Teaser- MC327"); case is kept. Prose keeps its hyphens,
+    which the parser reads as one modifier ("Space-saving baskets")."""
     text = _WITH.sub("with ", _TSHIRT.sub(r"tshirt\1", text))
     return _DANGLING_HYPHEN.sub(" - ", _HYPHENATED.sub(_split_hyphens, text)) if split_hyphens else text
 
