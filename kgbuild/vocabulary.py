@@ -2,7 +2,8 @@
 
 * **brands**: a brand column when the catalog has one; for products without a value in it, words before an
   audience word ("Roadster Men …", "Red Tape Men …"; not "Navy Blue Men …", "Titan Analog Watch for Men") and
-  leading words that recur across titles ending in different words, never an article alone ("The …") nor a name
+  leading words that recur across titles ending in different words (with the words nearly all their titles go on
+  with: "Kirkton House"), never an article alone ("The …") nor a name
   only a variant number follows ("Theron (1)"), and only where the catalog's copy names them: leading words that the
   descriptions of their products hardly ever repeat are a single brand's style names ("Emma dress", "Babette
   long"), and words the descriptions write in lower case are common words ("Microwave Safe Bowl"). What a title
@@ -61,6 +62,8 @@ HEADER_ELSEWHERE_SHARE = 0.25  # a heading is written elsewhere at most this oft
 # A marketplace's copy names the maker of a good share of the products a leading title word leads ("Feit
 # Electric's elegant …"); a single brand's store names a style that way in hardly any ("Babette long", "KURA").
 MAKERS_NAMED_SHARE = 0.25
+WHOLE_NAME_SHARE = 0.9  # a maker's name goes on with the word this share of its titles go on with
+_NAME_JOINERS = {"&", "and"}  # "Melissa & Doug": inside a maker's name, never its end
 COMMON_WORD_USES = 3  # uses inside description sentences that tell a common word from a name by its case
 UNIT_SHARE = 0.5  # a word written right after a number more often than this is a unit
 NUMBER_LABEL_SHARE = 0.9  # a word written right before a number this often says what the number is
@@ -230,7 +233,28 @@ def _makers(
         if sentences and words and (words[0].surface,) in leading:
             described += 1
             named += any(w.surface == words[0].surface for s in sentences for w in s.words)
-    return set() if described and named < MAKERS_NAMED_SHARE * described else leading
+    return set() if described and named < MAKERS_NAMED_SHARE * described else _whole_names(leading, titles)
+
+
+def _whole_names(makers: set[tuple[str, ...]], titles: list[list[Word]]) -> set[tuple[str, ...]]:
+    """Each maker's name with the words nearly all its titles go on with, up to ``BRAND_WORDS`` words, none of
+    them a word that ends a title ("Kirkton House …", "Melissa & Doug …", "Le Toy Van …"; not "Duracell
+    Batteries" where titles end in "batteries"): the maker's first word alone may name someone else's range."""
+    title_ends = {words[-1].surface for words in titles if words}
+    led: dict[tuple[str, ...], list[list[str]]] = defaultdict(list)
+    for words in titles:
+        if words and (words[0].surface,) in makers:
+            led[(words[0].surface,)].append([w.surface for w in words])
+    whole = set()
+    for name, surfaces in led.items():
+        while len(name) < BRAND_WORDS:
+            following = Counter(s[len(name)] for s in surfaces if len(s) > len(name) + 1)
+            word, count = following.most_common(1)[0] if following else ("", 0)
+            if count < WHOLE_NAME_SHARE * len(surfaces) or word in title_ends or not (word.isalpha() or word == "&"):
+                break
+            name, surfaces = (*name, word), [s for s in surfaces if s[len(name)] == word]
+        whole.add(name[:-1] if name[-1] in _NAME_JOINERS else name)
+    return whole
 
 
 def _common_words(descriptions: list[list[Sentence]], candidates: set[str]) -> set[tuple[str]]:
