@@ -62,7 +62,8 @@ HEADER_ELSEWHERE_SHARE = 0.25  # a heading is written elsewhere at most this oft
 # A marketplace's copy names the maker of a good share of the products a leading title word leads ("Feit
 # Electric's elegant …"); a single brand's store names a style that way in hardly any ("Babette long", "KURA").
 MAKERS_NAMED_SHARE = 0.25
-WHOLE_NAME_SHARE = 0.9  # a maker's name goes on with the word this share of its titles go on with
+WHOLE_NAME_SHARE = 0.9  # a maker's name goes on with the word this share of its titles go on with,
+WHOLE_NAME_TITLES = 3  # and at least this many
 _NAME_JOINERS = {"&", "and"}  # "Melissa & Doug": inside a maker's name, never its end
 COMMON_WORD_USES = 3  # uses inside description sentences that tell a common word from a name by its case
 UNIT_SHARE = 0.5  # a word written right after a number more often than this is a unit
@@ -250,9 +251,18 @@ def _whole_names(makers: set[tuple[str, ...]], titles: list[list[Word]]) -> set[
         while len(name) < BRAND_WORDS:
             following = Counter(s[len(name)] for s in surfaces if len(s) > len(name) + 1)
             word, count = following.most_common(1)[0] if following else ("", 0)
-            if count < WHOLE_NAME_SHARE * len(surfaces) or word in title_ends or not (word.isalpha() or word == "&"):
+            going_on = [s for s in surfaces if len(s) > len(name) + 1 and s[len(name)] == word]
+            # the titles going on with it name different products ("Logi Wireless Mouse, Black" and "…, Rose
+            # Gold" are one product)
+            products = {next((w for w in reversed(s) if w.isalpha() and not _fixed_kind(w)), "") for s in going_on}
+            if (
+                count < max(WHOLE_NAME_TITLES, WHOLE_NAME_SHARE * len(surfaces))
+                or word in title_ends
+                or not (word.isalpha() or word == "&")
+                or len(products - {word}) < 2
+            ):
                 break
-            name, surfaces = (*name, word), [s for s in surfaces if s[len(name)] == word]
+            name, surfaces = (*name, word), going_on
         whole.add(name[:-1] if name[-1] in _NAME_JOINERS else name)
     return whole
 
