@@ -239,9 +239,10 @@ def _makers(
 
 def _whole_names(makers: set[tuple[str, ...]], titles: list[list[Word]]) -> set[tuple[str, ...]]:
     """Each maker's name with the words nearly all its titles go on with, up to ``BRAND_WORDS`` words, none of
-    them a word that ends a title ("Kirkton House …", "Melissa & Doug …", "Le Toy Van …"; not "Duracell
-    Batteries" where titles end in "batteries"): the maker's first word alone may name someone else's range."""
-    title_ends = {words[-1].surface for words in titles if words}
+    them a word that names products (:func:`_heads_of_titles`: "Kirkton House …", "Melissa & Doug …"; not
+    "Energizer Batteries AA" where titles end in "AA Batteries", "AAA Batteries"): the maker's first word alone
+    may name someone else's range."""
+    product_words = _heads_of_titles(titles)
     led: dict[tuple[str, ...], list[list[str]]] = defaultdict(list)
     for words in titles:
         if words and (words[0].surface,) in makers:
@@ -257,14 +258,14 @@ def _whole_names(makers: set[tuple[str, ...]], titles: list[list[Word]]) -> set[
             products = {next((w for w in reversed(s) if w.isalpha() and not _fixed_kind(w)), "") for s in going_on}
             if (
                 count < max(WHOLE_NAME_TITLES, WHOLE_NAME_SHARE * len(surfaces))
-                or word in title_ends
+                or word in product_words
                 or not (word.isalpha() or word == "&")
                 or len(products - {word}) < 2
             ):
                 break
             name, surfaces = (*name, word), going_on
         whole.add(name[:-1] if name[-1] in _NAME_JOINERS else name)
-    return whole
+    return whole | makers  # the first word alone still names the maker of its other titles ("Eureka Vacuum …")
 
 
 def _common_words(descriptions: list[list[Sentence]], candidates: set[str]) -> set[tuple[str]]:
