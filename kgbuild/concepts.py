@@ -110,6 +110,8 @@ def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
     index = 0
     while index < len(words):
         first = words[index]
+        if first.canonical.endswith("y"):
+            first = first._replace(canonical=vocab.spelled(first.canonical))
         starts = {first.surface.split(" ", 1)[0], first.canonical.split(" ", 1)[0]}
         if starts & vocab.phrase_starts and (phrase := _lexicon_phrase(words, index, vocab)):
             result.append(phrase[0])

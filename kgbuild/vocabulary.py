@@ -107,6 +107,12 @@ class Vocabulary:
                 return _CLITIC.sub(r"\1", " ".join(surfaces[:size])), words[size:]
         return None, words
 
+    def spelled(self, canonical: str) -> str:
+        """A singular as the catalog writes it: the lemmatizer makes "cookies" "cooky" where the catalog writes
+        "cookie" ("berries" stays "berry")."""
+        written = canonical[:-1] + "ie"
+        return written if canonical not in self.nouns and written in self.nouns else canonical
+
     @staticmethod
     def strip_own_brand(words: list[Word], brand: str) -> tuple[str, list[Word]]:
         """``brand`` (a product's brand column) as a name, and the title without it where the title starts with it

@@ -1604,6 +1604,13 @@ def test_a_makers_name_goes_on_with_the_words_its_titles_go_on_with(nlp, parser,
     assert brands == [["kirkton house"]] * 9 + [["kirkton"]] + [["ambiano"]] * 3 + [["energizer"]] * 3 + [["zolo"]] * 3
 
 
+def test_a_plural_in_ies_is_named_as_the_catalog_writes_its_singular(nlp, parser, encoder):
+    titles = ["Chocolate Chip Cookies", "Oatmeal Raisin Cookies", "Double Chocolate Cookie", "Frozen Mixed Berries"]
+    categories = names(mine(titles, nlp, parser, encoder), "category")
+    assert {"chocolate chip cookie", "cookie", "frozen mixed berry"} <= categories
+    assert not [name for name in categories if "cooky" in name]
+
+
 def test_a_latin_plural_english_writes_as_a_mass_noun_keeps_its_form(nlp, parser, encoder):
     titles = ["Ambrane USB Data Cable", "Portronics Type C Data Cable", "Zebronics Media Player"]
     categories = names(mine(titles, nlp, parser, encoder), "category")
