@@ -205,7 +205,8 @@ def learn(
 
 
 def _brands_before_audience(titles: list[list[Word]]) -> set[tuple[str, ...]]:
-    """The words before an audience word that starts a title ("Roadster Men …", "United Colors of Benetton Women …")."""
+    """The words before an audience word that starts a title ("Roadster Men …", "United Colors of Benetton Women
+    …")."""
     brands: set[tuple[str, ...]] = set()
     for words in titles:
         surfaces = [w.surface for w in words]
