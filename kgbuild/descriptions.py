@@ -45,6 +45,7 @@ _OPENING_LINKS = {"in", "with"}  # "Shirt in cotton", "Sandals with straps"
 _REFERRING_DETERMINERS = {"the", "this", "these", "every", "each"}
 _REFERRING_ROLES = {"nsubj", "nsubjpass", "dobj"}
 _INDEFINITE = {"a", "an"}
+_MISREAD_VERB_TAGS = {"VBN", "VBD"}  # "lined", "rouched", "green": a bullet's participle or colour read as its verb
 _DEGREE_TAGS = {"JJR", "JJS"}  # "best results", "finer quality": a comparison, not a kind
 UNIT_LETTERS = 3  # a word this short right after a number is its unit ("cm", "oz", "ft")
 SPEC_SHARE = 0.3  # a sentence whose alphanumeric tokens contain digits this often is spec text
@@ -187,7 +188,8 @@ def _type_candidates(tokens: list[Any], opening: Any) -> list[Any]:
     subject = next((t for t in subjects if t.left_edge.i == tokens[0].i and t.head.lemma_ == "be"), None) or next(
         (t for t in subjects if t.head.dep_ == "ROOT"), None
     )
-    if subject is not None:
+    # not a modifier of an opening found past a misread verb ("Mint green heather tank")
+    if subject is not None and (opening is None or opening.dep_ == "ROOT" or subject.i > opening.i):
         colour = subject.lower_ in lexicon.COLOURS
         if subject.pos_ == "NOUN" or (subject.pos_ == "PROPN" and subject.head.lemma_ != "be"):
             found.append(subject)
@@ -236,14 +238,14 @@ def _names_one(noun: Any, opening: Any) -> bool:
 
 def fragment_head(tokens: list[Any]) -> Any:
     """The head of a sentence that is one noun phrase ("A terry towel that …", "Space-saving baskets that …",
-    "Shirt in cotton with …", "Fully lined swimsuit with …", where the tagger reads the participle as the verb).
-    A bare first word is taken only before "in" or "with": the tagger reads many sentence-initial adjectives and
-    verbs as nouns ("Ideal for …")."""
+    "Shirt in cotton with …", "Fully lined swimsuit with …" or "Gray rouched bra top", where the tagger reads a
+    participle or a colour as the verb). A bare first word is taken only before "in" or "with": the tagger reads many
+    sentence-initial adjectives and verbs as nouns ("Ideal for …")."""
     root = next((t for t in tokens if t.dep_ == "ROOT"), None)
     if root is None:
         return None
     position = tokens.index(root)
-    if root.tag_ == "VBN" and all(t.pos_ == "ADV" for t in tokens[:position]):
+    if root.tag_ in _MISREAD_VERB_TAGS and _bare_modifiers(tokens[:position]):
         return _next_head(tokens, position + 1)
     if root.pos_ not in _NOUNS or root.left_edge.i != tokens[0].i:
         return None
@@ -251,6 +253,12 @@ def fragment_head(tokens: list[Any]) -> Any:
         following = tokens[1] if len(tokens) > 1 else None
         return root if following is not None and following.lower_ in _OPENING_LINKS and following.head == root else None
     return root if root.pos_ == "NOUN" else None
+
+
+def _bare_modifiers(tokens: list[Any]) -> bool:
+    """Adverbs ("Fully lined …"), or adjectives and nouns with no determiner ("Mint green heather tank", "Mesh
+    lined hood"): words before a participle that read as the modifiers of a noun phrase, not as a clause's subject."""
+    return all(t.pos_ == "ADV" for t in tokens) or all(t.pos_ in _MODIFIER_POS for t in tokens)
 
 
 def _next_head(tokens: list[Any], start: int) -> Any:

@@ -1680,3 +1680,21 @@ def test_a_word_repeated_once_the_colour_is_out_is_named_once(nlp, parser, encod
     categories = names(mine(titles, nlp, parser, encoder), "category")
     assert {"casual shoe", "usb fan"} <= categories
     assert not [name for name in categories if any(a == b for a, b in itertools.pairwise(name.split()))]
+
+
+def test_a_bullet_whose_colour_or_participle_reads_as_a_verb_still_names_the_product(nlp, parser, encoder):
+    """ "Mint green heather tank", "Gray rouched tank": the tagger reads "green" and "rouched" as the verb of a
+    sentence whose subject is "Mint", "Gray"; the bullet is one noun phrase, and its head names the product."""
+    titles = ["Maya", "Nora", "Lia"]
+    descriptions = [
+        "Soft and light for yoga. • Mint green heather tunic-style tank. • Wrapped back.",
+        "Made for hot studios. • Gray rouched tank. • Flat seams.",
+        "Breathable and quick to dry. • Mint green heather tank. • Mesh lined back.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    assert {key: name.split()[-1] for key, name in primary_of(result).items()} == {
+        "1": "tank",
+        "2": "tank",
+        "3": "tank",
+    }
+    assert not {"mint", "gray", "grey", "mesh"} & names(result, "category")
