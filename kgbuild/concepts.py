@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -194,9 +194,15 @@ def _typed_word(word: Word, vocab: Vocabulary, quantity: bool) -> Typed:
     return Typed(word.canonical, "content", surface)
 
 
-def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
-    """(linking word before it, items) per segment: separators and linking words cut segments, and so do numbers
-    ("iPhone 13 Smartphone 128GB Midnight"), within the segment's link; what follows a number and its unit set apart
+class Segment(NamedTuple):
+    link: str | None  # the linking word before it
+    items: list[Typed]
+    labels_number: bool  # it ends right before a bare number, which its last word names ("USB 2.0", "iPhone 13")
+
+
+def _segments(items: list[Typed]) -> list[Segment]:
+    """The title's segments: separators and linking words cut segments, and so do numbers ("iPhone 13 Smartphone
+    128GB Midnight"), within the segment's link; what follows a number and its unit set apart
     after the product's name is the package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"; not "6 ft. Step Ladder",
     nor "Yellow Gold 22 K Ring", where the measure is part of the name), and what follows "for" the product's purpose
     (link ``PURPOSE``: "Webcam for Laptop", "Scooter for Adults & Teens"), also right after a number ("SPF 45 with
@@ -205,6 +211,7 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
     between two colours nor where it joins one word to the phrase after it ("Litchi & Aloe Vera Smoothie").
     Audience words and junk are left out."""
     segments: list[tuple[str | None, list[Typed]]] = [(None, [])]
+    labelling: set[int] = set()  # segments that end before a bare number
     after_number = after_unit = after_hyphened = aside = False
     resumed: str | None = None
     separated = True  # a separator since the last phrase word
@@ -229,6 +236,8 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
             separated = separated or not ((after_unit and item.text == ".") or (after_number and item.text == "-"))
         elif number:
             if segments[-1][1]:
+                if _bare_number(items, index):
+                    labelling.add(len(segments) - 1)
                 segments.append((segments[-1][0], []))
         elif (
             item.role == "junk"
@@ -244,7 +253,7 @@ def _segments(items: list[Typed]) -> list[tuple[str | None, list[Typed]]]:
         after_unit = item.role == "junk" and after_number
         after_hyphened = after_number and item.text == "-"  # "1.75-in"
         after_number = number
-    return [s for s in segments if s[1]]
+    return [Segment(link, words, i in labelling) for i, (link, words) in enumerate(segments) if words]
 
 
 def _continues_link(separator: str, link: str | None) -> bool:
@@ -256,6 +265,14 @@ def _continues_link(separator: str, link: str | None) -> bool:
 
 def _is_number(item: Typed) -> bool:
     return item.role == "junk" and bool(_HAS_DIGIT.search(item.text))
+
+
+def _bare_number(items: list[Typed], index: int) -> bool:
+    """Whether the item at ``index`` is a number without a unit after it ("2.0" in "USB 2.0 64GB"; not "6 foot")."""
+    following = items[index + 1] if index + 1 < len(items) else None
+    return bool(vocabulary.NUMBER.fullmatch(items[index].text)) and (
+        following is None or following.role != "junk" or _is_number(following)
+    )
 
 
 def _joins_without_cut(segment: list[Typed], items: list[Typed], index: int) -> bool:
@@ -372,7 +389,8 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
         _pair(t.role, t.text) for t in items if t.role in _ATTRIBUTE_ROLES and (t.role != BRAND or not brand)
     }
     mention.attributes |= {_pair(LINE, name) for name in _runs(items, LINE)}
-    segments = [(link, seg, _labels_left_out(_phrase_items(seg), vocab)) for link, seg in _segments(items)]
+    found = _segments(items)
+    segments = [(s.link, s.items, _labels_left_out(_phrase_items(s.items), vocab)) for s in found]
     if segments:
         last = next((t for t in reversed(segments[0][1]) if t.role == "content"), None)
         mention.title_name = last.text if last is not None and last.surface in vocab.nouns else None
@@ -393,12 +411,14 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     # The main segment follows no "with"/"in", "for" or size unless all do ("... with Zip Closure", "Webcam for
     # Laptop", "Ground Coffee, 12 oz Bag"); among those, it ends in a word the catalog reads as a noun ("…,
     # Compatible with iPhone" does not), then in one its descriptions head phrases with ("Cordless, Drill Kit": kit,
-    # not cordless), and then in the word that ends most titles' product names.
+    # not cordless), then in no word that labels a number after it ("USB 2.0 64GB Pen Drive": drive, not USB), and
+    # then in the word that ends most titles' product names.
     main = max(
         [i for i in candidates if segments[i][0] is None] or candidates,
         key=lambda i: (
             segments[i][2][-1].surface in vocab.nouns,
             synonyms.match_key(segments[i][2][-1].text) in vocab.described,
+            not found[i].labels_number,
             vocab.head_score[segments[i][2][-1].text],
             i,
         ),
@@ -715,7 +735,7 @@ def _head_score(titles: list[tuple[str | None, list[Typed]]]) -> Counter:
     "de" in "Eau de Toilette", which ends in a name, nor "bag" in "Coffee, 12 oz Bag")."""
     score: Counter = Counter()
     for _, title_items in titles:
-        ends = ([t for t in items if t.role != COLOUR] for link, items in _segments(title_items) if link is None)
+        ends = ([t for t in s.items if t.role != COLOUR] for s in _segments(title_items) if s.link is None)
         score.update({named[-1].text for named in ends if named and named[-1].role in _PHRASE_ROLES})
     return score
 

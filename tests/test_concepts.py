@@ -1156,7 +1156,7 @@ def test_a_size_starts_the_package_only_after_the_products_name(settings):
     parsed = concepts.parse(catalog(titles), ["title"], settings)
     vocab = vocabulary.learn(parsed.titles, parsed.families, parsed.descriptions, ["Werner", "Lavazza"])
     links = [
-        {segment[-1].text: link for link, segment in concepts._segments(items)}
+        {segment.items[-1].text: segment.link for segment in concepts._segments(items)}
         for _, items in concepts.typed_titles(parsed.titles, vocab)
     ]
     assert links[0]["ladder"] is None and links[0]["capacity"] == concepts.MEASURED
@@ -1698,3 +1698,19 @@ def test_a_bullet_whose_colour_or_participle_reads_as_a_verb_still_names_the_pro
         "3": "tank",
     }
     assert not {"mint", "gray", "grey", "mesh"} & names(result, "category")
+
+
+def test_a_word_that_labels_a_number_does_not_name_the_product(nlp, parser, encoder):
+    """ "USB 2.0 64GB Pen Drive": USB ends more titles' segments than drive in this catalog ("Charging Cable, USB"),
+    but here it says what the number after it is, a version; the product is the pen drive."""
+    titles = [
+        "HP v236w USB 2.0 64GB Pen Drive, Metal",
+        "SanDisk Ultra USB 3.0 128GB Pen Drive, Black",
+        "Kingston USB 3.2 32GB Pen Drive, Red",
+        "Boat Charging Cable, USB",
+        "Wayona Fast Charging Cable, USB",
+        "Portronics Data Cable, USB",
+    ]
+    result = mine(titles, nlp, parser, encoder)
+    primary = primary_of(result)
+    assert [primary.get(key) for key in "123"] == ["pen drive"] * 3
