@@ -746,10 +746,13 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
     candidate. A title's head is evidence enough; a noun named only in descriptions needs ``type_min_families``
     families, or one whose description opens with it after "a" or "this" ("A small fridge that …"). Either way it
     must head product names in at least ``type_share`` of the families that use it at all: a part ("pocket",
-    "surface"), named after the product's own type or used as a detail, gathers uses but no evidence."""
+    "surface"), named after the product's own type or used as a detail, gathers uses but no evidence. A noun that
+    a title ends in and its description names first, in ``type_min_families`` families, is a type however often
+    other copy uses it as a part ("Betty Bow Belt": "Belt in imitation leather …"; dresses have "a tie belt")."""
     key = synonyms.match_key
     title_heads: set[str] = set()
     introduced: set[str] = set()
+    confirmed: dict[str, set[str]] = defaultdict(set)  # families whose title and description name it first
     evidence: dict[str, set[str]] = defaultdict(set)
     uses: dict[str, set[str]] = defaultdict(set)
     for mention, family in zip(mentions, families, strict=True):
@@ -763,6 +766,8 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
             uses[head].add(family)
             if head == title_head or (title_head is None and position == 0):
                 evidence[head].add(family)
+            if head == title_head and position == 0:
+                confirmed[head].add(family)
         if title_head is None and mention.introduces_type:  # its first type chain is the one introduced
             introduced.add(key(mention.type_chains[0][0][0]))
         for position, chain in enumerate(mention.references):
@@ -777,8 +782,11 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
     return {
         noun
         for noun, found_in in evidence.items()
-        if (noun in title_heads or noun in introduced or len(found_in) >= settings.type_min_families)
-        and len(found_in) >= settings.type_share * len(uses[noun])
+        if (
+            (noun in title_heads or noun in introduced or len(found_in) >= settings.type_min_families)
+            and len(found_in) >= settings.type_share * len(uses[noun])
+        )
+        or len(confirmed[noun]) >= settings.type_min_families
     }
 
 

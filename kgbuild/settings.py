@@ -84,7 +84,8 @@ class Settings(BaseSettings):
         ge=1,
         description=(
             "A noun named as the product only in descriptions is a product type from this many families on "
-            '(from one where a description opens with it after "a" or "this").'
+            '(from one where a description opens with it after "a" or "this"); so is one that this many families\' '
+            "titles end in and their descriptions name first, whatever --type-share says."
         ),
     )
     type_share: float = Field(

@@ -1714,3 +1714,31 @@ def test_a_word_that_labels_a_number_does_not_name_the_product(nlp, parser, enco
     result = mine(titles, nlp, parser, encoder)
     primary = primary_of(result)
     assert [primary.get(key) for key in "123"] == ["pen drive"] * 3
+
+
+def test_a_type_other_copy_uses_as_a_part_stays_a_type_where_title_and_description_agree(nlp, parser, encoder):
+    """Ten dresses have "a tie belt"; two belts are named so by their titles and their descriptions' openings. The
+    word heads product names in few of the families that use it, but two fields agree that these products are
+    belts."""
+    dresses = {
+        "Anna dress": "Short dress in a viscose weave with a detachable tie belt.",
+        "Bella dress": "Long dress in crêpe with a narrow tie belt at the waist.",
+        "Cara dress": "Wrap dress in jersey with a wide tie belt.",
+        "Dina dress": "Shirt dress in cotton poplin with buttons and a tie belt.",
+        "Edda dress": "Sleeveless dress in linen with a detachable tie belt and pockets.",
+        "Fay dress": "Fitted dress in ribbed jersey with a thin tie belt.",
+        "Gina dress": "Midi dress in satin with a tie belt and a flared skirt.",
+        "Hedy dress": "Denim dress with a collar, press-studs and a detachable tie belt.",
+        "Ines dress": "Knee-length dress in a patterned weave with a covered tie belt.",
+        "Jola dress": "Puff-sleeved dress in chiffon with smocking and a tie belt.",
+    }
+    titles = ["Betty Bow belt", "Tobias Nubuck Belt", *dresses]
+    descriptions = [
+        "Belt in imitation leather with a metal buckle. Width 1.5 cm.",
+        "Belt in nubuck with a metal buckle. Width 3 cm.",
+        *dresses.values(),
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    primary = primary_of(result)
+    assert (primary.get("1"), primary.get("2", "").split()[-1:]) == ("belt", ["belt"])
+    assert primary["3"] == "dress"
