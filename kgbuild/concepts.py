@@ -117,6 +117,11 @@ def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
             result.append(phrase[0])
             index += phrase[1]
             continue
+        letter = words[index + 1].surface if index + 1 < len(words) else ""
+        if (first.surface, letter) in vocab.lettered:  # "Type C", "Vitamin C": one name
+            result.append(Typed(f"{first.canonical} {letter}", "content", f"{first.surface} {letter}"))
+            index += 2
+            continue
         if first.surface in _COLOUR_NOUNS and index and _names_a_thing(words[index - 1], vocab):
             result.append(Typed(first.canonical, "content", first.surface))  # "Hair Colour", not "Black Colour"
             index += 1

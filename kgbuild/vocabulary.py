@@ -51,6 +51,7 @@ SHARED_WORD_LEADERS = 5  # a title word after this many different first words is
 _POSSESSIVE = {"'s", "’s"}
 BRAND_WORDS = 4  # a brand before an audience word is this many words at most ("SDL by Sweet Dreams Men …"; not
 # "Swagtron Foldable Electric Scooter for Adults")
+LETTER_NAME_TITLES = 3  # titles that write a noun with one capital letter after it before the two are one name
 TITLE_HEAD_TITLES, TITLE_HEAD_MODIFIERS = 3, 2  # a word ending 3 titles after 2 different words names products
 # What a brand before an audience word never ends in: a mark ending a part of the title ("Tooth Brush - Kids 3-6
 # Years") or "for" ("Deospray For Men").
@@ -97,6 +98,7 @@ class Vocabulary:
     nouns: frozenset[str]  # words mostly read as nouns
     boilerplate: frozenset[str]
     headers: frozenset[tuple[str, ...]]  # the words of headings that open descriptions, as written in lower case
+    lettered: frozenset[tuple[str, str]]  # a noun and the capital letter that names a thing with it ("type", "c")
     head_score: Counter  # how often a word ends an unlinked segment of a title in this catalog
     described: frozenset[str]  # comparison keys of the nouns descriptions head phrases with
 
@@ -183,6 +185,8 @@ def learn(
     brands |= _makers(unbranded_titles, unbranded_descriptions, brands, complements)
     brand_words = {word for brand in brands for word in brand}
     units = _units(everything)
+    nouns = _nouns(everything)
+    lettered = _lettered(titles, nouns)
     return Vocabulary(
         brands=frozenset(brands),
         lines=frozenset(_lines(titles, lower) - brand_words),
@@ -190,9 +194,10 @@ def learn(
         units=frozenset(units),
         number_labels=frozenset(_number_labels(titles, units)),
         complements=frozenset(complements),
-        nouns=frozenset(_nouns(everything)),
+        nouns=frozenset(nouns),
         boilerplate=frozenset(_boilerplate(families, descriptions)),
         headers=frozenset(_headers(families, titles, descriptions)),
+        lettered=frozenset(lettered),
         head_score=Counter(),
         described=frozenset(
             match_key(phrase[-1].canonical)
@@ -490,6 +495,22 @@ def _context(words: list[Word], index: int) -> tuple[str, str]:
 
 def _class(word: Word) -> str:
     return "(audience)" if word.surface in lexicon.GENDER else word.canonical
+
+
+def _lettered(titles: list[list[Word]], nouns: set[str]) -> set[tuple[str, str]]:
+    """``nouns`` that titles write with the same capital letter after them in at least ``LETTER_NAME_TITLES``
+    titles: the two words are one name ("Type C Cable", "Vitamin C Serum", "Grade A Eggs"), not a noun and a stray
+    letter or an article."""
+    titles_with: Counter = Counter()
+    for words in dict.fromkeys(map(tuple, titles)):  # colour variants of one product are one title
+        titles_with.update(
+            {
+                (word.surface, letter.surface)
+                for word, letter in zip(words, words[1:], strict=False)
+                if word.surface in nouns and len(letter.surface) == 1 and letter.surface.isalpha() and letter.proper
+            }
+        )
+    return {pair for pair, count in titles_with.items() if count >= LETTER_NAME_TITLES}
 
 
 def _nouns(texts: list[list[Word]]) -> set[str]:

@@ -1742,3 +1742,21 @@ def test_a_type_other_copy_uses_as_a_part_stays_a_type_where_title_and_descripti
     primary = primary_of(result)
     assert (primary.get("1"), primary.get("2", "").split()[-1:]) == ("belt", ["belt"])
     assert primary["3"] == "dress"
+
+
+def test_a_capital_letter_titles_write_after_one_noun_names_a_thing_with_it(nlp, parser, encoder):
+    """ "Vitamin C", "Grade A": three titles write the same letter after the noun, so the two are one name; alone,
+    the letter would be dropped ("vitamin serum") or read as an article that ends the product's name ("grade")."""
+    titles = [
+        "Lakme Vitamin C Serum",
+        "Plum Vitamin C Face Wash",
+        "Mamaearth Vitamin C Face Wash",
+        "Organic Grade A Maple Syrup",
+        "Grade A Large Eggs",
+        "Happy Hens Grade A Brown Eggs",
+    ]
+    result = mine(titles, nlp, parser, encoder)
+    primary = primary_of(result)
+    assert primary["1"].endswith("vitamin c serum") and primary["2"].endswith("vitamin c face wash")
+    assert primary["5"].startswith("grade a") and primary["5"].split()[-1] == "egg"
+    assert not {"grade", "vitamin serum"} & names(result, "category")
