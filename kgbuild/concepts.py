@@ -207,8 +207,8 @@ class Segment(NamedTuple):
 
 def _segments(items: list[Typed]) -> list[Segment]:
     """The title's segments: separators and linking words cut segments, and so do numbers ("iPhone 13 Smartphone
-    128GB Midnight"), within the segment's link; what follows a number and its unit set apart
-    after the product's name is the package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"; not "6 ft. Step Ladder",
+    128GB Midnight"), within the segment's link; what follows a number and its unit set apart after the product's
+    name is the package (link ``MEASURED``: "Ground Coffee, 12 oz Bag"; not "6 ft. Step Ladder",
     nor "Yellow Gold 22 K Ring", where the measure is part of the name), and what follows "for" the product's purpose
     (link ``PURPOSE``: "Webcam for Laptop", "Scooter for Adults & Teens"), also right after a number ("SPF 45 with
     Sea Moss"; "in" there is a unit or "3 in 1"); what a title puts in brackets is an aside (link ``ASIDE``: "Badge
