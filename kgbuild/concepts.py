@@ -15,10 +15,11 @@ What words mean is learned from the catalog (:mod:`kgbuild.vocabulary`): brands,
 colours, units, boilerplate, and which nouns are **product types**: nouns that head product names (titles' heads,
 descriptions' type candidates) in at least two product families, and do so in a fair share of the families that use
 them at all, or that titles and their own descriptions agree on in two families. Parts ("hood", "cuff") and generic
-words, used mostly inside other products' descriptions, are not types and never become categories. Each product's primary category is its title's when the title's head is a type, else its
-description's; it is marked ``primary`` on the link. Near-synonyms merge into one concept with aliases
-(:mod:`kgbuild.synonyms`), concepts below ``min_support`` products are dropped, except a type that is the only one
-a product names: its head stays, as that product's primary category.
+words, used mostly inside other products' descriptions, are not types and never become categories. Each product's
+primary category is its title's when the title's head is a type, else its description's; it is marked ``primary`` on
+the link. Near-synonyms merge into one concept with aliases (:mod:`kgbuild.synonyms`), concepts below ``min_support``
+products are dropped, except a type that is the only one a product names: its head stays, as that product's primary
+category.
 """
 
 from __future__ import annotations
