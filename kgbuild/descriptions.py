@@ -217,15 +217,34 @@ def _named_things(nouns: list[Any]) -> list[Any]:
 def _references(tokens: list[Any]) -> list[Any]:
     """Nouns a definite or distributive determiner points at as a subject or object ("keeps the rug in place",
     "makes every basket unique"): in a product's own description these often name the product itself."""
-    return _named_things(
-        [
-            t
-            for t in tokens
-            if t.pos_ == "NOUN"
-            and t.dep_ in _REFERRING_ROLES
-            and any(c.dep_ == "det" and c.lower_ in _REFERRING_DETERMINERS for c in t.children)
-        ]
-    )
+    referred = [
+        t
+        for t in tokens
+        if t.pos_ == "NOUN"
+        and t.dep_ in _REFERRING_ROLES
+        and any(c.dep_ == "det" and c.lower_ in _REFERRING_DETERMINERS for c in t.children)
+    ]
+    return _named_things([_past_measure(t) for t in referred if _past_measure(t) is not None])
+
+
+def _measures_adjective(noun: Any) -> bool:
+    """Whether the noun says how the adjective right after it holds: read so ("heat resistant"), or after a noun
+    the parser made its compound ("makes the bowl impact resistant" is about the bowl; not "makes the cover easy
+    to remove")."""
+    following = noun.doc[noun.i + 1] if noun.i + 1 < len(noun.doc) else None
+    if following is None or following.pos_ != "ADJ" or noun.head != following:
+        return False
+    previous = noun.doc[noun.i - 1] if noun.i else None
+    return noun.dep_ == "npadvmod" or (previous is not None and previous.pos_ == "NOUN" and previous.head == noun)
+
+
+def _past_measure(noun: Any) -> Any:
+    """The noun, or where it measures an adjective, the noun the parser made its compound ("the bowl" of "the bowl
+    impact resistant"), if any."""
+    if not _measures_adjective(noun):
+        return noun
+    previous = noun.doc[noun.i - 1] if noun.i else None
+    return previous if previous is not None and previous.pos_ == "NOUN" and previous.head == noun else None
 
 
 def _names_one(noun: Any, opening: Any) -> bool:
@@ -281,11 +300,14 @@ def _next_head(tokens: list[Any], start: int) -> Any:
 
 def _nouns_heading_phrases(tokens: list[Any]) -> list[Any]:
     """Nouns that end a noun phrase (not the first part of a compound), but not a label before a colon ("… Women's
-    Top Price: Rs. 399", "Care instructions: …")."""
+    Top Price: Rs. 399", "Care instructions: …") nor one that measures an adjective ("heat resistant")."""
     return [
         t
         for t in tokens
-        if t.pos_ == "NOUN" and t.dep_ != "compound" and not (t.i + 1 < len(t.doc) and t.doc[t.i + 1].text == ":")
+        if t.pos_ == "NOUN"
+        and t.dep_ != "compound"
+        and not (t.i + 1 < len(t.doc) and t.doc[t.i + 1].text == ":")
+        and not _measures_adjective(t)
     ]
 
 

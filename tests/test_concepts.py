@@ -1757,3 +1757,21 @@ def test_a_capital_letter_titles_write_after_one_noun_names_a_thing_with_it(nlp,
     assert primary["1"].endswith("vitamin c serum") and primary["2"].endswith("vitamin c face wash")
     assert primary["5"].startswith("grade a") and primary["5"].split()[-1] == "egg"
     assert not {"grade", "vitamin serum"} & names(result, "category")
+
+
+def test_a_noun_that_measures_an_adjective_is_neither_the_product_nor_a_detail(nlp, parser, encoder):
+    """ "makes the bowl impact resistant": the parser makes "impact" the noun "the" points at, with "bowl" its
+    compound; "impact" says how the bowl is resistant, and the bowl is what the copy refers to."""
+    titles = ["FÄRGRIK", "DINERA", "OFTAST", "GURLI", "SANELA"]
+    descriptions = [
+        "Made of feldspar porcelain, which makes the bowl impact resistant and durable.",
+        "Made of stoneware, which makes the bowl impact resistant and durable.",
+        "The glass is heat resistant and the plate is dishwasher safe.",
+        "Soft cotton that makes the cover easy to remove.",
+        "Velvet that makes the cover easy to remove.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    primary = primary_of(result)
+    assert (primary.get("1"), primary.get("2")) == ("bowl", "bowl")
+    assert (primary.get("4"), primary.get("5")) == ("cover", "cover")  # "easy" says how the cover is, not "cover"
+    assert not {"impact", "bowl impact", "heat"} & set(result.concepts["name"])
