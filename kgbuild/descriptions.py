@@ -224,7 +224,7 @@ def _references(tokens: list[Any]) -> list[Any]:
         and t.dep_ in _REFERRING_ROLES
         and any(c.dep_ == "det" and c.lower_ in _REFERRING_DETERMINERS for c in t.children)
     ]
-    return _named_things([_past_measure(t) for t in referred if _past_measure(t) is not None])
+    return _named_things([noun for t in referred if (noun := _past_measure(t)) is not None])
 
 
 def _measures_adjective(noun: Any) -> bool:
@@ -234,17 +234,19 @@ def _measures_adjective(noun: Any) -> bool:
     following = noun.doc[noun.i + 1] if noun.i + 1 < len(noun.doc) else None
     if following is None or following.pos_ != "ADJ" or noun.head != following:
         return False
+    return noun.dep_ == "npadvmod" or _compound_before(noun) is not None
+
+
+def _compound_before(noun: Any) -> Any:
+    """The noun right before ``noun`` that the parser made its compound ("bowl" of "bowl impact"), if any."""
     previous = noun.doc[noun.i - 1] if noun.i else None
-    return noun.dep_ == "npadvmod" or (previous is not None and previous.pos_ == "NOUN" and previous.head == noun)
+    return previous if previous is not None and previous.pos_ == "NOUN" and previous.head == noun else None
 
 
 def _past_measure(noun: Any) -> Any:
     """The noun, or where it measures an adjective, the noun the parser made its compound ("the bowl" of "the bowl
     impact resistant"), if any."""
-    if not _measures_adjective(noun):
-        return noun
-    previous = noun.doc[noun.i - 1] if noun.i else None
-    return previous if previous is not None and previous.pos_ == "NOUN" and previous.head == noun else None
+    return _compound_before(noun) if _measures_adjective(noun) else noun
 
 
 def _names_one(noun: Any, opening: Any) -> bool:
