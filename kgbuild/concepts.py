@@ -118,8 +118,9 @@ def typed(words: list[Word], vocab: Vocabulary) -> list[Typed]:
             result.append(phrase[0])
             index += phrase[1]
             continue
-        letter = words[index + 1].surface if index + 1 < len(words) else ""
-        if (first.surface, letter) in vocab.lettered:  # "Type C", "Vitamin C": one name
+        # "Type C", "Vitamin C": one name (most catalogs learn none, so most words skip the lookup)
+        if vocab.lettered and index + 1 < len(words) and (first.surface, words[index + 1].surface) in vocab.lettered:
+            letter = words[index + 1].surface
             result.append(Typed(f"{first.canonical} {letter}", "content", f"{first.surface} {letter}"))
             index += 2
             continue
