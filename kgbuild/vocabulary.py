@@ -174,6 +174,7 @@ def learn(
     # unless it heads the phrase naming the product ("Joggers in woven fabric").
     lower = _lower_case_words([*titles, *(words[1:] for words in sentences), *_named_types(descriptions)])
     complements = _complements(titles)
+    product_words = _heads_of_titles(titles)
     # the brand column speaks for the products it names: brands are learned from the others' titles
     brands = {tuple(_brand_name(brand).split()) for brand in brand_values if brand}
     unbranded = [i for i, brand in enumerate(brand_values) if not brand]
@@ -182,14 +183,14 @@ def learn(
     before_audience = _brands_before_audience(unbranded_titles)
     one_word = {brand[0] for brand in before_audience if len(brand) == 1}
     brands |= before_audience - _common_words(unbranded_descriptions, one_word)
-    brands |= _makers(unbranded_titles, unbranded_descriptions, brands, complements)
+    brands |= _makers(unbranded_titles, unbranded_descriptions, brands, complements, product_words)
     brand_words = {word for brand in brands for word in brand}
     units = _units(everything)
     nouns = _nouns(everything)
     lettered = _lettered(titles, nouns)
     return Vocabulary(
         brands=frozenset(brands),
-        lines=frozenset(_lines(titles, lower) - brand_words),
+        lines=frozenset(_lines(titles, lower, product_words) - brand_words),
         colours=frozenset(lexicon.COLOURS | _catalog_colours(everything, len(titles))),
         units=frozenset(units),
         number_labels=frozenset(_number_labels(titles, units)),
@@ -234,7 +235,11 @@ def _brands_before_audience(titles: list[list[Word]]) -> set[tuple[str, ...]]:
 
 
 def _makers(
-    titles: list[list[Word]], descriptions: list[list[Sentence]], known: set[tuple[str, ...]], complements: set[str]
+    titles: list[list[Word]],
+    descriptions: list[list[Sentence]],
+    known: set[tuple[str, ...]],
+    complements: set[str],
+    product_words: set[str],
 ) -> set[tuple[str, ...]]:
     """Words leading titles that name their makers: none where the products they lead have descriptions and fewer
     than ``MAKERS_NAMED_SHARE`` of those descriptions name the word (style names, typed ``line`` instead), and
@@ -246,15 +251,18 @@ def _makers(
         if sentences and words and (words[0].surface,) in leading:
             described += 1
             named += any(w.surface == words[0].surface for s in sentences for w in s.words)
-    return set() if described and named < MAKERS_NAMED_SHARE * described else _whole_names(leading, titles)
+    return (
+        set() if described and named < MAKERS_NAMED_SHARE * described else _whole_names(leading, titles, product_words)
+    )
 
 
-def _whole_names(makers: set[tuple[str, ...]], titles: list[list[Word]]) -> set[tuple[str, ...]]:
+def _whole_names(
+    makers: set[tuple[str, ...]], titles: list[list[Word]], product_words: set[str]
+) -> set[tuple[str, ...]]:
     """Each maker's name with the words nearly all its titles go on with, up to ``BRAND_WORDS`` words, none of
-    them a word that names products (:func:`_heads_of_titles`: "Kirkton House …", "Melissa & Doug …"; not
+    them one of ``product_words`` (:func:`_heads_of_titles`: "Kirkton House …", "Melissa & Doug …"; not
     "Energizer Batteries AA" where titles end in "AA Batteries", "AAA Batteries"): the maker's first word alone
     may name someone else's range."""
-    product_words = _heads_of_titles(titles)
     led: dict[tuple[str, ...], list[list[str]]] = defaultdict(list)
     for words in titles:
         if words and (words[0].surface,) in makers:
@@ -352,10 +360,10 @@ def _lower_case_words(texts: Iterable[list[Word]]) -> set[str] | None:
     return lower if words and lower_words >= LOWER_CASE_EVIDENCE * words else None
 
 
-def _lines(titles: list[list[Word]], lower: set[str] | None) -> set[str]:
+def _lines(titles: list[list[Word]], lower: set[str] | None, product_words: set[str]) -> set[str]:
     if lower is None:
         return set()
-    shared = _shared_title_words(titles) | _heads_of_titles(titles)
+    shared = _shared_title_words(titles) | product_words
     return {
         w.surface
         for title in titles
