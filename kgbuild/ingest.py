@@ -141,13 +141,23 @@ def read(catalog: Path, settings: Settings) -> Source:
 def _column_names(catalog: Path, header: list[str], settings: Settings, renamed: dict[str, str]) -> list[str]:
     """The header with every name usable as a Neo4j property and none overwriting one kgbuild owns: an empty name
     becomes ``column_<n>``, a repeated one ``<name>_<k>``, a reserved one ``catalog_<name>``, bytes that are not
-    UTF-8 ``\\udcXX`` escapes; ``renamed`` gets each change."""
+    UTF-8 ``\\udcXX`` escapes, and the one column named like an id, title, description or image column setting but
+    for its case takes that setting's name ("Description" for ``description``, as shop exports write it) where no
+    column has it; ``renamed`` gets each change."""
     if len(header) > settings.max_columns:
         raise CatalogError(f"{catalog}: {len(header)} columns, more than max_columns={settings.max_columns}")
     core = {settings.id_col, settings.title_col, settings.description_col}
+    configured = {*core, settings.image_col}
+    stripped = [name.strip() for name in header]
+    by_case: dict[int, str] = {}  # header position → the setting's name its column stands for
+    for name in configured - set(stripped):
+        alike = [i for i, column in enumerate(stripped) if column.casefold() == name.casefold()]
+        if len(alike) == 1:
+            by_case[alike[0]] = name
     names: list[str] = []
     for position, name in enumerate(header, start=1):
         new = name.strip().encode("utf-8", "backslashreplace").decode() or f"column_{position}"  # bytes not UTF-8
+        new = by_case.get(position - 1, new)
         if new in RESERVED_PROPERTIES and new not in core:
             new = RENAMED_PREFIX + new
         base, copy = new, 1

@@ -3,14 +3,15 @@
 * **brands**: a brand column when the catalog has one; for products without a value in it, words before an
   audience word ("Roadster Men …", "Red Tape Men …"; not "Navy Blue Men …", "Titan Analog Watch for Men") and
   leading words that recur across titles ending in different words (with the words nearly all their titles go on
-  with: "Kirkton House"), never an article alone ("The …") nor a name
-  only a variant number follows ("Theron (1)"), and only where the catalog's copy names them: leading words that the
+  with: "Kirkton House"), never an article alone ("The …"), a name only a variant number follows ("Theron (1)")
+  nor a word that is a whole title ("Hoodie"), and only where the catalog's copy names them: leading words that the
   descriptions of their products hardly ever repeat are a single brand's style names ("Emma dress", "Babette
   long"), and words the descriptions write in lower case are common words ("Microwave Safe Bowl"). What a title
   says the product fits does not count against a leading word ("Remote for Samsung TV", "Case Compatible with
   Samsung Galaxy").
 * **style names** (product lines): title words the catalog writes only as names (capitalised or in capitals, never
-  in lower case anywhere in its text but a sentence's first word, in a catalog with enough lower-case text to tell)
+  in lower case anywhere in its text but a sentence's first word, in a catalog with enough lower-case text of its
+  own, not copy many families repeat, to tell)
   that are not brands, not written by many makers (unless they label a number: "SPF 50") and not the end of many
   titles: "Chaz", "KURA" (not "USB", "Watch"). They are typed ``line``; they never become categories.
 * **colours**: basic colour terms and multi-word colour names everywhere; a single-word colour name ("wine",
@@ -170,9 +171,16 @@ def learn(
     """``brand_values``: each product's value in the brand column, None where it has none."""
     sentences = [s.words for described in descriptions for s in described]
     everything = [*titles, *sentences]
+    boilerplate = _boilerplate(families, descriptions)
     # A sentence's first word is capitalised whatever it is: it tells nothing about how the catalog writes it,
     # unless it heads the phrase naming the product ("Joggers in woven fabric").
-    lower = _lower_case_words([*titles, *(words[1:] for words in sentences), *_named_types(descriptions)])
+    lower = _lower_case_words(
+        [
+            *((title, True) for title in titles),
+            *((s.words[1:], s.key not in boilerplate) for described in descriptions for s in described),
+            *((words, True) for words in _named_types(descriptions)),
+        ]
+    )
     complements = _complements(titles)
     product_words = _heads_of_titles(titles)
     # the brand column speaks for the products it names: brands are learned from the others' titles
@@ -196,7 +204,7 @@ def learn(
         number_labels=frozenset(_number_labels(titles, units)),
         complements=frozenset(complements),
         nouns=frozenset(nouns),
-        boilerplate=frozenset(_boilerplate(families, descriptions)),
+        boilerplate=frozenset(boilerplate),
         headers=frozenset(_headers(families, titles, descriptions)),
         lettered=frozenset(lettered),
         head_score=Counter(),
@@ -311,6 +319,7 @@ def _leading_brands(
     leading: Counter = Counter()
     anywhere: Counter = Counter()
     endings: dict[str, set[str]] = defaultdict(set)
+    whole_titles = {words[0].surface for words in titles if len(words) == 1}
     for words in titles:
         if not words:
             continue
@@ -330,6 +339,7 @@ def _leading_brands(
         if count / anywhere[word] >= 0.9
         and len(endings[word]) >= 2
         and word not in known_first_words
+        and word not in whole_titles  # a maker's name alone is no title ("Hoodie" beside "Hoodie - Red, No")
         and word.isalpha()
         and word not in lexicon.SEPARATORS  # "The …" leads titles of many makers
         and not _fixed_kind(word)
@@ -345,17 +355,18 @@ def _named_types(descriptions: list[list[Sentence]]) -> Iterable[list[Word]]:
                 yield sentence.words[:1]
 
 
-def _lower_case_words(texts: Iterable[list[Word]]) -> set[str] | None:
+def _lower_case_words(texts: Iterable[tuple[list[Word], bool]]) -> set[str] | None:
     """The words (singular) the catalog writes in lower case; None when it has too little lower-case text to tell
-    a name by its case."""
+    a name by its case, counting only its own text (flagged True): copy many families repeat (care text,
+    placeholder text such as "Lorem ipsum …" under titles such as "Hoodie with Pocket") does not tell."""
     lower: set[str] = set()
     words = lower_words = 0
-    for text in texts:
+    for text, own in texts:
         for word in text:
             if word.surface.isalpha():
-                words += 1
+                words += own
                 if not word.proper:
-                    lower_words += 1
+                    lower_words += own
                     lower.add(singular(word.surface))
     return lower if words and lower_words >= LOWER_CASE_EVIDENCE * words else None
 

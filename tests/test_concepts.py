@@ -129,6 +129,14 @@ def test_attributes_are_typed_and_brands_learned_from_recurring_leading_words(nl
     )
 
 
+def test_a_word_that_is_a_whole_title_is_no_brand(nlp, parser, encoder):
+    # "Hoodie" leads titles ending in different words, as a maker's name does, but it is also a title on its own.
+    titles = ["Hoodie", "Hoodie - Red", "Hoodie - Blue, Zip", "T-Shirt", "T-Shirt - Blue", "T-Shirt - Red, Logo"]
+    result = mine(titles, nlp, parser, encoder)
+    assert not names(result, "brand")  # not "hoodie" and "tshirt", which left "zip" and "logo" as the products
+    assert primary_heads(result) == dict.fromkeys(["1", "2", "3"], "hoodie") | dict.fromkeys(["4", "5", "6"], "t-shirt")
+
+
 def test_brand_column_is_used_when_present(nlp, encoder):
     _, names_of = mined(
         ["Mother Earth Brown Kurta", "Mother Earth Blue Tunic"], nlp, encoder, brand=["Mother Earth", "Mother Earth"]
@@ -489,6 +497,17 @@ def test_style_names_are_lines_not_brands_or_categories(style_named):
     assert not any(
         word in name.split() for name in names(style_named, "category") for word in ("chaz", "kura", "malm", "orion")
     )
+
+
+def test_copy_every_family_repeats_makes_no_style_names(nlp, parser, encoder):
+    # Placeholder copy has plenty of lower-case text, but copy many families repeat says nothing of how the catalog
+    # writes its own words: that "Jacket" is capitalised wherever it is written makes it no name.
+    titles = ["Jacket with Hood", "Jacket with Zipper", "Beanie with Logo", "Beanie", "Belt", "Cap"]
+    filler = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. Donec eu libero sit amet quam egestas semper."
+    result = mine(titles, nlp, parser, encoder, descriptions=[filler] * len(titles))
+    assert not names(result, "line") and not names(result, "brand")
+    heads = primary_heads(result)
+    assert [heads.get(str(i)) for i in range(1, 7)] == ["jacket", "jacket", "beanie", "beanie", "belt", "cap"]
 
 
 def test_a_name_that_opens_sentences_is_still_a_style_name(nlp, parser, encoder):
@@ -1167,7 +1186,13 @@ def test_a_size_starts_the_package_only_after_the_products_name(settings):
 def test_a_capitalised_label_of_a_number_stays_a_name_whoever_writes_it(nlp, parser, encoder):
     makers = ["Supergoop", "Kiehls", "Shiseido", "Clinique", "Olay"]
     titles = [f"{maker} Daily Sunscreen SPF {spf}" for maker, spf in zip(makers, (30, 40, 50, 15, 25), strict=True)]
-    descriptions = [f"A light sunscreen from {maker.lower()} for every day." for maker in makers]
+    descriptions = [
+        "A light sunscreen from supergoop for every day.",
+        "Water-resistant sunscreen by kiehls for the beach.",
+        "Mineral sunscreen for sensitive skin, from shiseido.",
+        "Tinted sunscreen with a matte finish, made by clinique.",
+        "Sheer sunscreen from olay that layers under makeup.",
+    ]
     result = mine(titles, nlp, parser, encoder, descriptions)
     assert "spf" in names(result, "line")
     assert not [name for name in names(result, "category") if "spf" in name.split()]

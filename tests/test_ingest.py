@@ -32,6 +32,21 @@ def test_csv_with_mapped_columns_keeps_other_columns_as_attributes(tmp_path):
     assert quarantined.empty
 
 
+def test_columns_named_like_the_settings_but_for_their_case_are_used(tmp_path):
+    catalog = tmp_path / "c.csv"
+    catalog.write_text("Product_ID,Title,Description,Colour\n7,Red Dress,A dress in red silk.,Red\n")
+    report, products, _ = run(tmp_path, catalog)
+    assert report["renamed_columns"] == {"Product_ID": "product_id", "Title": "title", "Description": "description"}
+    assert products[["product_id", "title", "description"]].values.tolist() == [
+        ["7", "Red Dress", "A dress in red silk."]
+    ]
+    assert json.loads(products.loc[0, "attributes"]) == {"Colour": "Red"}
+    # where a column has the setting's own name, another spelling of it is just another column
+    catalog.write_text("product_id,title,Title\n7,Red Dress,Dress\n")
+    _, products, _ = run(tmp_path, catalog)
+    assert products.loc[0, "title"] == "Red Dress" and json.loads(products.loc[0, "attributes"]) == {"Title": "Dress"}
+
+
 def test_jsonl_and_parquet_read_the_same_products(tmp_path):
     rows = [{"product_id": 1, "title": "Linen Shirt", "image": "https://example.invalid/1.jpg"}]
     jsonl = tmp_path / "c.jsonl"
