@@ -496,14 +496,21 @@ def analyze_description(sentences: list[Sentence], vocab: Vocabulary, max_words:
     # Copy that several families repeat is no evidence of what a word means, but where it opens the description,
     # what it names as one thing ("The curtains lower the light level …") may still be this product; so may the
     # phrase it opens with ("Tights in a soft, fine knit …", "Lace push-up bra with …"; not "Pre-drilled holes for
-    # legs") where the title ends in a word of its own ("Basic 2pk tights SG"), which it may stand in for.
+    # legs") where the title ends in a word of its own ("Basic 2pk tights SG"), which it may stand in for, unless
+    # most families repeat it ("Pellentesque habitant morbi …" under "Scarf").
     for position, sentence in enumerate(spoken[:2]):
         if sentence.key not in vocab.boilerplate:
             continue
         for phrase in sentence.named:
             if run := _description_phrase(phrase, vocab, max_words):
                 mention.shared_chains += (_chain(run),)
-        if position == 0 and not sentence.named and sentence.types and mention.title_head is not None:
+        if (
+            position == 0
+            and not sentence.named
+            and sentence.types
+            and mention.title_head is not None
+            and sentence.key not in vocab.everywhere
+        ):
             run = _description_phrase(sentence.types[0], vocab, max_words)
             if run and _opens_with(sentence, sentence.types[0], run):
                 mention.shared_chains += (_chain(run),)

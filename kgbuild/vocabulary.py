@@ -4,11 +4,12 @@
   audience word ("Roadster Men …", "Red Tape Men …"; not "Navy Blue Men …", "Titan Analog Watch for Men") and
   leading words that recur across titles ending in different words (with the words nearly all their titles go on
   with: "Kirkton House"), never an article alone ("The …"), a name only a variant number follows ("Theron (1)")
-  nor a word that is a whole title ("Hoodie"), and only where the catalog's copy names them: leading words that the
-  descriptions of their products hardly ever repeat are a single brand's style names ("Emma dress", "Babette
-  long"), and words the descriptions write in lower case are common words ("Microwave Safe Bowl"). What a title
-  says the product fits does not count against a leading word ("Remote for Samsung TV", "Case Compatible with
-  Samsung Galaxy").
+  nor a word that is a whole title or that most of its titles go on from with "with", "in" or "for" ("Hoodie",
+  "Hoodie with Pocket"), and only where the catalog's copy names them: leading words that the descriptions of
+  their products (their own, not copy many families repeat) hardly ever repeat are a single brand's style names
+  ("Emma dress", "Babette long"), and words the descriptions write in lower case are common words ("Microwave Safe
+  Bowl"). What a title says the product fits does not count against a leading word ("Remote for Samsung TV", "Case
+  Compatible with Samsung Galaxy").
 * **style names** (product lines): title words the catalog writes only as names (capitalised or in capitals, never
   in lower case anywhere in its text but a sentence's first word, in a catalog with enough lower-case text of its
   own, not copy many families repeat, to tell)
@@ -26,7 +27,8 @@
   ("compatible", "works" are not, nor "fits" where a range repeats "Fits in TROFAST frames."); the
   *described* ones head phrases in descriptions ("drill", not "cordless").
 * **boilerplate**: description sentences that many product families repeat word for word once their own title's
-  words are set aside (care, guarantee, "sold separately", "Buy <title> for Rs. 999 online").
+  words are set aside (care, guarantee, "sold separately", "Buy <title> for Rs. 999 online"), and what more than
+  half of them repeat ("Lorem ipsum …").
 * **headers**: capitalised words that open the descriptions of many product families, each time followed by
   different words, and that the catalog hardly ever writes anywhere else: a heading its pages put before the copy
   ("Product Description The …", "Key Features of …").
@@ -74,6 +76,7 @@ NUMBER_LABEL_SHARE = 0.9  # a word written right before a number this often says
 # goes with ("Compatible for …").
 COMPLEMENT_SHARE, COMPLEMENT_USES = 0.8, 3
 _COMPLEMENT_LINKS = {"for", "with"}
+_NAME_LINKS = {*lexicon.LINKING, "for"}  # what a product's name goes on with ("Hoodie with Pocket")
 NUMBER = re.compile(r"\+?\d+(?:[.,/]\d+)*")  # "128", "6.2", "1/4", "+1"; not a model code ("S21")
 COLOUR_EVIDENCE = 2
 # Single words that may name a colour in this catalog: colour names that are not materials ("silver" is a colour,
@@ -98,6 +101,7 @@ class Vocabulary:
     complements: frozenset[str]  # words titles write before "for"/"with" ("Remote Compatible for …")
     nouns: frozenset[str]  # words mostly read as nouns
     boilerplate: frozenset[str]
+    everywhere: frozenset[str]  # boilerplate most families repeat ("Lorem ipsum …")
     headers: frozenset[tuple[str, ...]]  # the words of headings that open descriptions, as written in lower case
     lettered: frozenset[tuple[str, str]]  # a noun and the capital letter that names a thing with it ("type", "c")
     head_score: Counter  # how often a word ends an unlinked segment of a title in this catalog
@@ -171,7 +175,7 @@ def learn(
     """``brand_values``: each product's value in the brand column, None where it has none."""
     sentences = [s.words for described in descriptions for s in described]
     everything = [*titles, *sentences]
-    boilerplate = _boilerplate(families, descriptions)
+    boilerplate, everywhere = _boilerplate(families, descriptions)
     # A sentence's first word is capitalised whatever it is: it tells nothing about how the catalog writes it,
     # unless it heads the phrase naming the product ("Joggers in woven fabric").
     lower = _lower_case_words(
@@ -191,7 +195,7 @@ def learn(
     before_audience = _brands_before_audience(unbranded_titles)
     one_word = {brand[0] for brand in before_audience if len(brand) == 1}
     brands |= before_audience - _common_words(unbranded_descriptions, one_word)
-    brands |= _makers(unbranded_titles, unbranded_descriptions, brands, complements, product_words)
+    brands |= _makers(unbranded_titles, unbranded_descriptions, brands, complements, product_words, boilerplate)
     brand_words = {word for brand in brands for word in brand}
     units = _units(everything)
     nouns = _nouns(everything)
@@ -205,6 +209,7 @@ def learn(
         complements=frozenset(complements),
         nouns=frozenset(nouns),
         boilerplate=frozenset(boilerplate),
+        everywhere=frozenset(everywhere),
         headers=frozenset(_headers(families, titles, descriptions)),
         lettered=frozenset(lettered),
         head_score=Counter(),
@@ -248,15 +253,18 @@ def _makers(
     known: set[tuple[str, ...]],
     complements: set[str],
     product_words: set[str],
+    boilerplate: set[str],
 ) -> set[tuple[str, ...]]:
-    """Words leading titles that name their makers: none where the products they lead have descriptions and fewer
-    than ``MAKERS_NAMED_SHARE`` of those descriptions name the word (style names, typed ``line`` instead), and
-    never a word the descriptions write as a common word."""
+    """Words leading titles that name their makers: none where the products they lead have descriptions of their
+    own (not only copy many families repeat, such as placeholder text) and fewer than ``MAKERS_NAMED_SHARE`` of
+    those descriptions name the word (style names, typed ``line`` instead), and never a word the descriptions write
+    as a common word."""
     leading = _leading_brands(titles, known, complements)
     leading -= _common_words(descriptions, {word for (word,) in leading})
     described = named = 0
     for words, sentences in zip(titles, descriptions, strict=True):
-        if sentences and words and (words[0].surface,) in leading:
+        own = any(s.key not in boilerplate for s in sentences)
+        if own and words and (words[0].surface,) in leading:
             described += 1
             named += any(w.surface == words[0].surface for s in sentences for w in s.words)
     return (
@@ -320,11 +328,13 @@ def _leading_brands(
     anywhere: Counter = Counter()
     endings: dict[str, set[str]] = defaultdict(set)
     whole_titles = {words[0].surface for words in titles if len(words) == 1}
+    linked: Counter = Counter()  # titles that go on from the word with "with", "in" or "for": it names the product
     for words in titles:
         if not words:
             continue
         first = words[0].surface
         leading[first] += 1
+        linked[first] += len(words) > 1 and words[1].surface in _NAME_LINKS
         # the title's last word, past a variant number ("Theron (1)" ends in its name: no second ending)
         last = next((w for w in reversed(words[1:]) if any(c.isalpha() for c in w.surface)), words[0])
         if last.surface != first:
@@ -339,7 +349,10 @@ def _leading_brands(
         if count / anywhere[word] >= 0.9
         and len(endings[word]) >= 2
         and word not in known_first_words
-        and word not in whole_titles  # a maker's name alone is no title ("Hoodie" beside "Hoodie - Red, No")
+        # a maker's name alone is no title, nor what most of its titles go on from with "with" ("Hoodie" beside
+        # "Hoodie - Red, No", "Hoodie with Pocket", "Allium in a Pot")
+        and word not in whole_titles
+        and linked[word] * 2 <= count
         and word.isalpha()
         and word not in lexicon.SEPARATORS  # "The …" leads titles of many makers
         and not _fixed_kind(word)
@@ -604,24 +617,26 @@ def number_before(words: list[Word], index: int) -> int | None:
     return before if before >= 0 and NUMBER.fullmatch(words[before].surface) else None
 
 
-def _boilerplate(families: list[str], descriptions: list[list[Sentence]]) -> set[str]:
+def _boilerplate(families: list[str], descriptions: list[list[Sentence]]) -> tuple[set[str], set[str]]:
     """Keys of sentences that many families repeat word for word once their own title's words are set aside
-    ("Buy <title> for Rs. 999 online", "<title> at best prices with free shipping")."""
+    ("Buy <title> for Rs. 999 online", "<title> at best prices with free shipping"), and of those that more than
+    half of the families with descriptions repeat (placeholder text, shop-wide notes)."""
     seen: dict[str, set[str]] = defaultdict(set)
     keys: dict[str, set[str]] = defaultdict(set)
+    described: set[str] = set()
     for family, sentences in zip(families, descriptions, strict=True):
         named = set(comparison_key(family).split())
+        described |= {family} if sentences else set()
         for sentence in sentences:
             template = " ".join(word for word in sentence.key.split() if word not in named)
             seen[template].add(family)
             keys[template].add(sentence.key)
-    return {
-        key
-        for template, found_in in seen.items()
-        if template and len(found_in) >= BOILERPLATE_FAMILIES
-        for key in keys[template]
-        if key
+    repeated = {template: len(found_in) for template, found_in in seen.items() if template}
+    boilerplate = {
+        key for template, count in repeated.items() if count >= BOILERPLATE_FAMILIES for key in keys[template]
     }
+    everywhere = {key for template, count in repeated.items() if count * 2 > len(described) for key in keys[template]}
+    return boilerplate - {""}, everywhere & boilerplate
 
 
 def _headers(families: list[str], titles: list[list[Word]], descriptions: list[list[Sentence]]) -> set[tuple[str, ...]]:

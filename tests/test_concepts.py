@@ -129,12 +129,19 @@ def test_attributes_are_typed_and_brands_learned_from_recurring_leading_words(nl
     )
 
 
-def test_a_word_that_is_a_whole_title_is_no_brand(nlp, parser, encoder):
-    # "Hoodie" leads titles ending in different words, as a maker's name does, but it is also a title on its own.
+def test_a_word_that_is_a_whole_title_or_goes_on_with_with_is_no_brand(nlp, parser, encoder):
+    # "Hoodie" leads titles ending in different words, as a maker's name does, but it is also a title on its own;
+    # "Jacket" is what the titles it leads go on from with "with".
     titles = ["Hoodie", "Hoodie - Red", "Hoodie - Blue, Zip", "T-Shirt", "T-Shirt - Blue", "T-Shirt - Red, Logo"]
+    titles += ["Jacket with Hood", "Jacket with Zipper", "Parka with Belt", "Parka with Hood"]
     result = mine(titles, nlp, parser, encoder)
     assert not names(result, "brand")  # not "hoodie" and "tshirt", which left "zip" and "logo" as the products
-    assert primary_heads(result) == dict.fromkeys(["1", "2", "3"], "hoodie") | dict.fromkeys(["4", "5", "6"], "t-shirt")
+    assert primary_heads(result) == (
+        dict.fromkeys(["1", "2", "3"], "hoodie")
+        | dict.fromkeys(["4", "5", "6"], "t-shirt")
+        | dict.fromkeys(["7", "8"], "jacket")
+        | dict.fromkeys(["9", "10"], "parka")
+    )
 
 
 def test_brand_column_is_used_when_present(nlp, encoder):
@@ -508,6 +515,34 @@ def test_copy_every_family_repeats_makes_no_style_names(nlp, parser, encoder):
     assert not names(result, "line") and not names(result, "brand")
     heads = primary_heads(result)
     assert [heads.get(str(i)) for i in range(1, 7)] == ["jacket", "jacket", "beanie", "beanie", "belt", "cap"]
+
+
+def test_copy_every_family_repeats_is_no_description_that_fails_to_name_a_maker(nlp, parser, encoder):
+    # Leading words are makers only where the products' own copy names them; placeholder copy is nobody's own.
+    titles = [
+        "Spree Tote Bag",
+        "Spree Mug",
+        "Spree Baseball Jersey",
+        "Apache Baseball Jersey",
+        "Apache Mug",
+        "Apache Cap",
+    ]
+    filler = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. Nulla nec tellus at nisl interdum commodo."
+    result = mine(titles, nlp, parser, encoder, descriptions=[filler] * len(titles))
+    assert names(result, "brand") == {"spree", "apache"}
+    assert primary_heads(result) == {"1": "bag", "2": "mug", "3": "jersey", "4": "jersey", "5": "mug", "6": "cap"}
+
+
+def test_copy_most_families_repeat_names_no_product(nlp, parser, encoder):
+    # An opening many families share may name a product in place of a title word of its own ("Tights in a soft,
+    # fine knit …" for "Ella cropped"); one most of the catalog repeats names none, and the titles keep their types.
+    titles = ["Hoodie with Pocket", "Hoodie with Zipper", "Beanie with Logo", "Beanie", "Belt", "Scarf", "Cap", "Tote"]
+    filler = "Pellentesque habitant morbi tristique senectus et netus et malesuada fames ac turpis egestas."
+    result = mine(titles, nlp, parser, encoder, descriptions=[filler] * len(titles))
+    heads = primary_heads(result)
+    assert [heads.get(str(i)) for i in range(1, 9)] == [
+        "hoodie", "hoodie", "beanie", "beanie", "belt", "scarf", "cap", "tote"
+    ]  # fmt: skip
 
 
 def test_a_name_that_opens_sentences_is_still_a_style_name(nlp, parser, encoder):
