@@ -37,6 +37,7 @@ _BLOCK_TAGS = re.compile(
 _MARKS = re.compile("[\u2122\u00ae\u00a9\u2120]")  # ™ ® © ℠
 _NOT_LETTERS = re.compile(r"[\d\W]+")
 _NOUNS = {"NOUN", "PROPN"}
+_LISTED_DEPS = {"appos", "conj"}
 _MODIFIER_POS = {"ADJ", "NOUN", "PROPN"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
 DEMONSTRATIVES = {"this", "these"}
@@ -261,19 +262,30 @@ def fragment_head(tokens: list[Any]) -> Any:
     """The head of a sentence that is one noun phrase ("A terry towel that …", "Space-saving baskets that …",
     "Shirt in cotton with …", "Fully lined swimsuit with …" or "Gray rouched bra top", where the tagger reads a
     participle or a colour as the verb). A bare first word is taken only before "in" or "with": the tagger reads many
-    sentence-initial adjectives and verbs as nouns ("Ideal for …")."""
+    sentence-initial adjectives and verbs as nouns ("Ideal for …"). A sentence that lists features ("Regular fit,
+    round neckline, short sleeves") names no product."""
     root = next((t for t in tokens if t.dep_ == "ROOT"), None)
     if root is None:
         return None
     position = tokens.index(root)
     if root.tag_ in _MISREAD_VERB_TAGS and _bare_modifiers(tokens[:position]):
         return _next_head(tokens, position + 1)
-    if root.pos_ not in _NOUNS or root.left_edge.i != tokens[0].i:
+    if root.pos_ not in _NOUNS or root.left_edge.i != tokens[0].i or _listed(tokens, position):
         return None
     if position == 0:
         following = tokens[1] if len(tokens) > 1 else None
         return root if following is not None and following.lower_ in _OPENING_LINKS and following.head == root else None
     return root if root.pos_ == "NOUN" else None
+
+
+def _listed(tokens: list[Any], position: int) -> bool:
+    """Whether the noun at ``position`` is an inner item of a list of noun phrases: after a comma and before a comma
+    and another noun phrase ("Regular fit, round neckline, short sleeves"; not "Soft, stretchy bra top")."""
+    root = tokens[position]
+    following = tokens[position + 2 :] if position + 1 < len(tokens) and tokens[position + 1].text == "," else []
+    return any(t.text == "," for t in tokens[1:position]) and any(
+        t.head == root and t.dep_ in _LISTED_DEPS and t.pos_ in _NOUNS for t in following
+    )
 
 
 def _bare_modifiers(tokens: list[Any]) -> bool:

@@ -545,6 +545,19 @@ def test_copy_most_families_repeat_names_no_product(nlp, parser, encoder):
     ]  # fmt: skip
 
 
+def test_a_list_of_features_names_no_product(nlp, parser, encoder):
+    # The parser makes "neckline" the head of "Regular fit, round neckline, short sleeves": one item of a list.
+    titles = ["Hummingbird printed t-shirt", "Hummingbird printed sweater", "Mountain fox t-shirt"]
+    descriptions = [
+        "Regular fit, round neckline, short sleeves. Made of extra long staple pima cotton.",
+        "Regular fit, round neckline, long sleeves. Brushed inner side for extra comfort.",
+        "Slim fit, round neckline, short sleeves.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    assert primary_heads(result) == {"1": "t-shirt", "2": "sweater", "3": "t-shirt"}
+    assert "neckline" not in names(result, "category") and "round neckline" in names(result, "detail")
+
+
 def test_a_name_that_opens_sentences_is_still_a_style_name(nlp, parser, encoder):
     titles = ["Lavazza Whole Bean Coffee", "Lavazza Ground Coffee", "Illy Ground Coffee", "Illy Whole Bean Coffee"]
     descriptions = [
