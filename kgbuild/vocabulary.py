@@ -626,7 +626,8 @@ def _boilerplate(families: list[str], descriptions: list[list[Sentence]]) -> tup
     described: set[str] = set()
     for family, sentences in zip(families, descriptions, strict=True):
         named = set(comparison_key(family).split())
-        described |= {family} if sentences else set()
+        if sentences:
+            described.add(family)
         for sentence in sentences:
             template = " ".join(word for word in sentence.key.split() if word not in named)
             seen[template].add(family)
