@@ -12,7 +12,8 @@
   Compatible with Samsung Galaxy").
 * **style names** (product lines): title words the catalog writes only as names (capitalised or in capitals, never
   in lower case anywhere in its text but a sentence's first word, in a catalog with enough lower-case text of its
-  own, not copy many families repeat, to tell)
+  own, not copy many families repeat, to tell; where titles are all in lower case, the title words the descriptions
+  write as names)
   that are not brands, not written by many makers (unless they label a number: "SPF 50") and not the end of many
   titles: "Chaz", "KURA" (not "USB", "Watch"). They are typed ``line``; they never become categories.
 * **colours**: basic colour terms and multi-word colour names everywhere; a single-word colour name ("wine",
@@ -50,6 +51,7 @@ from kgbuild.synonyms import match_key, singular
 from kgbuild.words import Word
 
 LOWER_CASE_EVIDENCE = 0.3  # share of lower-case words a catalog needs before "never lower case" means a name
+TITLE_CASE_SHARE = 0.05  # share of capitalised words below which titles are all in lower case and tell no names
 SHARED_WORD_LEADERS = 5  # a title word after this many different first words is no style name
 _POSSESSIVE = {"'s", "’s"}
 BRAND_WORDS = 4  # a brand before an audience word is this many words at most ("SDL by Sweet Dreams Men …"; not
@@ -177,14 +179,17 @@ def learn(
     everything = [*titles, *sentences]
     boilerplate, everywhere = _boilerplate(families, descriptions)
     # A sentence's first word is capitalised whatever it is: it tells nothing about how the catalog writes it,
-    # unless it heads the phrase naming the product ("Joggers in woven fabric").
+    # unless it heads the phrase naming the product ("Joggers in woven fabric"). Nor do titles all in lower case
+    # ("chaz kangeroo hoodie"): there, names are the title words the descriptions write as names.
+    cased = _cased(titles)
     lower = _lower_case_words(
         [
-            *((title, True) for title in titles),
+            *((title, True) for title in (titles if cased else [])),
             *((s.words[1:], s.key not in boilerplate) for described in descriptions for s in described),
             *((words, True) for words in _named_types(descriptions)),
         ]
     )
+    written_as_names = set() if cased else {w.surface for words in sentences for w in words[1:] if w.proper}
     complements = _complements(titles)
     product_words = _heads_of_titles(titles)
     # the brand column speaks for the products it names: brands are learned from the others' titles
@@ -202,7 +207,7 @@ def learn(
     lettered = _lettered(titles, nouns)
     return Vocabulary(
         brands=frozenset(brands),
-        lines=frozenset(_lines(titles, lower, product_words) - brand_words),
+        lines=frozenset(_lines(titles, lower, product_words, written_as_names) - brand_words),
         colours=frozenset(lexicon.COLOURS | _catalog_colours(everything, len(titles))),
         units=frozenset(units),
         number_labels=frozenset(_number_labels(titles, units)),
@@ -384,7 +389,18 @@ def _lower_case_words(texts: Iterable[tuple[list[Word], bool]]) -> set[str] | No
     return lower if words and lower_words >= LOWER_CASE_EVIDENCE * words else None
 
 
-def _lines(titles: list[list[Word]], lower: set[str] | None, product_words: set[str]) -> set[str]:
+def _cased(titles: list[list[Word]]) -> bool:
+    """Whether the titles write some words as names (``TITLE_CASE_SHARE`` of their words at least), as opposed to
+    all in lower case."""
+    words = [w.proper for title in titles for w in title if w.surface.isalpha()]
+    return sum(words) >= TITLE_CASE_SHARE * len(words)
+
+
+def _lines(
+    titles: list[list[Word]], lower: set[str] | None, product_words: set[str], written_as_names: set[str]
+) -> set[str]:
+    """``written_as_names``: words that are names wherever the descriptions write them, where the titles have no
+    case to tell."""
     if lower is None:
         return set()
     shared = _shared_title_words(titles) | product_words
@@ -392,7 +408,7 @@ def _lines(titles: list[list[Word]], lower: set[str] | None, product_words: set[
         w.surface
         for title in titles
         for w in title
-        if w.proper
+        if (w.proper or w.surface in written_as_names)
         and w.surface.isalpha()
         and len(w.surface) > 1
         and singular(w.surface) not in lower

@@ -558,6 +558,20 @@ def test_a_list_of_features_names_no_product(nlp, parser, encoder):
     assert "neckline" not in names(result, "category") and "round neckline" in names(result, "detail")
 
 
+def test_titles_all_in_lower_case_take_their_names_from_the_descriptions(nlp, parser, encoder):
+    titles = ["chaz kangeroo hoodie", "teton pullover hoodie", "bruno compete hoodie", "oslo trek jacket"]
+    descriptions = [
+        "Ideal for layering, the Chaz Kangeroo Hoodie has a kangaroo pocket. This hoodie is soft.",
+        "Meet the Teton Pullover Hoodie: a warm hoodie for cold mornings.",
+        "The Bruno Compete Hoodie is a lightweight hoodie for training.",
+        "Light rain is no problem in the Oslo Trek Jacket, a packable jacket.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    assert {"chaz", "teton", "bruno", "oslo"} <= {w for line in names(result, "line") for w in line.split()}
+    assert primary_heads(result) == {"1": "hoodie", "2": "hoodie", "3": "hoodie", "4": "jacket"}
+    assert not any(name in category for name in ("chaz", "teton", "oslo") for category in names(result, "category"))
+
+
 def test_a_name_that_opens_sentences_is_still_a_style_name(nlp, parser, encoder):
     titles = ["Lavazza Whole Bean Coffee", "Lavazza Ground Coffee", "Illy Ground Coffee", "Illy Whole Bean Coffee"]
     descriptions = [
