@@ -45,6 +45,11 @@ def test_columns_named_like_the_settings_but_for_their_case_are_used(tmp_path):
     catalog.write_text("product_id,title,Title\n7,Red Dress,Dress\n")
     _, products, _ = run(tmp_path, catalog)
     assert products.loc[0, "title"] == "Red Dress" and json.loads(products.loc[0, "attributes"]) == {"Title": "Dress"}
+    # so are a JSONL record's keys
+    jsonl = tmp_path / "c.jsonl"
+    jsonl.write_text(json.dumps({"Product_ID": 8, "Title": "Blue Jeans", "Description": "Jeans in denim."}) + "\n")
+    _, products, _ = run(tmp_path / "jsonl", jsonl)
+    assert products[["product_id", "title", "description"]].values.tolist() == [["8", "Blue Jeans", "Jeans in denim."]]
 
 
 def test_jsonl_and_parquet_read_the_same_products(tmp_path):
