@@ -42,6 +42,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from typing import Any
 
 from kgbuild import lexicon
@@ -183,11 +184,11 @@ def learn(
     # ("chaz kangeroo hoodie"): there, names are the title words the descriptions write as names.
     cased = _cased(titles)
     lower = _lower_case_words(
-        [
-            *((title, True) for title in (titles if cased else [])),
-            *((s.words[1:], s.key not in boilerplate) for described in descriptions for s in described),
-            *((words, True) for words in _named_types(descriptions)),
-        ]
+        chain(
+            ((title, True) for title in (titles if cased else [])),
+            ((s.words[1:], s.key not in boilerplate) for described in descriptions for s in described),
+            ((words, True) for words in _named_types(descriptions)),
+        )
     )
     written_as_names = set() if cased else {w.surface for words in sentences for w in words[1:] if w.proper}
     complements = _complements(titles)
@@ -268,8 +269,9 @@ def _makers(
     leading -= _common_words(descriptions, {word for (word,) in leading})
     described = named = 0
     for words, sentences in zip(titles, descriptions, strict=True):
-        own = any(s.key not in boilerplate for s in sentences)
-        if own and words and (words[0].surface,) in leading:
+        if not words or (words[0].surface,) not in leading:
+            continue
+        if any(s.key not in boilerplate for s in sentences):  # copy of its own
             described += 1
             named += any(w.surface == words[0].surface for s in sentences for w in s.words)
     return (
@@ -332,13 +334,15 @@ def _leading_brands(
     leading: Counter = Counter()
     anywhere: Counter = Counter()
     endings: dict[str, set[str]] = defaultdict(set)
-    whole_titles = {words[0].surface for words in titles if len(words) == 1}
+    whole_titles: set[str] = set()
     linked: Counter = Counter()  # titles that go on from the word with "with", "in" or "for": it names the product
     for words in titles:
         if not words:
             continue
         first = words[0].surface
         leading[first] += 1
+        if len(words) == 1:
+            whole_titles.add(first)
         linked[first] += len(words) > 1 and words[1].surface in _NAME_LINKS
         # the title's last word, past a variant number ("Theron (1)" ends in its name: no second ending)
         last = next((w for w in reversed(words[1:]) if any(c.isalpha() for c in w.surface)), words[0])
@@ -392,8 +396,13 @@ def _lower_case_words(texts: Iterable[tuple[list[Word], bool]]) -> set[str] | No
 def _cased(titles: list[list[Word]]) -> bool:
     """Whether the titles write some words as names (``TITLE_CASE_SHARE`` of their words at least), as opposed to
     all in lower case."""
-    words = [w.proper for title in titles for w in title if w.surface.isalpha()]
-    return sum(words) >= TITLE_CASE_SHARE * len(words)
+    words = capitalised = 0
+    for title in titles:
+        for word in title:
+            if word.surface.isalpha():
+                words += 1
+                capitalised += word.proper
+    return capitalised >= TITLE_CASE_SHARE * words
 
 
 def _lines(
