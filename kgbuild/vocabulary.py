@@ -344,8 +344,10 @@ def _leading_brands(
         if len(words) == 1:
             whole_titles.add(first)
         linked[first] += len(words) > 1 and words[1].surface in _NAME_LINKS
-        # the title's last word, past a variant number ("Theron (1)" ends in its name: no second ending)
-        last = next((w for w in reversed(words[1:]) if any(c.isalpha() for c in w.surface)), words[0])
+        # the last word of the product's name, past a variant number and what follows a comma ("Theron (1)",
+        # "Classic Vest, S" end in their names: no second ending)
+        name = words[: next((i for i, w in enumerate(words) if i and w.surface == ","), len(words))]
+        last = next((w for w in reversed(name[1:]) if any(c.isalpha() for c in w.surface)), words[0])
         if last.surface != first:
             endings[first].add(last.canonical)
         # a maker's name also says what a product fits ("Remote for Samsung TV", "Case Compatible with Samsung")
@@ -378,9 +380,10 @@ def _named_types(descriptions: list[list[Sentence]]) -> Iterable[list[Word]]:
 
 
 def _lower_case_words(texts: Iterable[tuple[list[Word], bool]]) -> set[str] | None:
-    """The words (singular) the catalog writes in lower case; None when it has too little lower-case text to tell
-    a name by its case, counting only its own text (flagged True): copy many families repeat (care text,
-    placeholder text such as "Lorem ipsum …" under titles such as "Hoodie with Pocket") does not tell."""
+    """The words (singular, as written and as the lexicon spells them: "tee" is "t-shirt") the catalog writes in
+    lower case; None when it has too little lower-case text to tell a name by its case, counting only its own text
+    (flagged True): copy many families repeat (care text, placeholder text such as "Lorem ipsum …" under titles
+    such as "Hoodie with Pocket") does not tell."""
     lower: set[str] = set()
     words = lower_words = 0
     for text, own in texts:
@@ -389,7 +392,7 @@ def _lower_case_words(texts: Iterable[tuple[list[Word], bool]]) -> set[str] | No
                 words += own
                 if not word.proper:
                     lower_words += own
-                    lower.add(singular(word.surface))
+                    lower |= {singular(word.surface), singular(word.canonical)}
     return lower if words and lower_words >= LOWER_CASE_EVIDENCE * words else None
 
 
@@ -421,6 +424,7 @@ def _lines(
         and w.surface.isalpha()
         and len(w.surface) > 1
         and singular(w.surface) not in lower
+        and singular(w.canonical) not in lower
         and w.surface not in shared
         and w.surface not in lexicon.GENDER
         and not _fixed_kind(w.surface)

@@ -517,6 +517,21 @@ def test_copy_every_family_repeats_makes_no_style_names(nlp, parser, encoder):
     assert [heads.get(str(i)) for i in range(1, 7)] == ["jacket", "jacket", "beanie", "beanie", "belt", "cap"]
 
 
+def test_a_title_word_spelling_a_type_the_copy_writes_in_lower_case_is_no_style_name(nlp, parser, encoder):
+    # "Tee" is capitalised wherever the catalog writes it, but it spells "t-shirt", which the copy writes as a word.
+    titles = ["Ocean Blue Shirt", "Floral White Top", "Classic Leather Jacket", "Red Sports Tee", "Zipped Jacket"]
+    descriptions = [
+        "Ocean blue cotton shirt with a narrow collar and long sleeves.",
+        "Stylish sleeveless white top with a floral pattern.",
+        "Zipped leather jacket with shoulder pads and a front pocket.",
+        "Red sporty t-shirt with colourful details on the sleeves and a small white pocket.",
+        "Light jacket with a full zip and two side pockets.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions=descriptions)
+    assert "tee" not in names(result, "line")
+    assert primary_heads(result)["4"] == "t-shirt"
+
+
 def test_copy_every_family_repeats_is_no_description_that_fails_to_name_a_maker(nlp, parser, encoder):
     # Leading words are makers only where the products' own copy names them; placeholder copy is nobody's own.
     titles = [
@@ -1081,6 +1096,23 @@ def test_a_style_name_with_variant_numbers_is_no_brand_and_no_alias(nlp, parser,
     jacket = result.concepts.set_index("name").loc["jacket"]
     assert "theron" not in set(jacket["aliases"]) and not [m for m in result.merges if m["merged"] == "theron"]
     assert primary_of(result)["1"] == "jacket"
+
+
+def test_titles_that_differ_after_a_comma_are_one_product_in_variants(nlp, parser, encoder):
+    # Sizes after a comma make neither a maker ("Half" leads titles ending in "S", "M", "L", all of one product) nor
+    # boilerplate of the copy the sizes share ("Value-priced bike …" under six sizes in two colours names a bike).
+    titles = [f"Half-Finger Gloves, {size}" for size in "SML"] + [f"Full-Finger Gloves, {size}" for size in "SML"]
+    titles += [f"Road-650 {colour}, {size}" for colour in ("Red", "Black") for size in (44, 48, 52)]
+    titles += ["Road-450 Red, 58", "Road-450 Red, 60", "Classic Jersey, M"]
+    descriptions = ["Full padding, improved finger flex, durable palm, adjustable closure."] * 3
+    descriptions += ["Synthetic palm, flexible knuckles, breathable mesh upper."] * 3
+    descriptions += ["Value-priced bike with many features of our top-of-the-line models."] * 6
+    descriptions += ["A true multi-sport bike that offers streamlined riding."] * 2
+    descriptions += ["Short-sleeve classic jersey with a full-length zipper."]
+    result = mine(titles, nlp, parser, encoder, descriptions=descriptions)
+    assert not names(result, "brand") & {"half", "full", "half finger gloves", "full finger gloves"}
+    heads = primary_heads(result)
+    assert [heads.get(str(i)) for i in range(7, 15)] == ["bike"] * 8
 
 
 def test_a_capitalised_word_ending_many_titles_after_different_words_is_a_type_not_a_style_name(nlp, parser, encoder):
@@ -1683,13 +1715,14 @@ def test_a_makers_name_goes_on_with_the_words_its_titles_go_on_with(nlp, parser,
         *("Kirkton House Velvet Stool", "Kirkton House Arch Mirror", "Kirkton House Throw", "Kirkton Wire Basket"),
         *("Ambiano Soup Maker", "Ambiano Popcorn Maker", "Ambiano Glass Kettle"),
         *("Energizer Batteries AA", "Energizer Batteries AAA", "Energizer Batteries C"),
-        # one product in three colours
+        # one product in three colours, and another
         *("Zolo Wireless Mouse, Black", "Zolo Wireless Mouse, White", "Zolo Wireless Mouse, Blue"),
+        "Zolo Gaming Keyboard",
         *("Duracell AA Batteries", "Varta AAA Batteries", "Panasonic Rechargeable Batteries", "Bee & Insect House"),
     ]
     _, names_of = mined(titles, nlp, encoder, parser=parser)
-    brands = [sorted(name for kind, name in names_of[str(i)] if kind == "brand") for i in range(1, 20)]
-    assert brands == [["kirkton house"]] * 9 + [["kirkton"]] + [["ambiano"]] * 3 + [["energizer"]] * 3 + [["zolo"]] * 3
+    brands = [sorted(name for kind, name in names_of[str(i)] if kind == "brand") for i in range(1, 21)]
+    assert brands == [["kirkton house"]] * 9 + [["kirkton"]] + [["ambiano"]] * 3 + [["energizer"]] * 3 + [["zolo"]] * 4
 
 
 def test_a_plural_in_ies_is_named_as_the_catalog_writes_its_singular(nlp, parser, encoder):
