@@ -80,6 +80,8 @@ NUMBER_LABEL_SHARE = 0.9  # a word written right before a number this often says
 COMPLEMENT_SHARE, COMPLEMENT_USES = 0.8, 3
 _COMPLEMENT_LINKS = {"for", "with"}
 _NAME_LINKS = {*lexicon.LINKING, "for"}  # what a product's name goes on with ("Hoodie with Pocket")
+_MAKER_MARKS = {"-", "|", "by"}  # what a maker's name may follow at a title's end ("Wireless Mouse - Logitech")
+_INNER_JOINERS = {"&", "and", "of"}  # inside a maker's name ("United Colors of Benetton", "Marks & Spencer")
 NUMBER = re.compile(r"\+?\d+(?:[.,/]\d+)*")  # "128", "6.2", "1/4", "+1"; not a model code ("S21")
 COLOUR_EVIDENCE = 2
 # Single words that may name a colour in this catalog: colour names that are not materials ("silver" is a colour,
@@ -111,10 +113,14 @@ class Vocabulary:
     described: frozenset[str]  # comparison keys of the nouns descriptions head phrases with
 
     def strip_brand(self, words: list[Word]) -> tuple[str | None, list[Word]]:
+        """The maker's name a title starts with, or else ends with after a dash, a bar or "by", and the title
+        without it."""
         surfaces = tuple(w.surface for w in words)
         for size in range(min(len(words) - 1, 6), 0, -1):
             if surfaces[:size] in self.brands:
                 return _CLITIC.sub(r"\1", " ".join(surfaces[:size])), words[size:]
+        if (maker := _trailing_maker(words)) in self.brands:
+            return _CLITIC.sub(r"\1", " ".join(maker)), words[: len(words) - len(maker) - 1]
         return None, words
 
     def spelled(self, canonical: str) -> str:
@@ -201,7 +207,13 @@ def learn(
     before_audience = _brands_before_audience(unbranded_titles)
     one_word = {brand[0] for brand in before_audience if len(brand) == 1}
     brands |= before_audience - _common_words(unbranded_descriptions, one_word)
-    brands |= _makers(unbranded_titles, unbranded_descriptions, brands, complements, product_words, boilerplate)
+    trailing = _trailing_makers(unbranded_titles, lower, product_words)
+    # a title that ends in its maker's name starts with none ("Wireless Mouse - Logitech")
+    untrailed = [i for i, words in enumerate(unbranded_titles) if _trailing_maker(words) not in trailing]
+    untrailed_titles = [unbranded_titles[i] for i in untrailed]
+    untrailed_descriptions = [unbranded_descriptions[i] for i in untrailed]
+    brands |= _makers(untrailed_titles, untrailed_descriptions, brands, complements, product_words, boilerplate)
+    brands |= trailing
     brand_words = {word for brand in brands for word in brand}
     units = _units(everything)
     nouns = _nouns(everything)
@@ -369,6 +381,84 @@ def _leading_brands(
         and not _fixed_kind(word)
         and word not in lexicon.GENDER
     }
+
+
+def _maker_tail(words: list[Word]) -> int | None:
+    """Where a title's last phrase starts when it could be a maker's name after a dash, a bar or "by" (up to
+    ``BRAND_WORDS`` words written as names, no colour or other attribute word: not "T-Shirt - Blue"; "&", "and" or
+    "of" may join them: "Kurta - United Colors of Benetton"), after the product's name."""
+    mark = next(
+        (
+            i
+            for i in range(len(words) - 1, 0, -1)
+            if words[i].surface in lexicon.SEPARATORS
+            and not (words[i].surface in _INNER_JOINERS and words[i - 1].proper and words[i + 1 :])
+        ),
+        None,
+    )
+    if mark is None or words[mark].surface not in _MAKER_MARKS or len(words) - mark - 1 > BRAND_WORDS:
+        return None
+    named = [w for w in words[mark + 1 :] if w.surface not in _INNER_JOINERS]
+    return (
+        mark + 1
+        if named
+        and words[-1] == named[-1]
+        and all(w.proper and w.surface.isalpha() and len(w.surface) > 1 and not _fixed_kind(w.surface) for w in named)
+        and words[mark - 1].surface.isalpha()
+        else None
+    )
+
+
+def _trailing_maker(words: list[Word]) -> tuple[str, ...]:
+    """The words of a title's last phrase that could be its maker's name (:func:`_maker_tail`); empty if none."""
+    tail = _maker_tail(words)
+    return _surfaces(words[tail:]) if tail else ()
+
+
+def _trailing_makers(titles: list[list[Word]], lower: set[str] | None, product_words: set[str]) -> set[tuple[str, ...]]:
+    """Names that end titles as makers' names do ("Wireless Mouse - Logitech", "Bluetooth Speaker by JBL"): after
+    the names of products ending in at least two different words, mostly names of two words or more (a bare type
+    is named with its variety: "Juice - Litchi", "Drink - Litchi"), fewer than half of which any one other such
+    name follows too (a variant's are: "Mug - Large" beside "Mug - Small"; makers share a few plain names,
+    "Unisex Sunglasses"), their words almost never written elsewhere in titles (but where the name leads one) nor
+    in lower case in the catalog's own text, and none a word that names products ("Mountain Fox - Vector
+    Graphics")."""
+    endings: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    follows: dict[tuple[str, ...], set[tuple[str, ...]]] = defaultdict(set)
+    tails_after: dict[tuple[str, ...], set[tuple[str, ...]]] = defaultdict(set)
+    uses: Counter = Counter()
+    tail_uses: Counter = Counter()
+    for words in titles:
+        uses.update(w.surface for w in words)
+        if not (maker := _trailing_maker(words)):
+            continue
+        name = _surfaces(words[: len(words) - len(maker) - 1])
+        tail_uses.update(maker)
+        endings[maker].add(words[len(name) - 1].canonical)
+        follows[maker].add(name)
+        tails_after[name].add(maker)
+    shared: dict[tuple[str, ...], Counter] = defaultdict(Counter)  # name → the names it shares products with
+    for tails in tails_after.values():
+        for tail in tails:
+            shared[tail].update(tails - {tail})
+    for words in titles:  # a maker's name may lead titles too ("Fastrack Watch" beside "Backpack - Fastrack")
+        leading = next((size for size in range(BRAND_WORDS, 0, -1) if _surfaces(words[:size]) in follows), 0)
+        tail_uses.update(_surfaces(words[:leading]))
+    return {
+        maker
+        for maker, names in follows.items()
+        if len(endings[maker]) >= 2
+        and sum(len(name) > 1 for name in names) * 2 >= len(names)
+        and all(count * 2 < len(names) for count in shared[maker].values())
+        and all(tail_uses[word] >= 0.9 * uses[word] for word in set(maker) - _INNER_JOINERS)
+        and not any(singular(word) in (lower or ()) for word in set(maker) - _INNER_JOINERS)
+        and maker[-1] not in product_words
+        and not any(word in lexicon.GENDER for word in maker)
+    }
+
+
+def _surfaces(words: list[Word]) -> tuple[str, ...]:
+    return tuple(w.surface for w in words)
 
 
 def _named_types(descriptions: list[list[Sentence]]) -> Iterable[list[Word]]:

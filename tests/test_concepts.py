@@ -1738,6 +1738,28 @@ def test_a_latin_plural_english_writes_as_a_mass_noun_keeps_its_form(nlp, parser
     assert {"data cable", "media player"} <= categories and not {"datum cable", "medium player"} & categories
 
 
+def test_a_makers_name_ending_titles_after_a_dash_a_bar_or_by_is_their_brand(nlp, parser, encoder):
+    # Makers' names end these titles after the names of different products; a size ends them too, but after names
+    # other sizes follow as well, and a colour is no maker.
+    titles = ["Wireless Mouse - Logitech", "Gaming Keyboard - Logitech", "HD Webcam - Logitech"]
+    titles += ["Running Shoes | Nike", "Sports Bra | Nike", "Bluetooth Speaker by JBL", "Wireless Earbuds by JBL"]
+    titles += ["Coffee Mug - Large", "Coffee Mug - Small", "Tote Bag - Large", "Cotton T-Shirt - Blue"]
+    # a maker's name of several words, which also leads a title
+    titles += ["Printed Kurta - United Colors of Benetton", "Polo T-Shirt - United Colors of Benetton"]
+    titles += ["United Colors of Benetton Scarf"]
+    _, names_of = mined(titles, nlp, encoder, parser=parser)
+    brands = [sorted(name for kind, name in names_of[str(i)] if kind == "brand") for i in range(1, 15)]
+    assert (
+        brands == [["logitech"]] * 3 + [["nike"]] * 2 + [["jbl"]] * 2 + [[]] * 4 + [["united colors of benetton"]] * 3
+    )
+    result = mine(titles, nlp, parser, encoder)
+    heads = primary_heads(result)
+    assert [heads.get(str(i)) for i in range(1, 15)] == [
+        *("mouse", "keyboard", "webcam", "shoe", "bra", "speaker", "earbud", "mug", "mug", "bag", "t-shirt"),
+        *("kurta", "t-shirt", "scarf"),
+    ]
+
+
 def test_a_brand_column_gives_each_product_its_own_brand(nlp, parser, encoder):
     titles = ["Pure Radiance Facial Oil", "Pure Coconut Hair Oil", "Peanut Butter Crunchy", "Levi's Slim Fit Jeans"]
     _, names_of = mined(titles, nlp, encoder, parser=parser, brand=["StBotanica", "Pure", "Yoga Bar", "Levi's"])
