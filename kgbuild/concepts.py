@@ -596,7 +596,7 @@ def _is_name(word: Word, vocab: Vocabulary) -> bool:
 @dataclass
 class Parsed:
     product_ids: list[str]
-    families: list[str]  # one product family per distinct title up to its first comma (:func:`_family`)
+    families: list[str]  # one product family per product name (:func:`kgbuild.vocabulary.product_name`)
     titles: list[list[Word]]
     descriptions: list[list[Sentence]]
 
@@ -613,15 +613,9 @@ def parse(products: pd.DataFrame, fields: list[str], settings: Settings, cache_f
         analyses = text_analysis.analyze(role, [text for _, text in present], settings, cache_folder)
         for (index, _), analysis in zip(present, analyses, strict=True):
             results[index] = analysis
-    families = [_family(words) or pid for words, pid in zip(titles, ids, strict=True)]
+    names = (" ".join(w.surface for w in vocabulary.product_name(words)) for words in titles)
+    families = [name or pid for name, pid in zip(names, ids, strict=True)]
     return Parsed(ids, families, titles, described)
-
-
-def _family(title: list[Word]) -> str:
-    """The product family a title names: its words up to the first comma, after which titles name a variant
-    ("Classic Vest, S" and "Classic Vest, M" are one product in two sizes)."""
-    cut = next((i for i, w in enumerate(title) if i and w.surface == ","), len(title))
-    return " ".join(w.surface for w in title[:cut])
 
 
 def texts_to_analyze(products: pd.DataFrame, settings: Settings) -> dict[str, list[str]]:

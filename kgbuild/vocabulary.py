@@ -356,10 +356,9 @@ def _leading_brands(
         if len(words) == 1:
             whole_titles.add(first)
         linked[first] += len(words) > 1 and words[1].surface in _NAME_LINKS
-        # the last word of the product's name, past a variant number and what follows a comma ("Theron (1)",
-        # "Classic Vest, S" end in their names: no second ending)
-        name = words[: next((i for i, w in enumerate(words) if i and w.surface == ","), len(words))]
-        last = next((w for w in reversed(name[1:]) if any(c.isalpha() for c in w.surface)), words[0])
+        # the last word of the product's name, past its variant ("Theron (1)", "Classic Vest, S" end in their
+        # names: no second ending)
+        last = next((w for w in reversed(product_name(words)[1:]) if any(c.isalpha() for c in w.surface)), words[0])
         if last.surface != first:
             endings[first].add(last.canonical)
         # a maker's name also says what a product fits ("Remote for Samsung TV", "Case Compatible with Samsung")
@@ -381,6 +380,12 @@ def _leading_brands(
         and not _fixed_kind(word)
         and word not in lexicon.GENDER
     }
+
+
+def product_name(title: list[Word]) -> list[Word]:
+    """A title's words before the first comma, after which titles name a variant ("Classic Vest, S"): titles with
+    the same name are one product's variants."""
+    return title[: next((i for i, w in enumerate(title) if i and w.surface == ","), len(title))]
 
 
 def _maker_tail(words: list[Word]) -> int | None:
