@@ -81,6 +81,7 @@ COMPLEMENT_SHARE, COMPLEMENT_USES = 0.8, 3
 _COMPLEMENT_LINKS = {"for", "with"}
 _NAME_LINKS = {*lexicon.LINKING, "for"}  # what a product's name goes on with ("Hoodie with Pocket")
 _MAKER_MARKS = {"-", "|", "by"}  # what a maker's name may follow at a title's end ("Wireless Mouse - Logitech")
+PLAIN_NAME_TAILS = 20  # a name this many others follow is a plain name ("Unisex Sunglasses"), no variant's
 _INNER_JOINERS = {"&", "and", "of"}  # inside a maker's name ("United Colors of Benetton", "Marks & Spencer")
 NUMBER = re.compile(r"\+?\d+(?:[.,/]\d+)*")  # "128", "6.2", "1/4", "+1"; not a model code ("S21")
 COLOUR_EVIDENCE = 2
@@ -444,7 +445,7 @@ def _trailing_makers(titles: list[list[Word]], lower: set[str] | None, product_w
         tails_after[name].add(maker)
     shared: dict[tuple[str, ...], Counter] = defaultdict(Counter)  # name → the names it shares products with
     for tails in tails_after.values():
-        for tail in tails:
+        for tail in tails if len(tails) <= PLAIN_NAME_TAILS else ():
             shared[tail].update(tails - {tail})
     for words in titles:  # a maker's name may lead titles too ("Fastrack Watch" beside "Backpack - Fastrack")
         leading = next((size for size in range(BRAND_WORDS, 0, -1) if _surfaces(words[:size]) in follows), 0)

@@ -1211,6 +1211,13 @@ def test_a_word_the_catalog_reads_as_no_noun_names_no_type(nlp, parser, encoder)
     assert "trofast" in set(found.loc[found["kind"] == "line", "name"])
 
 
+def test_a_title_segment_that_is_only_a_material_and_its_colour_names_no_product(nlp, parser, encoder):
+    titles = ["Coffee Table, Grey Oak", "Side Table, Walnut", "Bookcase, White Oak", "Desk, Black Oak"]
+    titles += ["Dining Chair, Oak", "Flame Retardant Paper", "Pro Curling Iron, Black"]
+    heads = primary_heads(mine(titles, nlp, parser, encoder))
+    assert heads == {"1": "table", "2": "table", "3": "bookcase", "4": "desk", "5": "chair", "6": "paper", "7": "iron"}
+
+
 def test_titles_with_sizes_and_spec_lines_name_their_type(nlp, parser, encoder):
     titles = [
         "Werner 6 ft. Fiberglass step ladder with 300 lb. Load Capacity",
