@@ -276,9 +276,9 @@ def _makers(
 ) -> set[tuple[str, ...]]:
     """Words leading titles that name their makers: none where the products they lead have descriptions of their
     own (not only copy many families repeat, such as placeholder text) and fewer than ``MAKERS_NAMED_SHARE`` of
-    those descriptions name the word (style names, typed ``line`` instead), and never a word the descriptions write
-    as a common word."""
-    leading = _leading_brands(titles, known, complements)
+    those descriptions name the word (style names, typed ``line`` instead), and never a word that names products
+    (``product_words``: "Ground Beef" beside "Plant Based Ground") or that the descriptions write as a common word."""
+    leading = {name for name in _leading_brands(titles, known, complements) if name[0] not in product_words}
     leading -= _common_words(descriptions, {word for (word,) in leading})
     described = named = 0
     for words, sentences in zip(titles, descriptions, strict=True):

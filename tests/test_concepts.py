@@ -1767,6 +1767,15 @@ def test_a_makers_name_ending_titles_after_a_dash_a_bar_or_by_is_their_brand(nlp
     ]
 
 
+def test_a_leading_word_that_names_products_is_no_maker(nlp, parser, encoder):
+    # "Ground" leads the unbranded titles, ending in different words, as a maker's name does, but titles also end
+    # in it after different words: it names what those products are.
+    titles = ["Ground Beef", "Ground Turkey", "Ground Cumin", "Kirkland Almond Butter", "Kirkland Olive Oil"]
+    titles += ["Beefless Ground", "Plant Based Ground", "Stone Ground"]
+    result = mine(titles, nlp, parser, encoder, brand=[""] * 5 + ["Beyond", "Impossible", "Maya"])
+    assert names(result, "brand") == {"kirkland", "beyond", "impossible", "maya"}
+
+
 def test_a_brand_column_gives_each_product_its_own_brand(nlp, parser, encoder):
     titles = ["Pure Radiance Facial Oil", "Pure Coconut Hair Oil", "Peanut Butter Crunchy", "Levi's Slim Fit Jeans"]
     _, names_of = mined(titles, nlp, encoder, parser=parser, brand=["StBotanica", "Pure", "Yoga Bar", "Levi's"])
