@@ -480,7 +480,7 @@ def _lower_case_words(texts: Iterable[tuple[list[Word], bool]]) -> set[str] | No
     lower case; None when it has too little lower-case text to tell a name by its case, counting only its own text
     (flagged True): copy many families repeat (care text, placeholder text such as "Lorem ipsum …" under titles
     such as "Hoodie with Pocket") does not tell."""
-    lower: set[str] = set()
+    lower: set[Word] = set()  # each distinct reading once: a catalog's words are mostly repeats
     words = lower_words = 0
     for text, own in texts:
         for word in text:
@@ -488,8 +488,10 @@ def _lower_case_words(texts: Iterable[tuple[list[Word], bool]]) -> set[str] | No
                 words += own
                 if not word.proper:
                     lower_words += own
-                    lower |= {singular(word.surface), singular(word.canonical)}
-    return lower if words and lower_words >= LOWER_CASE_EVIDENCE * words else None
+                    lower.add(word)
+    if not words or lower_words < LOWER_CASE_EVIDENCE * words:
+        return None
+    return {singular(spelling) for word in lower for spelling in (word.surface, word.canonical)}
 
 
 def _cased(titles: list[list[Word]]) -> bool:
