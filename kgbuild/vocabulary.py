@@ -209,11 +209,11 @@ def learn(
     one_word = {brand[0] for brand in before_audience if len(brand) == 1}
     brands |= before_audience - _common_words(unbranded_descriptions, one_word)
     trailing = _trailing_makers(unbranded_titles, lower, product_words)
-    # a title that ends in its maker's name starts with none ("Wireless Mouse - Logitech")
-    untrailed = [i for i, words in enumerate(unbranded_titles) if _trailing_maker(words) not in trailing]
-    untrailed_titles = [unbranded_titles[i] for i in untrailed]
-    untrailed_descriptions = [unbranded_descriptions[i] for i in untrailed]
-    brands |= _makers(untrailed_titles, untrailed_descriptions, brands, complements, product_words, boilerplate)
+    if trailing:  # a title that ends in its maker's name starts with none ("Wireless Mouse - Logitech")
+        untrailed = [i for i, words in enumerate(unbranded_titles) if _trailing_maker(words) not in trailing]
+        unbranded_titles = [unbranded_titles[i] for i in untrailed]
+        unbranded_descriptions = [unbranded_descriptions[i] for i in untrailed]
+    brands |= _makers(unbranded_titles, unbranded_descriptions, brands, complements, product_words, boilerplate)
     brands |= trailing
     brand_words = {word for brand in brands for word in brand}
     units = _units(everything)
@@ -432,22 +432,23 @@ def _trailing_makers(titles: list[list[Word]], lower: set[str] | None, product_w
     endings: dict[tuple[str, ...], set[str]] = defaultdict(set)
     follows: dict[tuple[str, ...], set[tuple[str, ...]]] = defaultdict(set)
     tails_after: dict[tuple[str, ...], set[tuple[str, ...]]] = defaultdict(set)
-    uses: Counter = Counter()
     tail_uses: Counter = Counter()
     for words in titles:
-        uses.update(w.surface for w in words)
-        if not (maker := _trailing_maker(words)):
-            continue
-        name = _surfaces(words[: len(words) - len(maker) - 1])
-        tail_uses.update(maker)
-        endings[maker].add(words[len(name) - 1].canonical)
-        follows[maker].add(name)
-        tails_after[name].add(maker)
+        if maker := _trailing_maker(words):
+            name = _surfaces(words[: len(words) - len(maker) - 1])
+            tail_uses.update(maker)
+            endings[maker].add(words[len(name) - 1].canonical)
+            follows[maker].add(name)
+            tails_after[name].add(maker)
+    if not follows:
+        return set()
     shared: dict[tuple[str, ...], Counter] = defaultdict(Counter)  # name → the names it shares products with
     for tails in tails_after.values():
         for tail in tails if len(tails) <= PLAIN_NAME_TAILS else ():
             shared[tail].update(tails - {tail})
+    uses: Counter = Counter()
     for words in titles:  # a maker's name may lead titles too ("Fastrack Watch" beside "Backpack - Fastrack")
+        uses.update(w.surface for w in words)
         leading = next((size for size in range(BRAND_WORDS, 0, -1) if _surfaces(words[:size]) in follows), 0)
         tail_uses.update(_surfaces(words[:leading]))
     return {
