@@ -156,7 +156,7 @@ def _column_names(catalog: Path, header: list[str], settings: Settings, renamed:
             by_case[alike[0]] = name
     names: list[str] = []
     for position, name in enumerate(header, start=1):
-        new = name.strip().encode("utf-8", "backslashreplace").decode() or f"column_{position}"  # bytes not UTF-8
+        new = stripped[position - 1].encode("utf-8", "backslashreplace").decode() or f"column_{position}"  # not UTF-8
         new = by_case.get(position - 1, new)
         if new in RESERVED_PROPERTIES and new not in core:
             new = RENAMED_PREFIX + new

@@ -116,7 +116,7 @@ class Vocabulary:
     def strip_brand(self, words: list[Word]) -> tuple[str | None, list[Word]]:
         """The maker's name a title starts with, or else ends with after a dash, a bar or "by", and the title
         without it."""
-        surfaces = tuple(w.surface for w in words)
+        surfaces = _surfaces(words)
         for size in range(min(len(words) - 1, 6), 0, -1):
             if surfaces[:size] in self.brands:
                 return _CLITIC.sub(r"\1", " ".join(surfaces[:size])), words[size:]
@@ -383,16 +383,20 @@ def _leading_brands(
     }
 
 
+def _surfaces(words: list[Word]) -> tuple[str, ...]:
+    return tuple(w.surface for w in words)
+
+
 def product_name(title: list[Word]) -> list[Word]:
     """A title's words before the first comma, after which titles name a variant ("Classic Vest, S"): titles with
     the same name are one product's variants."""
     return title[: next((i for i, w in enumerate(title) if i and w.surface == ","), len(title))]
 
 
-def _maker_tail(words: list[Word]) -> int | None:
-    """Where a title's last phrase starts when it could be a maker's name after a dash, a bar or "by" (up to
+def _trailing_maker(words: list[Word]) -> tuple[str, ...]:
+    """The words of a title's last phrase when they could be a maker's name after a dash, a bar or "by" (up to
     ``BRAND_WORDS`` words written as names, no colour or other attribute word: not "T-Shirt - Blue"; "&", "and" or
-    "of" may join them: "Kurta - United Colors of Benetton"), after the product's name."""
+    "of" may join them: "Kurta - United Colors of Benetton"), after the product's name; empty if none."""
     mark = next(
         (
             i
@@ -403,22 +407,15 @@ def _maker_tail(words: list[Word]) -> int | None:
         None,
     )
     if mark is None or words[mark].surface not in _MAKER_MARKS or len(words) - mark - 1 > BRAND_WORDS:
-        return None
+        return ()
     named = [w for w in words[mark + 1 :] if w.surface not in _INNER_JOINERS]
-    return (
-        mark + 1
-        if named
+    maker = (
+        named
         and words[-1] == named[-1]
         and all(w.proper and w.surface.isalpha() and len(w.surface) > 1 and not _fixed_kind(w.surface) for w in named)
         and words[mark - 1].surface.isalpha()
-        else None
     )
-
-
-def _trailing_maker(words: list[Word]) -> tuple[str, ...]:
-    """The words of a title's last phrase that could be its maker's name (:func:`_maker_tail`); empty if none."""
-    tail = _maker_tail(words)
-    return _surfaces(words[tail:]) if tail else ()
+    return _surfaces(words[mark + 1 :]) if maker else ()
 
 
 def _trailing_makers(titles: list[list[Word]], lower: set[str] | None, product_words: set[str]) -> set[tuple[str, ...]]:
@@ -462,10 +459,6 @@ def _trailing_makers(titles: list[list[Word]], lower: set[str] | None, product_w
         and maker[-1] not in product_words
         and not any(word in lexicon.GENDER for word in maker)
     }
-
-
-def _surfaces(words: list[Word]) -> tuple[str, ...]:
-    return tuple(w.surface for w in words)
 
 
 def _named_types(descriptions: list[list[Sentence]]) -> Iterable[list[Word]]:
@@ -630,7 +623,7 @@ def _colour_pairs(texts: list[list[Word]], before: set[str], after: set[str]) ->
     variants, "Red Rose White Camisole", is one text)."""
     in_place: Counter = Counter()
     uses: Counter = Counter()
-    for words in {tuple(w.surface for w in words): words for words in texts}.values():
+    for words in {_surfaces(words): words for words in texts}.values():
         for i in range(len(words) - 1):
             first, second = words[i].surface, words[i + 1].surface
             if first not in _MAYBE_COLOURS or (second not in _MAYBE_COLOURS and second not in lexicon.BASIC_COLOURS):
@@ -782,7 +775,7 @@ def _headers(families: list[str], titles: list[list[Word]], descriptions: list[l
         while capitalised < min(len(words), HEADER_WORDS) and words[capitalised].proper:
             capitalised += 1
         for size in range(2, capitalised + 1):
-            opening = tuple(w.surface for w in words[:size])
+            opening = _surfaces(words[:size])
             openings[opening] += 1
             families_of[opening].add(family)
             # what follows, past a word in lower case ("Key Features of <title>")
@@ -800,7 +793,7 @@ def _headers(families: list[str], titles: list[list[Word]], descriptions: list[l
     for words in [*titles, *(sentence.words for described in descriptions for sentence in described)]:
         for start, word in enumerate(words):
             if word.surface in first_words:
-                run = tuple(w.surface for w in words[start : start + HEADER_WORDS])
+                run = _surfaces(words[start : start + HEADER_WORDS])
                 written.update(run[:size] for size in range(2, len(run) + 1) if run[:size] in candidates)
     headers = {o for o in candidates if written[o] - openings[o] <= HEADER_ELSEWHERE_SHARE * openings[o]}
     # a heading and the copy's first words after it are no longer heading ("Product Description The …")
