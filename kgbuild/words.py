@@ -111,6 +111,12 @@ def words_of(doc: Any, cased: str | None = None) -> list[Word]:
     return [word_of(t, cased) for t in doc if not t.is_space]
 
 
+def kept_as_written(plural: str, lemma: str) -> bool:
+    """Whether a Latin plural stays as written: English writes "data", "media" as mass nouns, not as the plurals of
+    "datum", "medium"."""
+    return plural.endswith("a") and lemma in {plural[:-1] + "um", plural[:-1] + "on"}
+
+
 def canonical(token: Any) -> str:
     text = token.lower_
     spelled = lexicon.VARIANTS.get(text, text)
@@ -121,6 +127,6 @@ def canonical(token: Any) -> str:
         lemma = text[:-1] if text.endswith("s") else text
     if lemma == text[:-2] and text.endswith("es") and not _ES_PLURAL.search(lemma):
         lemma = text[:-1]  # the lemmatizer's "soles" → "sol": "-es" is a plural only after a hissing sound or "o"
-    if text.endswith("a") and lemma in {text[:-1] + "um", text[:-1] + "on"}:
-        lemma = text  # "data", "media": English writes them as mass nouns, not as the plurals of "datum", "medium"
+    if kept_as_written(text, lemma):
+        lemma = text
     return lexicon.VARIANTS.get(lemma, lemma)

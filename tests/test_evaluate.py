@@ -18,10 +18,22 @@ from kgbuild.workdir import Layout, write_parquet
         ("Watches", "watch"),
         ("Sun-Glasses", "sunglasses"),
         ("Dresses", "dress"),
+        ("Mice", "mouse"),  # irregular plurals, as the spaCy pipeline's lemmatizer reads them
+        ("Kitchen Knives", "kitchen knife"),
+        ("Scarves", "scarf"),
+        ("Tomatoes", "tomato"),
+        ("Gloves", "glove"),  # "-ves" is "-f" only where English says so
     ],
 )
 def test_match_key_ignores_case_hyphens_spaces_and_plural(a, b):
     assert match_key(a) == match_key(b)
+
+
+def test_match_key_keeps_mass_nouns_and_tells_irregular_plurals_from_other_words():
+    assert match_key("media") != match_key("medium")  # a media console is no medium one
+    assert match_key("data cable") != match_key("datum cable")
+    assert match_key("leaves") == match_key("leaf")
+    assert match_key("teeth") == match_key("tooth")
 
 
 def test_label_with_and_or_a_slash_matches_either_part():

@@ -126,6 +126,18 @@ def test_shards_parsed_by_workers_at_once_leave_analyze_nothing_to_parse(tmp_pat
     assert text_analysis.plan_shards(texts, settings, cache, folder) == []
 
 
+def test_irregular_plurals_are_the_pipelines_noun_exceptions():
+    from spacy.strings import hash_string
+
+    assert hash_string("noun") == models.NOUN_TABLE
+    plurals = models.irregular_plurals()
+    assert (plurals["mice"], plurals["knives"], plurals["tomatoes"]) == ("mouse", "knife", "tomato")
+    assert "data" not in plurals and "media" not in plurals  # read as written (:func:`words.canonical`)
+    nlp = models.spacy_pipeline(Settings(clip_model="none"))
+    read = {w.surface: w.canonical for w in words_of(nlp("Mice, knives, scarves and tomatoes")) if w.noun}
+    assert all(plurals[plural] == singular for plural, singular in read.items())
+
+
 def test_plural_nouns_read_as_their_singular():
     nlp = models.spacy_parser(Settings(clip_model="none"))
     doc = nlp("Boots with rubber soles in boxes with glasses, dresses, potatoes and canoes.")
