@@ -416,13 +416,13 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     if not candidates:
         return
     # The main segment follows no "with"/"in", "for" or size unless all do ("... with Zip Closure", "Webcam for
-    # Laptop", "Ground Coffee, 12 oz Bag"); among those, it is more than a material and its colour unless all are
+    # Laptop", "Ground Coffee, 12 oz Bag"; "in" may join a modifier: "Wired in Ear Earphones"); among those, it is more than a material and its colour unless all are
     # ("Coffee Table, Grey Oak"), then ends in a word the catalog reads as a noun ("…, Compatible with iPhone" does
     # not), then in one its descriptions head phrases with ("Cordless, Drill Kit": kit, not cordless), then in no
     # word that labels a number after it ("USB 2.0 64GB Pen Drive": drive, not USB), and then in the word that ends
     # most titles' product names.
     main = max(
-        [i for i in candidates if segments[i][0] is None] or candidates,
+        [i for i in candidates if segments[i][0] is None or _joined_by_in(segments, i, vocab)] or candidates,
         key=lambda i: (
             not all(t.role in _ATTRIBUTE_ROLES for t in segments[i][1]),
             segments[i][2][-1].surface in vocab.nouns,
@@ -460,6 +460,24 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
         if len(run) > 1:
             text, surface = mention.title_chain[-1]
             mention.title_linked.append((f"{text} {link} {tail_text}", f"{surface} {link} {tail_surface}"))
+
+
+def _joined_by_in(segments: list[tuple[str | None, list[Typed], list[Typed]]], index: int, vocab: Vocabulary) -> bool:
+    """Whether the segment at ``index`` is a phrase of two words or more after "in" that names the product with the
+    word before "in" as one modifier ("Wired in Ear Earphones", "Up in Smoke Interior Paint"): that word is no noun
+    and ends fewer titles than the phrase's noun, which ends ``TRAILING_NAME_HEADS`` at least; not what the product
+    comes in ("Sardines in Olive Oil"), its colour, material or origin ("Shirt in Navy Blue", "Made in India")."""
+    link, _, phrase = segments[index]
+    if link != "in" or len(phrase) < 2 or phrase[-1].surface not in vocab.nouns:
+        return False
+    before_link, _, before = segments[index - 1]
+    ends = vocab.head_score[phrase[-1].text]
+    return (
+        before_link is None
+        and bool(before)
+        and before[-1].surface not in vocab.nouns
+        and vocab.head_score[before[-1].text] < ends >= TRAILING_NAME_HEADS
+    )
 
 
 def _chain(run: list[Typed]) -> list[tuple[str, str]]:

@@ -1168,6 +1168,28 @@ def test_the_main_title_segment_ends_in_a_noun_and_names_no_purpose(nlp, encoder
     assert not {"compatible", "laptop"} & set(found.loc[found["kind"] == "category", "name"])
 
 
+def test_a_phrase_after_in_ending_more_titles_names_the_product_with_its_modifier(nlp, parser, encoder):
+    titles = [
+        "Candes All in One Room Heater",
+        "Behr Up in Smoke Matte Interior Paint",
+        "Bajaj Fan Room Heater",
+        "Usha Quartz Room Heater",
+        "Behr Eggshell Interior Paint",
+        "Glidden Flat Interior Paint",
+        "Wild Sardines in Olive Oil",
+        "Pacific Sardines in Spring Water",
+        "Extra Virgin Olive Oil",
+        "Organic Coconut Oil",
+        "Kohler Slim Cotton Shirt in Navy Blue",
+        "Levis Oxford Shirt",
+    ]
+    descriptions = ["Warms all your rooms.", *[None] * 11]
+    heads = primary_heads(mine(titles, nlp, parser, encoder, descriptions))
+    assert heads["1"] == "heater" and heads["2"] == "paint"  # not "all", "up": words the catalog reads as no noun
+    # what the product comes in, or its colour, stays apart
+    assert [heads[str(i)] for i in (7, 8, 11)] == ["sardine", "sardine", "shirt"]
+
+
 def test_a_word_many_makers_write_in_capitals_is_no_style_name(nlp, parser, encoder):
     titles = ["Anker USB Cable", "Belkin USB Cable", "Ugreen USB Hub", "Sony USB Speaker", "Kasa USB Plug"]
     descriptions = [f"A sturdy {title.split()[-1].lower()} for your desk and your bag." for title in titles]
