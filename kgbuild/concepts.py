@@ -416,11 +416,11 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
     if not candidates:
         return
     # The main segment follows no "with"/"in", "for" or size unless all do ("... with Zip Closure", "Webcam for
-    # Laptop", "Ground Coffee, 12 oz Bag"; "in" may join a modifier: "Wired in Ear Earphones"); among those, it is more than a material and its colour unless all are
-    # ("Coffee Table, Grey Oak"), then ends in a word the catalog reads as a noun ("…, Compatible with iPhone" does
-    # not), then in one its descriptions head phrases with ("Cordless, Drill Kit": kit, not cordless), then in no
-    # word that labels a number after it ("USB 2.0 64GB Pen Drive": drive, not USB), and then in the word that ends
-    # most titles' product names.
+    # Laptop", "Ground Coffee, 12 oz Bag"; "in" may join a modifier: "Wired in Ear Earphones"); among those, it is
+    # more than a material and its colour unless all are ("Coffee Table, Grey Oak"), then ends in a word the catalog
+    # reads as a noun ("…, Compatible with iPhone" does not), then in one its descriptions head phrases with
+    # ("Cordless, Drill Kit": kit, not cordless), then in no word that labels a number after it ("USB 2.0 64GB Pen
+    # Drive": drive, not USB), and then in the word that ends most titles' product names.
     main = max(
         [i for i in candidates if segments[i][0] is None or _joined_by_in(segments, i, vocab)] or candidates,
         key=lambda i: (
