@@ -465,18 +465,17 @@ def analyze_title(title: tuple[str | None, list[Typed]], vocab: Vocabulary, max_
 def _joined_by_in(segments: list[tuple[str | None, list[Typed], list[Typed]]], index: int, vocab: Vocabulary) -> bool:
     """Whether the segment at ``index`` is a phrase of two words or more after "in" that names the product with the
     word before "in" as one modifier ("Wired in Ear Earphones", "Up in Smoke Interior Paint"): that word is no noun
-    and ends fewer titles than the phrase's noun, which ends ``TRAILING_NAME_HEADS`` at least; not what the product
-    comes in ("Sardines in Olive Oil"), its colour, material or origin ("Shirt in Navy Blue", "Made in India")."""
+    in the catalog, and the phrase's noun ends ``TRAILING_NAME_HEADS`` titles at least; not what the product comes
+    in ("Sardines in Olive Oil"), its colour, material or origin ("Shirt in Navy Blue", "Made in India")."""
     link, _, phrase = segments[index]
     if link != "in" or len(phrase) < 2 or phrase[-1].surface not in vocab.nouns:
         return False
     before_link, _, before = segments[index - 1]
-    ends = vocab.head_score[phrase[-1].text]
     return (
         before_link is None
         and bool(before)
         and before[-1].surface not in vocab.nouns
-        and vocab.head_score[before[-1].text] < ends >= TRAILING_NAME_HEADS
+        and vocab.head_score[phrase[-1].text] >= TRAILING_NAME_HEADS
     )
 
 
