@@ -686,7 +686,9 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
         types = product_types(mentions, families, settings)
     members: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     surfaces: dict[tuple[str, str], set[str]] = defaultdict(set)
-    title_aliases = _title_aliases(mentions, families, types, settings)
+    title_aliases = _title_aliases(mentions, families, types, vocab.described, settings)
+    if _name_aliased_title_heads(mentions, title_aliases):
+        types = product_types(mentions, families, settings)
     for word, evidence in title_aliases.items():
         surfaces[(CATEGORY, evidence["concept"])].add(word)
     primary_chains: dict[str, list[str]] = {}
@@ -825,28 +827,37 @@ def product_types(mentions: list[Mention], families: list[str], settings: Settin
 
 
 def _title_aliases(
-    mentions: list[Mention], families: list[str], types: set[str], settings: Settings
+    mentions: list[Mention], families: list[str], types: set[str], described: frozenset[str], settings: Settings
 ) -> dict[str, dict[str, Any]]:
-    """Title nouns that name no type and no detail in this catalog but stand, in most of their families, where the
-    description names a type ("TS" where descriptions say "t-shirt"), in titles that name no type otherwise:
-    word → merge evidence naming the type. A style name or a modifier ("FIRRE conscious") is no such word."""
+    """Title nouns that head no phrase of any description and stand, in most of their families, where the
+    description names a type ("TS" where descriptions say "t-shirt"), in titles that name no other type: word →
+    merge evidence naming the type. A title that ends in the word is evidence of no type of its own ("Linda jkt"
+    beside "Dre decorated jkt" whose description says "jacket"), unless the word is no abbreviation of that type.
+    A style name or a modifier ("FIRRE conscious") is no such word."""
     key = synonyms.match_key
-    details = {key(phrase.split()[-1]) for m in mentions for phrase, _ in m.details}
     families_of: dict[str, set[str]] = defaultdict(set)
     together: dict[tuple[str, str], set[str]] = defaultdict(set)
     for mention, family in zip(mentions, families, strict=True):
         word = mention.title_name
-        title_typed = mention.title_head is not None and key(mention.title_head) in types
-        if word is None or title_typed or key(word) in types or key(word) in details:
+        if word is None or key(word) in described:
+            continue
+        if mention.title_head is not None and key(mention.title_head) in types - {key(word)}:
             continue
         families_of[word].add(family)
         typed_chains = [chain for chain in mention.type_chains if key(chain[0][0]) in types]
         if typed_chains and key(typed_chains[0][0][0]) != key(word):
             together[(word, typed_chains[0][0][0])].add(family)
     aliases: dict[str, dict[str, Any]] = {}
+    decided: set[str] = set()
     for (word, type_name), found_in in sorted(together.items(), key=lambda item: -len(item[1])):
+        if word in decided:
+            continue
+        decided.add(word)
         share = len(found_in) / len(families_of[word])
-        if word not in aliases and len(found_in) >= settings.alias_families and share >= settings.alias_share:
+        # a word that ends titles as a type of its own stands for another only as its abbreviation ("jkt" for
+        # jacket); "tank" where descriptions say "top" and "anorak" where they say "jacket" are types of their own
+        abbreviates = key(word) not in types or _abbreviation(word, type_name)
+        if abbreviates and len(found_in) >= settings.alias_families and share >= settings.alias_share:
             aliases[word] = {
                 "kind": CATEGORY,
                 "concept": type_name,
@@ -856,6 +867,35 @@ def _title_aliases(
                 "share": round(share, 4),
             }
     return aliases
+
+
+def _abbreviation(short: str, full: str) -> bool:
+    """Whether ``short`` is written with some of the letters of ``full``, in order, from its first ("jkt", "trs" and
+    "ts" for jacket, trousers and t-shirt)."""
+    letters = iter(c for c in full if c.isalnum())
+    return len(short) < len(full) and short[:1] == full[:1] and all(c in letters for c in short if c.isalnum())
+
+
+def _name_aliased_title_heads(mentions: list[Mention], aliases: dict[str, dict[str, Any]]) -> bool:
+    """Names by its type the title phrases of a product whose title ends in a type's alias ("padded jkt" → "padded
+    jacket"); whether any was renamed."""
+    renamed = False
+    for mention in mentions:
+        evidence = aliases.get(mention.title_head or "")
+        if evidence is not None:
+            word, concept = evidence["merged"], evidence["concept"]
+            mention.title_head = concept
+            mention.title_chain = [(_renamed(p, word, concept), s) for p, s in mention.title_chain]
+            mention.title_linked = [(_renamed(p, word, concept), s) for p, s in mention.title_linked]
+            renamed = True
+    return renamed
+
+
+def _renamed(phrase: str, word: str, concept: str) -> str:
+    """The phrase with its last ``word`` (its head, or the head before "with"/"in") replaced by ``concept``."""
+    words = phrase.split(" ")
+    at = next((i for i in range(len(words) - 1, -1, -1) if words[i] == word), None)
+    return phrase if at is None else " ".join([*words[:at], concept, *words[at + 1 :]])
 
 
 def _named_alike(

@@ -761,6 +761,27 @@ def test_title_abbreviations_become_aliases_of_the_type_descriptions_name(nlp, p
     ).items()
 
 
+def test_a_product_whose_title_ends_in_an_alias_takes_the_type_its_description_would_name(nlp, parser, encoder):
+    titles = ["Linda jkt", "Dre padded jkt", "Bee func jkt", "Sol jkt", "Kai anorak", "Nate anorak", "Olle anorak"]
+    descriptions = [
+        "Lined, with press-studs.",  # names no type
+        "Padded jacket with a hood.",
+        "Jacket in woven fabric.",
+        "Short jacket in denim.",
+        "Lined, with a drawstring hood.",
+        "Padded jacket in woven fabric with a lined hood.",
+        "Jacket in windproof fabric with a hood.",
+    ]
+    result = mine(titles, nlp, parser, encoder, descriptions)
+    primary = primary_heads(result)
+    assert [primary[str(i)] for i in range(1, 5)] == ["jacket"] * 4
+    assert "jkt" not in names(result, "category")
+    jacket = result.concepts[result.concepts["name"] == "jacket"].iloc[0]
+    assert "jkt" in set(jacket["aliases"]) and "anorak" not in set(jacket["aliases"])
+    # a type of its own that descriptions call by a broader word is no abbreviation of it: "Kai anorak" stays one
+    assert primary["5"] == "anorak"
+
+
 def test_a_modifier_ending_titles_is_no_alias_of_the_type(nlp, parser, encoder):
     titles = ["FIRRE conscious", "SUPREME conscious", "Kiri sports tights", "Luna tights"]
     descriptions = [
