@@ -625,12 +625,11 @@ def parse(products: pd.DataFrame, fields: list[str], settings: Settings, cache_f
     ids = products["product_id"].tolist()
     titles: list[list[Word]] = [[] for _ in ids]
     described: list[list[Sentence]] = [[] for _ in ids]
+    present = {role: _prepared(products, role) for role in (TITLE, DESCRIPTION) if role in fields}
+    texts = {role: [text for _, text in role_present] for role, role_present in present.items()}
+    analyses = text_analysis.analyze(texts, settings, cache_folder)
     for role, results in ((TITLE, titles), (DESCRIPTION, described)):
-        if role not in fields:
-            continue
-        present = _prepared(products, role)
-        analyses = text_analysis.analyze(role, [text for _, text in present], settings, cache_folder)
-        for (index, _), analysis in zip(present, analyses, strict=True):
+        for (index, _), analysis in zip(present.get(role, []), analyses.get(role, []), strict=True):
             results[index] = analysis
     names = (" ".join(w.surface for w in vocabulary.product_name(words)) for words in titles)
     families = [name or pid for name, pid in zip(names, ids, strict=True)]

@@ -64,7 +64,10 @@ class Settings(BaseSettings):
         description="Processes that parse texts not in the cache (0: one per CPU core, at most 4; 1: the build's own).",
     )
     parse_shard_texts: int = Field(
-        20000, ge=100, description="Texts per parsing shard; with fewer left to parse, one process parses them."
+        20000,
+        ge=100,
+        description="Most texts per parsing shard; with no more left to parse (titles and descriptions together), "
+        "one process parses them.",
     )
     text_cols: Annotated[list[str], NoDecode] = Field(
         ["title", "description"],

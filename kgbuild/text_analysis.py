@@ -3,8 +3,9 @@
 Analyses are kept across builds (a :class:`~kgbuild.embedding_cache.ResultCache` in the work directory's cache),
 keyed by the sha256 of the analyser's identity (the spaCy pipeline, its version and the code that reads its output)
 and of the text: a rebuild parses only new or changed texts, and a text repeated in a catalog is parsed once. What is
-left to parse is cut into shards of ``parse_shard_texts``; with several shards and ``parse_workers`` > 1 they are
-parsed in worker processes.
+left to parse, of titles and descriptions alike, is cut into shards of at most ``parse_shard_texts`` and, with more
+than one shard and ``parse_workers`` > 1, parsed by one pool of worker processes, each role's shards of equal size and
+as many as make the workers' shares even.
 
 A scheduler can parse shards as tasks of their own, on any worker sharing the work directory, before the concepts
 stage: :func:`plan_shards` writes the texts left to parse as shard files, :func:`parse_shard_file` parses one into a
@@ -19,7 +20,9 @@ import inspect
 import json
 import multiprocessing
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -38,16 +41,22 @@ TITLE, DESCRIPTION = "title", "description"
 _READERS = (words, descriptions, lexicon)  # the code that turns a parse into words and sentences
 
 
-def analyze(role: str, texts: list[str], settings: Settings, cache_folder: Path | None = None) -> list[Any]:
-    """Each text's analysis (``TITLE``: its words; ``DESCRIPTION``: its sentences), from the cache when there."""
-    cache = ResultCache(cache_folder, "analysis", identity(role, settings))
-    missing = _missing(texts, cache)
-    for text, encoded in zip(missing, _parse(role, missing, settings), strict=True):
-        cache.put(text, encoded)
-    cache.save()
-    decode = _decode_title if role == TITLE else _decode_description
-    decoded = {text: decode(json.loads(cache.get(text))) for text in dict.fromkeys(texts)}
-    return [decoded[text] for text in texts]
+def analyze(
+    texts_by_role: dict[str, list[str]], settings: Settings, cache_folder: Path | None = None
+) -> dict[str, list[Any]]:
+    """Per role, each text's analysis (``TITLE``: its words; ``DESCRIPTION``: its sentences), from the cache when
+    there."""
+    caches = {role: ResultCache(cache_folder, "analysis", identity(role, settings)) for role in texts_by_role}
+    missing = {role: _missing(texts, caches[role]) for role, texts in texts_by_role.items()}
+    for role, text, encoded in _parse(missing, settings):
+        caches[role].put(text, encoded)
+    analyses = {}
+    for role, texts in texts_by_role.items():
+        caches[role].save()
+        decode = _decode_title if role == TITLE else _decode_description
+        decoded = {text: decode(json.loads(caches[role].get(text))) for text in dict.fromkeys(texts)}
+        analyses[role] = [decoded[text] for text in texts]
+    return analyses
 
 
 def plan_shards(
@@ -94,21 +103,37 @@ def _missing(texts: list[str], cache: ResultCache) -> list[str]:
     return [text for text in dict.fromkeys(texts) if text not in cache]
 
 
-def _shards(texts: list[str], size: int) -> list[list[str]]:
-    return [texts[start : start + size] for start in range(0, len(texts), size)]
+def _shards(texts: list[str], size: int, multiple_of: int = 1) -> list[list[str]]:
+    """``texts`` cut into shards of at most ``size`` texts; with ``multiple_of``, as many shards of equal size as
+    make a multiple of it."""
+    count = -(-len(texts) // size)
+    count += -count % multiple_of if len(texts) >= multiple_of else 0
+    return [texts[len(texts) * n // count : len(texts) * (n + 1) // count] for n in range(count)]
 
 
-def _parse(role: str, texts: list[str], settings: Settings) -> list[str]:
-    shards = _shards(texts, settings.parse_shard_texts)
-    workers = min(settings.parse_workers or min(os.cpu_count() or 1, 4), len(shards))
-    if workers < 2:
-        return [encoded for shard in shards for encoded in parse_shard(role, shard, settings)]
-    # spawn: a forked copy of a process holding torch's threads can deadlock
-    with ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"), initializer=models.parse_worker_without_torch
-    ) as pool:
-        parsed = pool.map(parse_shard, [role] * len(shards), shards, [settings] * len(shards))
-        return [encoded for shard in parsed for encoded in shard]
+def _parse(missing: dict[str, list[str]], settings: Settings) -> Iterator[tuple[str, str, str]]:
+    """(role, text, encoded analysis) for each text of ``missing``. Descriptions' shards go first: each costs more
+    than a title shard, and the costliest last would leave the other workers idle."""
+    workers = settings.parse_workers or min(os.cpu_count() or 1, 4)
+    if sum(map(len, missing.values())) <= settings.parse_shard_texts:
+        workers = 1
+    jobs = [
+        (role, shard)
+        for role in sorted(missing, key=lambda role: role != DESCRIPTION)
+        for shard in _shards(missing[role], settings.parse_shard_texts, workers)
+    ]
+    pool = None
+    if workers > 1 and len(jobs) > 1:  # spawn: a forked copy of a process holding torch's threads can deadlock
+        pool = ProcessPoolExecutor(
+            min(workers, len(jobs)),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=models.parse_worker_without_torch,
+        )
+    with pool or nullcontext():
+        roles, shards = [role for role, _ in jobs], [shard for _, shard in jobs]
+        parsed = (pool.map if pool else map)(parse_shard, roles, shards, [settings] * len(jobs))
+        for role, shard, encoded in zip(roles, shards, parsed, strict=True):
+            yield from ((role, text, result) for text, result in zip(shard, encoded, strict=True))
 
 
 def parse_shard(role: str, texts: list[str], settings: Settings) -> list[str]:

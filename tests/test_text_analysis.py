@@ -34,21 +34,21 @@ def counted(monkeypatch):
 def test_titles_are_parsed_once_then_read_from_the_cache(tmp_path, counted):
     settings = Settings(clip_model="none", parse_workers=1)
     texts = TITLES + TITLES[:10]  # ten repeated titles
-    first = text_analysis.analyze(TITLE, texts, settings, tmp_path)
+    first = text_analysis.analyze({TITLE: texts}, settings, tmp_path)[TITLE]
     assert [len(texts) for _, texts in counted] == [len(TITLES)]  # each distinct title once
     nlp = models.spacy_pipeline(settings)  # the oracle: the same words read straight from spaCy
     assert first == [words_of(nlp(text.lower()), text) for text in texts]
     counted.clear()
-    again = text_analysis.analyze(TITLE, [*texts, "Kalini Women Red Kurta"], settings, tmp_path)
+    again = text_analysis.analyze({TITLE: [*texts, "Kalini Women Red Kurta"]}, settings, tmp_path)[TITLE]
     assert counted == [(TITLE, ["Kalini Women Red Kurta"])]  # only the new title
     assert again[: len(texts)] == first
 
 
 def test_descriptions_round_trip_through_the_cache(tmp_path, counted):
     settings = Settings(clip_model="none", parse_workers=1)
-    first = text_analysis.analyze(DESCRIPTION, DESCRIPTIONS, settings, tmp_path)
+    first = text_analysis.analyze({DESCRIPTION: DESCRIPTIONS}, settings, tmp_path)[DESCRIPTION]
     counted.clear()
-    assert text_analysis.analyze(DESCRIPTION, DESCRIPTIONS, settings, tmp_path) == first
+    assert text_analysis.analyze({DESCRIPTION: DESCRIPTIONS}, settings, tmp_path)[DESCRIPTION] == first
     assert counted == []  # nothing parsed
     parser = models.spacy_parser(settings)  # the oracle: the sentences read straight from spaCy's parse
     assert first == [descriptions.analyze(parser(text)) for text in DESCRIPTIONS]
@@ -57,14 +57,14 @@ def test_descriptions_round_trip_through_the_cache(tmp_path, counted):
 
 def test_a_new_spacy_version_is_a_new_cache(tmp_path, counted, monkeypatch):
     settings = Settings(clip_model="none", parse_workers=1)
-    text_analysis.analyze(TITLE, TITLES[:5], settings, tmp_path)
+    text_analysis.analyze({TITLE: TITLES[:5]}, settings, tmp_path)
     monkeypatch.setattr(models, "spacy_model_version", lambda settings: "99.0.0")
     counted.clear()
-    text_analysis.analyze(TITLE, TITLES[:5], settings, tmp_path)
+    text_analysis.analyze({TITLE: TITLES[:5]}, settings, tmp_path)
     assert counted == [(TITLE, TITLES[:5])]
 
 
-def test_shards_parsed_in_worker_processes_give_the_same_analyses(tmp_path, monkeypatch):
+def test_titles_and_descriptions_are_parsed_in_one_pool_of_even_shards(tmp_path, monkeypatch):
     pools = []
 
     class Pool(ProcessPoolExecutor):
@@ -74,12 +74,17 @@ def test_shards_parsed_in_worker_processes_give_the_same_analyses(tmp_path, monk
             super().__init__(workers, **options)
 
     monkeypatch.setattr(text_analysis, "ProcessPoolExecutor", Pool)
-    texts = TITLES + DESCRIPTIONS * 3
-    alone = text_analysis.analyze(TITLE, texts, Settings(clip_model="none", parse_workers=1), tmp_path / "one")
+    texts = {TITLE: TITLES + TITLES[:7], DESCRIPTION: DESCRIPTIONS * 3}
+    alone = text_analysis.analyze(texts, Settings(clip_model="none", parse_workers=1), tmp_path / "one")
     assert pools == []
-    sharded = Settings(clip_model="none", parse_workers=2, parse_shard_texts=100)  # 2 shards, 2 processes
-    assert text_analysis.analyze(TITLE, texts, sharded, tmp_path / "two") == alone
-    assert pools == [2]
+    sharded = Settings(clip_model="none", parse_workers=2, parse_shard_texts=100)  # 120 titles and 2 descriptions
+    assert text_analysis.analyze(texts, sharded, tmp_path / "two") == alone
+    assert pools == [2]  # one pool for both roles
+    # the shards: as many as make the two workers' shares even, of equal size
+    assert [len(shard) for shard in text_analysis._shards(TITLES, 100, 2)] == [60, 60]
+    assert [len(shard) for shard in text_analysis._shards(TITLES[:7], 3, 2)] == [1, 2, 2, 2]
+    assert [len(shard) for shard in text_analysis._shards(TITLES[:7], 3)] == [2, 2, 3]
+    assert text_analysis._shards(TITLES[:1], 3, 2) == [TITLES[:1]]
 
 
 def test_a_parse_worker_parses_without_importing_torch():
@@ -109,19 +114,16 @@ def test_shards_parsed_by_workers_at_once_leave_analyze_nothing_to_parse(tmp_pat
     cache, folder = tmp_path / "cache", tmp_path / "shards"
     texts = concepts.texts_to_analyze(products, settings)
     shards = text_analysis.plan_shards(texts, settings, cache, folder)
-    assert [shard.name.split("-")[0] for shard in shards] == [TITLE, TITLE, DESCRIPTION]  # 100 + 20 titles, 2 texts
+    assert [shard.name.split("-")[0] for shard in shards] == [TITLE, TITLE, DESCRIPTION]  # 2 × 60 titles, 2 texts
     assert text_analysis.plan_shards(texts, settings, cache, folder) == shards  # the same files again
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:  # as Airflow workers would
-        assert list(pool.map(text_analysis.parse_shard_file, shards, [settings] * 3, [cache] * 3)) == [100, 20, 2]
+        assert list(pool.map(text_analysis.parse_shard_file, shards, [settings] * 3, [cache] * 3)) == [60, 60, 2]
     assert text_analysis.parse_shard_file(shards[0], settings, cache) == 0  # its part is there already
     assert len(list(cache.glob("*.part-*.parquet"))) == 3
-    sharded = {role: text_analysis.analyze(role, role_texts, settings, cache) for role, role_texts in texts.items()}
+    sharded = text_analysis.analyze(texts, settings, cache)
     assert counted == []  # every text was parsed by a shard
     assert not list(cache.glob("*.part-*.parquet"))  # folded into the main files
-    alone = {
-        role: text_analysis.analyze(role, role_texts, settings, tmp_path / "alone")
-        for role, role_texts in texts.items()
-    }
+    alone = text_analysis.analyze(texts, settings, tmp_path / "alone")
     assert sharded == alone
     assert text_analysis.plan_shards(texts, settings, cache, folder) == []
 
