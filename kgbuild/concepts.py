@@ -645,9 +645,17 @@ def texts_to_analyze(products: pd.DataFrame, settings: Settings) -> dict[str, li
 def _prepared(products: pd.DataFrame, role: str) -> list[tuple[int, str]]:
     """Each product's ``role`` text as analysed, with the product's position; products without one left out."""
     present = [(i, text) for i, text in enumerate(products[role]) if isinstance(text, str)]
-    if role == TITLE:
-        return [(i, prepare(descriptions.unescape(text))) for i, text in present]
-    return [(i, descriptions.clean(prepare(text, split_hyphens=False))) for i, text in present]
+    read = _prepared_title if role == TITLE else _prepared_description
+    prepared = {text: read(text) for text in dict.fromkeys(text for _, text in present)}  # variants share texts
+    return [(i, prepared[text]) for i, text in present]
+
+
+def _prepared_title(text: str) -> str:
+    return prepare(descriptions.unescape(text))
+
+
+def _prepared_description(text: str) -> str:
+    return descriptions.clean(prepare(text, split_hyphens=False))
 
 
 @dataclass
