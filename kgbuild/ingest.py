@@ -35,6 +35,9 @@ _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept 
 _SURROGATE = re.compile("[\ud800-\udfff]")  # from a JSON "\\ud800" escape: no UTF-8 for it
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")  # either of the above, or a NUL
 _CSV_FIELD_LIMIT = 2**31 - 1  # the reader takes any field; max_field_chars decides what is too long
+# What separates the images of an image field that lists several (WooCommerce, PrestaShop and Magento exports)
+_IMAGE_LIST_SEPARATOR = re.compile(r"\s*[,;|]\s*|\s+")
+_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".avif"}
 # Properties kgbuild sets on a Product node: a catalog column of the same name is renamed, never overwrites them.
 RESERVED_PROPERTIES = ("product_id", "title", "description", "catalog", "last_build")
 RENAMED_PREFIX = "catalog_"
@@ -76,13 +79,16 @@ def run(context: BuildContext) -> StageReport:
         kept = {"validation": session.keep(layout, context.version, [outcome]) | {"warnings": outcome.warnings}}
     if outcome.stops:
         raise CatalogError(_stop_message(catalog, source.columns, outcome, settings))
-    accepted, truncated = [], []
+    accepted, truncated, image_lists = [], [], []
     for row_number, record in parsed:
         if failure := outcome.rows.get(row_number):
             product_id = _text(record.get(settings.id_col)) or None
             rejected.append(Rejected(row_number, product_id, STAGE, failure.field, failure.reason, record))
         else:
-            product = _normalize(record, row_number, catalog.parent, settings)
+            images = image_references(record.get(settings.image_col))
+            if len(images) > 1:
+                image_lists.append(row_number)
+            product = _normalize(record, row_number, next(iter(images), None), catalog.parent, settings)
             if product["description"] and len(product["description"]) > settings.max_description_chars:
                 truncated.append(row_number)
                 product["description"] = _cut(product["description"], settings.max_description_chars)
@@ -100,6 +106,8 @@ def run(context: BuildContext) -> StageReport:
             "blank_lines": source.blank_lines,
             "renamed_columns": source.renamed,
             "truncated_descriptions": {"rows": len(truncated), "first_rows": truncated[:20]},
+            # a product has one image: the first its image field lists
+            "listed_images": {"rows": len(image_lists), "first_rows": image_lists[:20]},
             **kept,
         },
     )
@@ -314,7 +322,7 @@ def _reader_problem(record: dict[str, Any], settings: Settings, catalog_dir: Pat
             settings.id_col,
             f"product id has {len(product_id)} characters, more than max_id_chars={settings.max_id_chars}",
         )
-    image = _text(record.get(settings.image_col))
+    image = next(iter(image_references(record.get(settings.image_col))), "")
     relative = bool(image) and "://" not in image and not Path(image).expanduser().is_absolute()
     # Judged on the path as written ("../../etc/passwd"); where a link in the folder leads is the images stage's to
     # judge, against the catalog's folder and --image-roots.
@@ -368,10 +376,11 @@ def _stop_message(catalog: Path, columns: list[str] | None, outcome: validation.
     return validation.stop_message(catalog, outcome, detail)
 
 
-def _normalize(record: dict[str, Any], row_number: int, catalog_dir: Path, settings: Settings) -> dict[str, Any]:
+def _normalize(
+    record: dict[str, Any], row_number: int, image: str | None, catalog_dir: Path, settings: Settings
+) -> dict[str, Any]:
     core = {settings.id_col, settings.title_col, settings.description_col, settings.image_col}
     attributes = {key: text for key, value in record.items() if key not in core and (text := _text(value))}
-    image = _text(record.get(settings.image_col))
     return {
         "product_id": _text(record[settings.id_col]),
         "title": _title(record[settings.title_col]),
@@ -380,6 +389,24 @@ def _normalize(record: dict[str, Any], row_number: int, catalog_dir: Path, setti
         "attributes": json.dumps(attributes, ensure_ascii=False, sort_keys=True),
         "source_row": row_number,
     }
+
+
+def image_references(value: Any) -> list[str]:
+    """The images an image field names, in order: one, or a list, as a JSON array or, as shops export them, URLs or
+    image files separated by commas, semicolons, bars or spaces ("https://…/a.png, https://…/b.png"). A value that
+    does not split into such parts is one reference ("w_400,c_fill/a.jpg", "my photos/shirt 1.jpg")."""
+    if isinstance(value, (list, tuple)):
+        return [text for item in value if (text := _text(item))]
+    text = _text(value)
+    parts = [part for part in _IMAGE_LIST_SEPARATOR.split(text) if part]
+    urls = ["://" in part for part in parts]
+    if len(parts) > 1 and (all(urls) or not any(urls) and all(_image_file(part) for part in parts)):
+        return parts
+    return [text] if text else []
+
+
+def _image_file(reference: str) -> bool:
+    return Path(reference).suffix.lower() in _IMAGE_SUFFIXES
 
 
 def resolve_image(reference: str, catalog_dir: Path) -> str:

@@ -124,3 +124,30 @@ def test_unreadable_catalogs_raise_clear_errors(tmp_path, name, content, expecte
     catalog.write_text(content)
     with pytest.raises(ingest.CatalogError, match=expected):
         run(tmp_path, catalog)
+
+
+def test_an_image_field_listing_several_images_gives_the_product_its_first(tmp_path):
+    catalog = tmp_path / "c.csv"
+    catalog.write_text(
+        "id,title,image\n"
+        '1,Tee,"https://shop.example/tee-green.png, https://shop.example/tee-blue.png"\n'
+        "2,Cap,img/cap-front.jpg|img/cap-back.jpg\n"
+        '3,Bag,"https://cdn.example/upload/w_400,c_fill/bag.jpg"\n'
+        "4,Mug,my photos/mug 1.jpg\n"
+    )
+    report, products, quarantined = run(tmp_path, catalog, id_col="id")
+    assert products["image_uri"].tolist() == [
+        "https://shop.example/tee-green.png",
+        str(tmp_path / "img" / "cap-front.jpg"),
+        "https://cdn.example/upload/w_400,c_fill/bag.jpg",  # one URL with commas of its own
+        str(tmp_path / "my photos" / "mug 1.jpg"),
+    ]
+    assert report["listed_images"] == {"rows": 2, "first_rows": [1, 2]}
+    assert quarantined.empty
+    jsonl = tmp_path / "c.jsonl"
+    jsonl.write_text(
+        json.dumps({"product_id": 5, "title": "Scarf", "image": ["", "https://shop.example/s.png"]}) + "\n"
+    )
+    report, products, _ = run(tmp_path / "jsonl", jsonl)
+    assert products["image_uri"].tolist() == ["https://shop.example/s.png"]
+    assert report["listed_images"]["rows"] == 0
