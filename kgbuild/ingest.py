@@ -181,7 +181,7 @@ def _column_names(catalog: Path, header: list[str], settings: Settings, renamed:
 def _csv_records(catalog: Path, data: bytes, delimiter: str, settings: Settings, source: Source) -> None:
     """The header and each data row; bytes that are not UTF-8 survive (surrogate-escaped) so the row can be
     quarantined with its field, instead of failing the file. Blank lines are skipped and counted."""
-    text = data.decode("utf-8-sig", errors="surrogateescape")
+    text = _decoded(data, settings)
     lines = list(io.StringIO(text, newline=""))
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     header = next(csv.reader(lines[:1], delimiter=delimiter), None)
@@ -247,8 +247,15 @@ def _reads_as_row(line: str, delimiter: str, width: int, id_at: int | None) -> b
     return bool(product_id) and not any(c.isspace() for c in product_id)
 
 
+def _decoded(data: bytes, settings: Settings) -> str:
+    """The catalog's text in ``settings.encoding`` (a UTF-8 byte-order mark dropped); bytes it cannot decode survive
+    as surrogate escapes, so that their row is quarantined with its field instead of failing the file."""
+    encoding = "utf-8-sig" if settings.encoding == "utf-8" else settings.encoding
+    return data.decode(encoding, errors="surrogateescape")
+
+
 def _jsonl_records(data: bytes, settings: Settings, source: Source) -> Iterator[tuple[int, dict[str, Any] | Rejected]]:
-    text = data.decode("utf-8-sig", errors="surrogateescape")
+    text = _decoded(data, settings)
     row_number = 0
     for line in io.StringIO(text, newline=""):
         if not line.strip():
@@ -309,7 +316,7 @@ def _reader_problem(record: dict[str, Any], settings: Settings, catalog_dir: Pat
         if len(text) <= settings.max_field_chars and not _UNSTORABLE.search(text):
             continue
         if bad := _UNDECODABLE.search(text):
-            return str(key), f"not valid UTF-8 (byte 0x{ord(bad.group()) - 0xDC00:02X})"
+            return str(key), _undecodable(ord(bad.group()) - 0xDC00, settings.encoding)
         if bad := _SURROGATE.search(text):
             return str(key), f"contains a lone surrogate (U+{ord(bad.group()):04X}), which is not text"
         if "\x00" in text:
@@ -329,6 +336,14 @@ def _reader_problem(record: dict[str, Any], settings: Settings, catalog_dir: Pat
     if relative and not _stays_inside(image, os.path.normpath(catalog_dir.absolute())):
         return settings.image_col, "relative image path escapes the catalog's folder"
     return None
+
+
+def _undecodable(byte: int, encoding: str) -> str:
+    if encoding == "utf-8":
+        return (
+            f"not valid UTF-8 (byte 0x{byte:02X}); a catalog in another encoding needs --encoding (cp1252 from Excel)"
+        )
+    return f"not valid {encoding} (byte 0x{byte:02X})"
 
 
 def _stays_inside(relative_path: str, folder: str) -> bool:

@@ -6,6 +6,7 @@ Airflow connection ``neo4j_default`` (see :mod:`kgbuild.graph`).
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,6 +37,13 @@ class Settings(BaseSettings):
     description_col: str = Field("description", description="Optional catalog column holding a description.")
     image_col: str = Field(
         "image", description="Catalog column holding the image path (relative to the catalog, absolute, or fsspec URL)."
+    )
+    encoding: str = Field(
+        "utf-8",
+        description=(
+            "Text encoding of a CSV, TSV or JSONL catalog (cp1252 for a file Excel saved on Windows); a row with bytes "
+            "it cannot decode is quarantined."
+        ),
     )
     max_title_chars: int = Field(1000, ge=1, description="Longer titles are quarantined as malformed.")
     max_id_chars: int = Field(256, ge=1, description="Longer product ids are quarantined (Neo4j indexes ids).")
@@ -207,6 +215,14 @@ class Settings(BaseSettings):
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         return _split(value, ",")
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            return codecs.lookup(value).name
+        except LookupError:
+            raise ValueError(f"unknown text encoding {value!r}") from None
 
     @field_validator("prompts", mode="before")
     @classmethod

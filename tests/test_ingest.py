@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from kgbuild import ingest
+from kgbuild.errors import BadInput
 from kgbuild.settings import Settings
 from kgbuild.stage import BuildContext
 from kgbuild.workdir import Layout, read_parquet
@@ -151,3 +152,20 @@ def test_an_image_field_listing_several_images_gives_the_product_its_first(tmp_p
     report, products, _ = run(tmp_path / "jsonl", jsonl)
     assert products["image_uri"].tolist() == ["https://shop.example/s.png"]
     assert report["listed_images"]["rows"] == 0
+
+
+def test_a_catalog_in_another_encoding_is_read_with_encoding(tmp_path):
+    catalog = tmp_path / "c.csv"
+    catalog.write_bytes("product_id,title\n1,Café Shirt™ – blue\n".encode("cp1252") + b"2,Cap \x81\n")
+    report, products, quarantined = run(tmp_path / "utf8", catalog)
+    assert report["accepted"] == 0 and quarantined["field"].tolist() == ["title", "title"]
+    assert quarantined["reason"].iloc[0].startswith("not valid UTF-8 (byte 0xE9); a catalog in another encoding")
+    report, products, quarantined = run(tmp_path / "cp1252", catalog, encoding="Windows-1252")
+    assert products["title"].tolist() == ["Café Shirt™ – blue"]
+    assert quarantined[["source_row", "reason"]].values.tolist() == [[2, "not valid cp1252 (byte 0x81)"]]
+    jsonl = tmp_path / "c.jsonl"
+    jsonl.write_bytes('{"product_id": "1", "title": "Café"}\n'.encode("latin-1"))
+    _, products, _ = run(tmp_path / "jsonl", jsonl, encoding="latin-1")
+    assert products["title"].tolist() == ["Café"]
+    with pytest.raises(BadInput, match="unknown text encoding 'klingon'"):
+        Settings.from_overrides({"encoding": "klingon"})
