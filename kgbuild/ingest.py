@@ -31,6 +31,7 @@ from kgbuild.workdir import write_parquet
 
 STAGE = "ingest"
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
+_DELIMITER_FLAGS = {"\t": "tab"}  # how --delimiter spells a separator a shell cannot pass as it is
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by surrogateescape
 _SURROGATE = re.compile("[\ud800-\udfff]")  # from a JSON "\\ud800" escape: no UTF-8 for it
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")  # either of the above, or a NUL
@@ -135,7 +136,7 @@ def read(catalog: Path, settings: Settings) -> Source:
     if suffix in JSONL_SUFFIXES:
         source.records = _jsonl_records(data, settings, source)
     elif suffix in CSV_SUFFIXES:
-        _csv_records(catalog, data, CSV_SUFFIXES[suffix], settings, source)
+        _csv_records(catalog, data, settings.delimiter or CSV_SUFFIXES[suffix], settings, source)
     else:
         try:
             table = pq.read_table(pa.BufferReader(data))
@@ -381,7 +382,7 @@ def _stop_message(catalog: Path, columns: list[str] | None, outcome: validation.
         flag = {settings.id_col: "--id-col", settings.title_col: "--title-col"}[failure.field]
         hint = next(
             (
-                f" (the header looks {d!r}-separated: wrong delimiter?)"
+                f" (the header looks {d!r}-separated: pass --delimiter {_DELIMITER_FLAGS.get(d, repr(d))})"
                 for d in ";|\t,"
                 if len(columns) == 1 and d in columns[0]
             ),

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
             "it cannot decode is quarantined."
         ),
     )
+    delimiter: str | None = Field(
+        None,
+        description=(
+            "Field separator of a CSV or TSV catalog, one character or 'tab' (default: ',' for .csv, tab for .tsv; "
+            "';' where Excel saved the file with European settings)."
+        ),
+    )
     max_title_chars: int = Field(1000, ge=1, description="Longer titles are quarantined as malformed.")
     max_id_chars: int = Field(256, ge=1, description="Longer product ids are quarantined (Neo4j indexes ids).")
     max_field_chars: int = Field(131_072, ge=1, description="A row with a longer field is quarantined.")
@@ -223,6 +230,16 @@ class Settings(BaseSettings):
             return codecs.lookup(value).name
         except LookupError:
             raise ValueError(f"unknown text encoding {value!r}") from None
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        value = "\t" if value in {"tab", "\\t"} else value
+        if value is not None and (len(value) != 1 or value in {'"', "\n", "\r"}):
+            raise ValueError(
+                f"a delimiter is one character other than a quote or a line break, or 'tab'; not {value!r}"
+            )
+        return value
 
     @field_validator("prompts", mode="before")
     @classmethod

@@ -159,7 +159,7 @@ ACCEPTED = {
 FATAL = {
     "empty file": ("c.csv", b"", "the file is empty"),
     "header only": ("c.csv", HEADER, "the catalog has no data rows"),
-    "wrong delimiter": ("c.csv", b"product_id;title\n1;Shirt\n", "wrong delimiter"),
+    "wrong delimiter": ("c.csv", b"product_id;title\n1;Shirt\n", "pass --delimiter ';'"),
     "missing required column": (
         "c.csv",
         b"product_id,name\n1,Shirt\n",

@@ -28,6 +28,8 @@ def test_every_setting_is_a_flag(tmp_path, monkeypatch):
             return [flag], True
         if name == "colour_method":
             return [flag, "clip"], "clip"
+        if name == "delimiter":
+            return [flag, "tab"], "\t"
         if name == "encoding":  # an encoding is stored by its codec's name
             return [flag, "latin-1"], "iso8859-1"
         if name == "prompts":

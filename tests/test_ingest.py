@@ -169,3 +169,18 @@ def test_a_catalog_in_another_encoding_is_read_with_encoding(tmp_path):
     assert products["title"].tolist() == ["Café"]
     with pytest.raises(BadInput, match="unknown text encoding 'klingon'"):
         Settings.from_overrides({"encoding": "klingon"})
+
+
+def test_a_csv_with_another_delimiter_is_read_with_delimiter(tmp_path):
+    catalog = tmp_path / "c.csv"
+    catalog.write_text("product_id;title;colour\n1;Shirt, red;Red\n")
+    with pytest.raises(ingest.CatalogError, match="the header looks ';'-separated: pass --delimiter ';'"):
+        run(tmp_path / "comma", catalog)
+    _, products, _ = run(tmp_path / "semicolon", catalog, delimiter=";")
+    assert products[["product_id", "title"]].values.tolist() == [["1", "Shirt, red"]]
+    assert json.loads(products.loc[0, "attributes"]) == {"colour": "Red"}
+    catalog.write_text("product_id\ttitle\n1\tCap\n")
+    _, products, _ = run(tmp_path / "tab", catalog, delimiter="tab")
+    assert products["title"].tolist() == ["Cap"]
+    with pytest.raises(BadInput, match="a delimiter is one character"):
+        Settings.from_overrides({"delimiter": ";;"})
