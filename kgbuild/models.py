@@ -87,6 +87,8 @@ def _load_spacy(name: str, parser: bool = False) -> Any:
     import spacy
     from spacy.language import Language
 
+    from kgbuild import attribute_rules
+
     try:
         nlp = spacy.load(name, exclude=["ner"] if parser else ["ner", "parser"])
     except OSError as error:
@@ -96,6 +98,7 @@ def _load_spacy(name: str, parser: bool = False) -> Any:
     if not Language.has_factory(words.HYPHEN_COMPOUNDS):
         Language.component(words.HYPHEN_COMPOUNDS, func=words.join_hyphen_compounds)
     nlp.add_pipe(words.HYPHEN_COMPOUNDS, first=True)
+    attribute_rules.replace_ruler(nlp)
     if parser and "parser" in nlp.pipe_names:
         if not Language.has_factory(descriptions.RUN_ON_SENTENCES):
             Language.component(descriptions.RUN_ON_SENTENCES, func=descriptions.mark_run_on_sentences)

@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pandas as pd
 import pytest
 
-from kgbuild import concepts, descriptions, models, text_analysis
+from kgbuild import attribute_rules, concepts, descriptions, models, text_analysis
 from kgbuild.settings import Settings
 from kgbuild.text_analysis import DESCRIPTION, TITLE
 from kgbuild.words import words_of
@@ -155,3 +155,31 @@ def test_plural_nouns_read_as_their_singular():
         "sunglasses",
         "pajamas",
     )
+
+
+@pytest.mark.parametrize("pipeline", [models.spacy_pipeline, models.spacy_parser])
+def test_attribute_rules_tag_as_spacys_attribute_ruler(pipeline):
+    nlp = pipeline(Settings())
+    assert attribute_rules.ATTRIBUTE_RULES in nlp.pipe_names and attribute_rules.RULER not in nlp.pipe_names
+    texts = [
+        *(title.lower() for title in TITLES[:20]),
+        "roadster men's navy blue t-shirt with ribbed cuffs, pack of 2",
+        "I don't know, y'all gonna love it: it's nothin' but gotta have. Let's go, c'mon!",
+        "There is a bag  with two  spaces.\n\nIt has a lid; you can't lose it, and if it breaks, we replace it.",
+        "This book display lets your child collect their books. Ain't that so? Whether or not, it helps.",
+        *DESCRIPTIONS,
+    ]
+
+    def read(docs):
+        return [[(t.text, t.pos_, t.tag_, str(t.morph), t.lemma_) for t in doc] for doc in docs]
+
+    ours = read(nlp.pipe(texts))
+    nlp.enable_pipe(attribute_rules.RULER)
+    nlp.disable_pipe(attribute_rules.ATTRIBUTE_RULES)
+    try:
+        spacys = read(nlp.pipe(texts))
+    finally:
+        nlp.enable_pipe(attribute_rules.ATTRIBUTE_RULES)
+        nlp.disable_pipe(attribute_rules.RULER)
+    assert ours == spacys
+    assert {pos for doc in ours for _, pos, *_ in doc} >= {"NOUN", "VERB", "AUX", "PART", "PRON", "SCONJ", "SPACE"}
