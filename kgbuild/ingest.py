@@ -86,7 +86,7 @@ def run(context: BuildContext) -> StageReport:
             product_id = _text(record.get(settings.id_col)) or None
             rejected.append(Rejected(row_number, product_id, STAGE, failure.field, failure.reason, record))
         else:
-            images = image_references(record.get(settings.image_col))
+            images = _image_references(record.get(settings.image_col))
             if len(images) > 1:
                 image_lists.append(row_number)
             product = _normalize(record, row_number, next(iter(images), None), catalog.parent, settings)
@@ -180,7 +180,7 @@ def _column_names(catalog: Path, header: list[str], settings: Settings, renamed:
 
 
 def _csv_records(catalog: Path, data: bytes, delimiter: str, settings: Settings, source: Source) -> None:
-    """The header and each data row; bytes that are not UTF-8 survive (surrogate-escaped) so the row can be
+    """The header and each data row; bytes the encoding cannot decode survive (surrogate-escaped) so the row can be
     quarantined with its field, instead of failing the file. Blank lines are skipped and counted."""
     text = _decoded(data, settings)
     lines = list(io.StringIO(text, newline=""))
@@ -330,7 +330,7 @@ def _reader_problem(record: dict[str, Any], settings: Settings, catalog_dir: Pat
             settings.id_col,
             f"product id has {len(product_id)} characters, more than max_id_chars={settings.max_id_chars}",
         )
-    image = next(iter(image_references(record.get(settings.image_col))), "")
+    image = next(iter(_image_references(record.get(settings.image_col))), "")
     relative = bool(image) and "://" not in image and not Path(image).expanduser().is_absolute()
     # Judged on the path as written ("../../etc/passwd"); where a link in the folder leads is the images stage's to
     # judge, against the catalog's folder and --image-roots.
@@ -407,7 +407,7 @@ def _normalize(
     }
 
 
-def image_references(value: Any) -> list[str]:
+def _image_references(value: Any) -> list[str]:
     """The images an image field names, in order: one, or a list, as a JSON array or, as shops export them, URLs or
     image files separated by commas, semicolons, bars or spaces ("https://…/a.png, https://…/b.png"). A value that
     does not split into such parts is one reference ("w_400,c_fill/a.jpg", "my photos/shirt 1.jpg")."""
