@@ -618,6 +618,8 @@ class Parsed:
     families: list[str]  # one product family per product name (:func:`kgbuild.vocabulary.product_name`)
     titles: list[list[Word]]
     descriptions: list[list[Sentence]]
+    parsed: dict[str, int]  # per role, the distinct texts parsed for this build (the others were cached)
+    parse_seconds: float
 
 
 def parse(products: pd.DataFrame, fields: list[str], settings: Settings, cache_folder: Path | None = None) -> Parsed:
@@ -629,11 +631,11 @@ def parse(products: pd.DataFrame, fields: list[str], settings: Settings, cache_f
     texts = {role: [text for _, text in role_present] for role, role_present in present.items()}
     analyses = text_analysis.analyze(texts, settings, cache_folder)
     for role, results in ((TITLE, titles), (DESCRIPTION, described)):
-        for (index, _), analysis in zip(present.get(role, []), analyses.get(role, []), strict=True):
+        for (index, _), analysis in zip(present.get(role, []), analyses.by_role.get(role, []), strict=True):
             results[index] = analysis
     names = (" ".join(w.surface for w in vocabulary.product_name(words)) for words in titles)
     families = [name or pid for name, pid in zip(names, ids, strict=True)]
-    return Parsed(ids, families, titles, described)
+    return Parsed(ids, families, titles, described, analyses.parsed, analyses.parse_seconds)
 
 
 def texts_to_analyze(products: pd.DataFrame, settings: Settings) -> dict[str, list[str]]:
@@ -665,6 +667,8 @@ class Mined:
     phrases: pd.DataFrame
     merges: list[dict[str, Any]]
     typed_products: int  # products whose text names a product type
+    parsed: dict[str, int]
+    parse_seconds: float
 
 
 def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder: Path | None = None) -> Mined:
@@ -686,6 +690,7 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
         analyze_description(sentences, vocab, settings.max_phrase_words, mention)
         mentions.append(mention)
     product_ids, families = parsed.product_ids, parsed.families
+    parsed_texts, parse_seconds = parsed.parsed, parsed.parse_seconds
     del parsed, titles  # the words are read: at a million products they hold gigabytes
     deferred = _defer_unconfirmed_title_heads(mentions, vocab)
     types = product_types(mentions, families, settings)
@@ -737,7 +742,7 @@ def mine(products: pd.DataFrame, settings: Settings, encoder: Any, cache_folder:
             }
     concepts, links = _tables(merged, settings, encoder, primary_chains)
     typed_products = sum(bool(chain) for chain in primary_chains.values())
-    return Mined(concepts, links, product_phrases, merges, typed_products)
+    return Mined(concepts, links, product_phrases, merges, typed_products, parsed_texts, parse_seconds)
 
 
 def _defer_unconfirmed_title_heads(mentions: list[Mention], vocab: Vocabulary) -> list[tuple[Mention, TitleType]]:
@@ -1045,6 +1050,9 @@ def run(context: BuildContext) -> StageReport:
             "products_with_primary": with_primary,
             "primary_share_of_typed": round(with_primary / mined.typed_products, 4) if mined.typed_products else None,
             "merges": len(mined.merges),
+            # distinct texts parsed for this build, per text field, and how long that took; the others were cached
+            "parsed_texts": mined.parsed,
+            "parse_seconds": mined.parse_seconds,
         },
     )
 

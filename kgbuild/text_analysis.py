@@ -20,9 +20,11 @@ import inspect
 import json
 import multiprocessing
 import os
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -41,22 +43,29 @@ TITLE, DESCRIPTION = "title", "description"
 _READERS = (words, descriptions, lexicon)  # the code that turns a parse into words and sentences
 
 
-def analyze(
-    texts_by_role: dict[str, list[str]], settings: Settings, cache_folder: Path | None = None
-) -> dict[str, list[Any]]:
+@dataclass
+class Analyses:
+    by_role: dict[str, list[Any]]  # per role, each text's analysis, in the order given
+    parsed: dict[str, int]  # per role, the distinct texts parsed now (the others came from the cache)
+    parse_seconds: float
+
+
+def analyze(texts_by_role: dict[str, list[str]], settings: Settings, cache_folder: Path | None = None) -> Analyses:
     """Per role, each text's analysis (``TITLE``: its words; ``DESCRIPTION``: its sentences), from the cache when
     there."""
     caches = {role: ResultCache(cache_folder, "analysis", identity(role, settings)) for role in texts_by_role}
     missing = {role: _missing(texts, caches[role]) for role, texts in texts_by_role.items()}
+    started = time.perf_counter()
     for role, text, encoded in _parse(missing, settings):
         caches[role].put(text, encoded)
+    parse_seconds = time.perf_counter() - started
     analyses = {}
     for role, texts in texts_by_role.items():
         caches[role].save()
         decode = _decode_title if role == TITLE else _decode_description
         decoded = {text: decode(json.loads(caches[role].get(text))) for text in dict.fromkeys(texts)}
         analyses[role] = [decoded[text] for text in texts]
-    return analyses
+    return Analyses(analyses, {role: len(texts) for role, texts in missing.items()}, round(parse_seconds, 3))
 
 
 def plan_shards(

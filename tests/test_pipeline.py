@@ -8,9 +8,9 @@ import pyarrow.parquet as pq
 import pytest
 from graph_state import graph_state
 
-from kgbuild import pipeline
+from kgbuild import concepts, pipeline
 from kgbuild.settings import Settings
-from kgbuild.workdir import Layout, read_json
+from kgbuild.workdir import Layout, read_json, read_parquet
 
 pytestmark = pytest.mark.neo4j
 
@@ -89,12 +89,20 @@ def test_snapshot_follows_the_contract(tmp_path, graph, demo_catalog):
     assert (grounded.groupby("concept_id")["rank"].apply(lambda r: sorted(r) == list(range(1, len(r) + 1)))).all()
 
 
+def concepts_report(workdir):
+    return read_json(Layout(workdir).stage_marker("concepts"))["report"]
+
+
 def test_rebuild_of_the_same_catalog_leaves_the_graph_unchanged(tmp_path, graph, demo_catalog):
     settings = Settings(clip_model="none")
     pipeline.run_build(demo_catalog, tmp_path, settings, graph)
     first = graph_state(graph)
     first_version = read_json(Layout(tmp_path).build_file)["version"]
+    texts = concepts.texts_to_analyze(read_parquet(Layout(tmp_path).products), settings)
+    distinct = {role: len(set(role_texts)) for role, role_texts in texts.items()}
+    assert concepts_report(tmp_path)["parsed_texts"] == distinct and min(distinct.values()) > 0
     pipeline.run_build(demo_catalog, tmp_path, settings, graph)
+    assert concepts_report(tmp_path)["parsed_texts"] == dict.fromkeys(distinct, 0)  # every analysis was cached
     assert graph_state(graph) == first
     assert graph.counts()["Build"] == 2
     assert read_json(Layout(tmp_path).build_file)["version"] != first_version

@@ -34,21 +34,21 @@ def counted(monkeypatch):
 def test_titles_are_parsed_once_then_read_from_the_cache(tmp_path, counted):
     settings = Settings(clip_model="none", parse_workers=1)
     texts = TITLES + TITLES[:10]  # ten repeated titles
-    first = text_analysis.analyze({TITLE: texts}, settings, tmp_path)[TITLE]
+    first = text_analysis.analyze({TITLE: texts}, settings, tmp_path).by_role[TITLE]
     assert [len(texts) for _, texts in counted] == [len(TITLES)]  # each distinct title once
     nlp = models.spacy_pipeline(settings)  # the oracle: the same words read straight from spaCy
     assert first == [words_of(nlp(text.lower()), text) for text in texts]
     counted.clear()
-    again = text_analysis.analyze({TITLE: [*texts, "Kalini Women Red Kurta"]}, settings, tmp_path)[TITLE]
+    again = text_analysis.analyze({TITLE: [*texts, "Kalini Women Red Kurta"]}, settings, tmp_path).by_role[TITLE]
     assert counted == [(TITLE, ["Kalini Women Red Kurta"])]  # only the new title
     assert again[: len(texts)] == first
 
 
 def test_descriptions_round_trip_through_the_cache(tmp_path, counted):
     settings = Settings(clip_model="none", parse_workers=1)
-    first = text_analysis.analyze({DESCRIPTION: DESCRIPTIONS}, settings, tmp_path)[DESCRIPTION]
+    first = text_analysis.analyze({DESCRIPTION: DESCRIPTIONS}, settings, tmp_path).by_role[DESCRIPTION]
     counted.clear()
-    assert text_analysis.analyze({DESCRIPTION: DESCRIPTIONS}, settings, tmp_path)[DESCRIPTION] == first
+    assert text_analysis.analyze({DESCRIPTION: DESCRIPTIONS}, settings, tmp_path).by_role[DESCRIPTION] == first
     assert counted == []  # nothing parsed
     parser = models.spacy_parser(settings)  # the oracle: the sentences read straight from spaCy's parse
     assert first == [descriptions.analyze(parser(text)) for text in DESCRIPTIONS]
@@ -78,7 +78,7 @@ def test_titles_and_descriptions_are_parsed_in_one_pool_of_even_shards(tmp_path,
     alone = text_analysis.analyze(texts, Settings(clip_model="none", parse_workers=1), tmp_path / "one")
     assert pools == []
     sharded = Settings(clip_model="none", parse_workers=2, parse_shard_texts=100)  # 120 titles and 2 descriptions
-    assert text_analysis.analyze(texts, sharded, tmp_path / "two") == alone
+    assert text_analysis.analyze(texts, sharded, tmp_path / "two").by_role == alone.by_role
     assert pools == [2]  # one pool for both roles
     # the shards: as many as make the two workers' shares even, of equal size
     assert [len(shard) for shard in text_analysis._shards(TITLES, 100, 2)] == [60, 60]
@@ -121,10 +121,10 @@ def test_shards_parsed_by_workers_at_once_leave_analyze_nothing_to_parse(tmp_pat
     assert text_analysis.parse_shard_file(shards[0], settings, cache) == 0  # its part is there already
     assert len(list(cache.glob("*.part-*.parquet"))) == 3
     sharded = text_analysis.analyze(texts, settings, cache)
-    assert counted == []  # every text was parsed by a shard
+    assert counted == [] and sharded.parsed == {TITLE: 0, DESCRIPTION: 0}  # every text was parsed by a shard
     assert not list(cache.glob("*.part-*.parquet"))  # folded into the main files
     alone = text_analysis.analyze(texts, settings, tmp_path / "alone")
-    assert sharded == alone
+    assert sharded.by_role == alone.by_role and alone.parsed == {TITLE: 120, DESCRIPTION: 2}
     assert text_analysis.plan_shards(texts, settings, cache, folder) == []
 
 
