@@ -32,7 +32,7 @@ from kgbuild.workdir import write_parquet
 STAGE = "ingest"
 CSV_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 _DELIMITER_FLAGS = {"\t": "tab"}  # how --delimiter spells a separator a shell cannot pass as it is
-_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by surrogateescape
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes the catalog's encoding could not decode, kept by surrogateescape
 _SURROGATE = re.compile("[\ud800-\udfff]")  # from a JSON "\\ud800" escape: no UTF-8 for it
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")  # either of the above, or a NUL
 _CSV_FIELD_LIMIT = 2**31 - 1  # the reader takes any field; max_field_chars decides what is too long
